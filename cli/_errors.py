@@ -1,0 +1,58 @@
+"""Turn every failure into one line on stderr and the documented exit code, never a traceback.
+
+``MBOM_DEBUG=1`` shows the traceback of an unexpected error, for bug reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from mbom.errors import MbomError
+
+EXIT_INPUT = 2
+
+
+class _OneLine(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"mbom: {record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def run_guarded(command: click.Command) -> None:
+    """Run a click command with mbom's error and exit-code conventions."""
+    logger = logging.getLogger("mbom")
+    if not logger.handlers:
+        logger.addHandler(_OneLine())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    try:
+        command.main(standalone_mode=False, prog_name="mbom")
+    except MbomError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _fail("aborted", EXIT_INPUT)
+    except click.ClickException as exc:
+        click.echo(f"mbom: error: {exc.format_message()}", err=True)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(f"Try '{exc.ctx.command_path} --help' for help.", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.stderr.close()  # a reader such as `head` went away: not an error of ours
+        sys.exit(0)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # last resort: still one line, still exit 2
+        if os.environ.get("MBOM_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set MBOM_DEBUG=1 for details)", EXIT_INPUT)
+    sys.exit(0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"mbom: error: {message}", err=True)
+    sys.exit(code)

@@ -1,0 +1,49 @@
+"""The ``mbom`` command: a thin door onto the library.
+
+Subcommands live in their own modules and are imported only when invoked (or listed by
+``--help``), and those modules import the library inside their functions, so ``mbom
+--version`` starts without loading cyclonedx, sigstore or huggingface_hub.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from mbom import __version__
+from mbom.cli._errors import run_guarded
+
+#: command name -> "module:function" inside mbom.cli
+COMMANDS: dict[str, str] = {
+    "hash": "hash_cmd:hash_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, attribute = COMMANDS[cmd_name].split(":")
+            module = importlib.import_module(f"mbom.cli.{module_name}")
+            return getattr(module, attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="mbom")
+def cli() -> None:
+    """Model Bill of Materials: capture, sign and verify what a model is made of.
+
+    Exit codes: 0 success, 1 verification or policy failure, 2 usage or input error,
+    3 could not evaluate (missing trust material).
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    run_guarded(cli)

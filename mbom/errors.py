@@ -1,0 +1,75 @@
+"""The one hierarchy of errors mbom raises.
+
+Every error carries what a user needs to act on it (the path, the expected and actual value)
+and the process exit code the CLI maps it to, so the CLI never has to guess:
+
+* 1 -- a real "no": verification or policy failure (:class:`VerificationError`);
+* 2 -- usage or input error: missing, unreadable or malformed input (:class:`InputError`);
+* 3 -- could not evaluate: trust material or bundle missing (:class:`TrustMaterialError`).
+"""
+
+from __future__ import annotations
+
+
+class MbomError(Exception):
+    """Base class: a failure with a one-line, user-facing message."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(MbomError):
+    """Input the user gave cannot be used: missing path, bad flag value, malformed file."""
+
+    exit_code = 2
+
+
+class UnreadableFileError(InputError):
+    """A file exists but cannot be opened or read (permissions, I/O error, special file)."""
+
+
+class SymlinkEscapeError(InputError):
+    """A symbolic link inside a hashed tree points outside that tree's root."""
+
+    def __init__(self, path: str, target: str) -> None:
+        super().__init__(
+            f"{path}: symbolic link to {target!r} leaves the root; refusing", path=path
+        )
+        self.target = target
+
+
+class MalformedFileError(InputError):
+    """A file's content does not parse as the format it claims to be."""
+
+
+class VerificationError(MbomError):
+    """Something was checked and found not to hold (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        expected: str | None = None,
+        actual: str | None = None,
+        check: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path)
+        self.expected = expected
+        self.actual = actual
+        self.check = check
+
+
+class TrustMaterialError(MbomError):
+    """Verification could not be evaluated: trust material or a bundle is missing (exit 3)."""
+
+    exit_code = 3

@@ -1,0 +1,129 @@
+"""Incremental hash cache: skip re-hashing files whose identity has not changed.
+
+A file's cached digest is reused only when its absolute path, size, mtime_ns, ctime_ns, inode
+and device all equal what they were when it was hashed. ctime cannot be set from user space,
+so content rewritten with a preserved mtime (``touch -d``, ``cp -p``) still misses the cache.
+Entries whose timestamps were within :data:`RACY_WINDOW_NS` of the moment they were hashed
+are not stored ("racily clean", as git calls it): a write landing in the same timestamp tick
+as the read would otherwise go unnoticed.
+
+The cache is a convenience for producers (``hash``, ``generate``). Verification never reads
+it: anyone who can write to the user's cache directory could otherwise make a tampered file
+pass. See docs/hashing.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+LOG = logging.getLogger("mbom")
+
+#: Files modified this recently before hashing are not cached (coarse filesystem clocks).
+RACY_WINDOW_NS = 2_000_000_000
+
+CACHE_ENV = "MBOM_CACHE_DIR"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS digests (
+    path TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (path, algorithm)
+) WITHOUT ROWID
+"""
+
+# (size, mtime_ns, ctime_ns, ino, dev): what must be unchanged for a cached digest to count.
+Identity = tuple[int, int, int, int, int]
+
+
+def default_cache_dir() -> Path:
+    """``$MBOM_CACHE_DIR`` or the platform's user cache directory for mbom."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mbom", appauthor=False))
+
+
+class HashCache:
+    """SQLite-backed digest cache. Failures degrade to "no cache" with a logged warning."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.path = (directory or default_cache_dir()) / "hashes.sqlite3"
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(_SCHEMA)
+                self._db = db
+            except sqlite3.Error as exc:  # corrupt or unwritable: hash everything instead
+                LOG.warning("hash cache %s unusable (%s); hashing without it", self.path, exc)
+                return None
+        return self._db
+
+    def lookup(self, algorithm: str, root: str) -> dict[str, tuple[Identity, str]]:
+        """All cached digests for ``root`` (a file, or every file under a directory)."""
+        db = self._connect()
+        if db is None:
+            return {}
+        prefix = root.rstrip(os.sep) + os.sep
+        query = (
+            "SELECT path, size, mtime_ns, ctime_ns, ino, dev, digest FROM digests "
+            "WHERE algorithm = ? AND (path = ? OR (path >= ? AND path < ?))"
+        )
+        upper = prefix[:-1] + chr(ord(os.sep) + 1)
+        try:
+            rows = db.execute(query, (algorithm, root, prefix, upper)).fetchall()
+        except sqlite3.Error as exc:
+            LOG.warning("hash cache %s unreadable (%s); hashing without it", self.path, exc)
+            return {}
+        return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
+
+    def store(
+        self, algorithm: str, rows: Iterable[tuple[str, Identity, str]], hashed_at_ns: int
+    ) -> None:
+        """Remember digests, leaving out files touched within the racy window."""
+        db = self._connect()
+        if db is None:
+            return
+        horizon = hashed_at_ns - RACY_WINDOW_NS
+        values = [
+            (path, algorithm, *identity, digest)
+            for path, identity, digest in rows
+            if identity[1] < horizon and identity[2] < horizon
+        ]
+        if not values:
+            return
+        try:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            LOG.warning("hash cache %s not updated (%s)", self.path, exc)
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def now_ns() -> int:
+    """Wall-clock time comparable with file timestamps."""
+    return time.time_ns()

@@ -1,0 +1,154 @@
+"""Deterministic directory walk: which files a tree digest covers, and why others are left out.
+
+Rules (documented in docs/directory-digest.md):
+
+* every regular file is included unless an ignore pattern matches it; nothing is skipped
+  silently -- ignored paths are returned so callers can report them;
+* ignore patterns are the default set below plus the root's ``.mbomignore`` (gitignore syntax);
+* a symbolic link is never followed: it is recorded as a link with its target, and refused
+  when its target resolves outside the root;
+* anything else (FIFO, socket, device) is refused: reading it could block or lie.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
+
+IGNORE_FILE = ".mbomignore"
+
+#: Always ignored: version-control metadata and the files mbom itself writes beside a model.
+DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".mbom/",
+    "*.sigstore.json",
+    "*.cdx.json",
+    "*.cdx.manifest.jsonl",
+)
+
+# One walked regular file: (relative POSIX path, absolute path, size, mtime_ns, ctime_ns, ino, dev)
+FileRow = tuple[str, str, int, int, int, int, int]
+# One walked symbolic link: (relative POSIX path, link target as stored in the link)
+LinkRow = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """What a walk found, each list sorted by path."""
+
+    files: list[FileRow]
+    links: list[LinkRow]
+    ignored: list[str]
+
+
+def ignore_matcher(root: str, extra_patterns: Sequence[str] = ()) -> Callable[[str], bool]:
+    """A predicate telling whether a relative path (directories end in "/") is ignored.
+
+    Patterns are the defaults, ``extra_patterns`` and the root's ``.mbomignore``, with
+    gitignore semantics (pathspec). When no pattern negates, all patterns are folded into one
+    regular expression: one match per file instead of one per pattern per file.
+    """
+    import pathspec
+
+    lines = list(DEFAULT_IGNORE_PATTERNS) + list(extra_patterns)
+    ignore_file = os.path.join(root, IGNORE_FILE)
+    if os.path.isfile(ignore_file):
+        try:
+            with open(ignore_file, encoding="utf-8") as handle:
+                lines.extend(handle.read().splitlines())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UnreadableFileError(f"{ignore_file}: cannot read ignore file: {exc}") from exc
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    regexes = [getattr(pattern, "regex", None) for pattern in spec.patterns]
+    if all(pattern.include for pattern in spec.patterns) and all(regexes):
+        folded = "|".join(
+            f"(?:{regex.pattern.replace('(?P<ps_d>', '(?:')})"  # type: ignore[union-attr]
+            for regex in regexes
+        )
+        combined = re.compile(folded)
+        return lambda rel: combined.match(rel) is not None
+    return spec.match_file
+
+
+def _check_name(rel: str) -> str:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{rel!r}: file name is not valid UTF-8; rename it") from None
+    return rel
+
+
+def walk_tree(root: str, *, use_ignore: bool = True, extra_ignore: Sequence[str] = ()) -> Walk:
+    """Walk ``root`` (a directory) and return its files, links and ignored paths."""
+    root_real = os.path.realpath(root)
+    match = ignore_matcher(root, extra_ignore) if use_ignore else None
+    files: list[FileRow] = []
+    links: list[LinkRow] = []
+    ignored: list[str] = []
+    stack: list[tuple[str, str]] = [(root, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listing = list(entries)
+        except OSError as exc:
+            raise UnreadableFileError(
+                f"{directory}: cannot list directory: {exc.strerror}"
+            ) from exc
+        for entry in listing:
+            rel = prefix + entry.name
+            try:
+                if entry.is_symlink():
+                    if match is not None and match(rel):
+                        ignored.append(rel)
+                        continue
+                    links.append((_check_name(rel), _checked_link(entry.path, rel, root_real)))
+                elif entry.is_dir(follow_symlinks=False):
+                    if match is not None and match(rel + "/"):
+                        ignored.append(rel + "/")
+                        continue
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    if match is not None and match(rel):
+                        ignored.append(rel)
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                    if not stat.S_ISREG(st.st_mode):
+                        raise UnreadableFileError(
+                            f"{entry.path}: not a regular file, directory or symbolic link; "
+                            "remove it or add it to .mbomignore",
+                            path=entry.path,
+                        )
+                    files.append(
+                        (
+                            _check_name(rel),
+                            entry.path,
+                            st.st_size,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_ino,
+                            st.st_dev,
+                        )
+                    )
+            except OSError as exc:
+                raise UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path) from exc
+    files.sort()
+    links.sort()
+    ignored.sort()
+    return Walk(files=files, links=links, ignored=ignored)
+
+
+def _checked_link(path: str, rel: str, root_real: str) -> str:
+    """Return the link's stored target, refusing links that resolve outside the root."""
+    target = os.readlink(path)
+    resolved = os.path.realpath(path)
+    if resolved != root_real and not resolved.startswith(root_real.rstrip(os.sep) + os.sep):
+        raise SymlinkEscapeError(rel, target)
+    return target

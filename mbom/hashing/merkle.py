@@ -1,0 +1,126 @@
+"""The directory digest: one Merkle root over a tree's files, and inclusion proofs into it.
+
+The root binds, for every file, its relative POSIX path, its size and its content digest, so a
+renamed, resized, added, removed or changed file changes the root, and the order in which the
+filesystem lists files does not. The tree is the RFC 6962 (Certificate Transparency) Merkle
+tree over leaves sorted by the UTF-8 bytes of their paths, which gives logarithmic inclusion
+proofs ("this file, with this content, is in the dataset whose root was signed").
+
+The exact encoding is specified in ``docs/directory-digest.md`` so others can recompute it::
+
+    leaf  = H(0x00 || kind || u64(len(path)) || path || u64(size) || digest)
+    node  = H(0x01 || left || right)
+    root  = MTH(sorted leaves)      (RFC 6962 section 2.1; MTH of no leaves = H(""))
+
+``kind`` is ``b"f"`` for a regular file and ``b"l"`` for a symbolic link (whose digest is
+H(link target) and whose size is the target's length in bytes); integers are big-endian.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mbom.hashing._algorithms import digest_bytes, one_shot
+
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+KIND_FILE = b"f"
+KIND_SYMLINK = b"l"
+
+_U64 = struct.Struct(">Q")
+
+
+def leaf_hash(
+    algorithm: str, path: str, size: int, digest: bytes, *, symlink: bool = False
+) -> bytes:
+    """Hash one tree entry into its Merkle leaf."""
+    encoded = path.encode("utf-8")
+    kind = KIND_SYMLINK if symlink else KIND_FILE
+    return one_shot(algorithm)(
+        b"".join((LEAF_PREFIX, kind, _U64.pack(len(encoded)), encoded, _U64.pack(size), digest))
+    ).digest()
+
+
+def node_hash(algorithm: str, left: bytes, right: bytes) -> bytes:
+    """Hash two child nodes into their parent."""
+    return digest_bytes(algorithm, NODE_PREFIX + left + right)
+
+
+def _parent_level(algorithm: str, level: Sequence[bytes]) -> list[bytes]:
+    """Pair neighbours into parents; a lone last node is carried up unchanged."""
+    new = one_shot(algorithm)
+    parents = [
+        new(NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+    ]
+    if len(level) % 2:
+        parents.append(level[-1])
+    return parents
+
+
+def root_from_leaves(algorithm: str, leaves: Sequence[bytes]) -> bytes:
+    """RFC 6962 Merkle tree hash of leaf hashes already in path order.
+
+    Computed bottom-up, which gives the same tree as RFC 6962's recursive split at the
+    largest power of two below n.
+    """
+    if not leaves:
+        return digest_bytes(algorithm, b"")
+    level: Sequence[bytes] = leaves
+    while len(level) > 1:
+        level = _parent_level(algorithm, level)
+    return level[0]
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """Audit path for the leaf at ``index`` in a tree of ``tree_size`` leaves (RFC 6962 2.1.1)."""
+
+    index: int
+    tree_size: int
+    hashes: tuple[bytes, ...]
+
+
+def inclusion_proof(algorithm: str, leaves: Sequence[bytes], index: int) -> InclusionProof:
+    """Build the audit path for ``leaves[index]``: one sibling hash per level, bottom-up."""
+    if not 0 <= index < len(leaves):
+        raise ValueError(f"leaf index {index} outside a tree of {len(leaves)} leaves")
+    path: list[bytes] = []
+    level = list(leaves)
+    position = index
+    while len(level) > 1:
+        sibling = position ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        level = _parent_level(algorithm, level)
+        position //= 2
+    return InclusionProof(index=index, tree_size=len(leaves), hashes=tuple(path))
+
+
+def root_from_proof(algorithm: str, leaf: bytes, proof: InclusionProof) -> bytes:
+    """Recompute the root from a leaf and its audit path (RFC 9162 section 2.1.3.2).
+
+    The caller compares the result with the trusted root; a wrong leaf, index, size or path
+    gives a different root. Raises ``ValueError`` when the proof has the wrong length.
+    """
+    if not 0 <= proof.index < proof.tree_size:
+        raise ValueError("inclusion proof index outside the tree")
+    fn, sn = proof.index, proof.tree_size - 1
+    current = leaf
+    for sibling in proof.hashes:
+        if sn == 0:
+            raise ValueError("inclusion proof is longer than the tree is deep")
+        if fn & 1 or fn == sn:
+            current = node_hash(algorithm, sibling, current)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            current = node_hash(algorithm, current, sibling)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("inclusion proof is shorter than the tree is deep")
+    return current

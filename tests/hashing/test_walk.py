@@ -1,0 +1,107 @@
+"""What a tree digest covers: ignore rules, symbolic links, special files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from mbom.errors import SymlinkEscapeError, UnreadableFileError
+from mbom.hashing import hash_tree
+from tests.hashing.test_digests import deny_reading
+
+
+def paths(tree) -> list[str]:  # noqa: ANN001
+    return [entry.path for entry in tree.files]
+
+
+def test_default_ignore_set(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref")
+    (tmp_path / "model.bin").write_bytes(b"m")
+    (tmp_path / "bom.cdx.json").write_text("{}")
+    (tmp_path / "bom.cdx.json.sigstore.json").write_text("{}")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.sigstore.json").write_text("{}")
+    tree = hash_tree(tmp_path)
+    assert paths(tree) == ["model.bin"]
+    assert tree.ignored == (".git/", "bom.cdx.json", "bom.cdx.json.sigstore.json",
+                            "sub/x.sigstore.json")
+
+
+def test_mbomignore_is_honoured_with_gitignore_semantics(tmp_path: Path) -> None:
+    (tmp_path / ".mbomignore").write_text("# comment\n*.log\ncheckpoints/\n!keep.log\n")
+    for name in ("a.log", "keep.log", "model.bin", "checkpoints/step1/w.bin", "deep/b.log"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    tree = hash_tree(tmp_path)
+    assert paths(tree) == [".mbomignore", "keep.log", "model.bin"]
+    assert set(tree.ignored) == {"a.log", "checkpoints/", "deep/b.log"}
+
+
+def test_ignore_can_be_disabled(tmp_path: Path) -> None:
+    (tmp_path / "bom.cdx.json").write_text("{}")
+    assert paths(hash_tree(tmp_path, use_ignore=False)) == ["bom.cdx.json"]
+
+
+def test_symlink_leaving_root_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"secret")
+    root = tmp_path / "model"
+    root.mkdir()
+    (root / "w.bin").symlink_to(outside)
+    with pytest.raises(SymlinkEscapeError, match="w.bin: symbolic link .* leaves the root"):
+        hash_tree(root)
+
+
+def test_relative_symlink_escaping_via_dotdot_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "model"
+    (root / "sub").mkdir(parents=True)
+    (tmp_path / "x").write_bytes(b"x")
+    (root / "sub" / "link").symlink_to("../../x")
+    with pytest.raises(SymlinkEscapeError):
+        hash_tree(root)
+
+
+def test_symlink_inside_root_is_recorded_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "real.bin").write_bytes(b"weights")
+    (tmp_path / "alias.bin").symlink_to("real.bin")
+    tree = hash_tree(tmp_path)
+    alias = next(entry for entry in tree.files if entry.path == "alias.bin")
+    assert alias.symlink == "real.bin"
+    assert alias.size == len("real.bin")
+    assert alias.digests["sha256"] == hashlib.sha256(b"real.bin").hexdigest()
+
+
+def test_replacing_file_by_symlink_changes_root(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "real.bin").write_bytes(b"w")
+    (tmp_path / "a" / "copy.bin").write_bytes(b"w")
+    before = hash_tree(tmp_path / "a").root()
+    (tmp_path / "a" / "copy.bin").unlink()
+    (tmp_path / "a" / "copy.bin").symlink_to("real.bin")
+    assert hash_tree(tmp_path / "a").root() != before
+
+
+def test_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(UnreadableFileError, match="not a regular file"):
+        hash_tree(tmp_path)
+
+
+def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "secret.bin").write_bytes(b"x")
+    deny_reading(monkeypatch, tmp_path / "secret.bin")
+    with pytest.raises(UnreadableFileError, match="secret.bin: cannot open: Permission denied"):
+        hash_tree(tmp_path)
+
+
+def test_walk_is_deterministic_and_sorted_by_utf8(tmp_path: Path) -> None:
+    names = ["b", "a/z", "a/b", "Z", "é", "a.b", "a-b"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(name.encode())
+    listed = paths(hash_tree(tmp_path))
+    assert listed == sorted(names, key=lambda n: n.encode("utf-8"))

@@ -1,0 +1,119 @@
+"""`mbom hash` as a user runs it: a real subprocess, real files, the documented contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MBOM = [sys.executable, "-m", "mbom.cli"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MBOM, *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    root = tmp_path / "model"
+    (root / "tokenizer").mkdir(parents=True)
+    (root / "config.json").write_text('{"model_type": "bert"}')
+    (root / "model.safetensors").write_bytes(os.urandom(5000))
+    (root / "tokenizer" / "vocab.txt").write_text("[PAD]\n[UNK]\n")
+    return root
+
+
+def test_json_output_matches_contract(model: Path) -> None:
+    result = run("hash", str(model), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["algorithm"] == "sha256"
+    assert len(document["root"]) == 64
+    assert [f["path"] for f in document["files"]] == [
+        "config.json", "model.safetensors", "tokenizer/vocab.txt"]
+    weights = document["files"][1]
+    data = (model / "model.safetensors").read_bytes()
+    assert weights == {"path": "model.safetensors", "size": len(data),
+                       "digest": hashlib.sha256(data).hexdigest()}
+
+
+def test_json_single_file_root_is_null(model: Path) -> None:
+    document = json.loads(run("hash", str(model / "config.json"), "--format", "json").stdout)
+    assert document["root"] is None and document["files"][0]["path"] == "config.json"
+
+
+def test_text_output_is_checkable_by_sha256sum(model: Path) -> None:
+    result = run("hash", "model", "--no-cache", cwd=model.parent)
+    assert result.returncode == 0
+    check = subprocess.run(["sha256sum", "-c", "--strict", "-"], input=result.stdout,
+                           capture_output=True, text=True, cwd=model.parent, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "# root sha256 " in result.stdout
+
+
+def test_blake3_and_jobs(model: Path) -> None:
+    document = json.loads(
+        run("hash", str(model), "--algorithm", "blake3", "--jobs", "1", "--format", "json").stdout)
+    assert document["algorithm"] == "blake3"
+
+
+def test_several_paths_give_a_list(model: Path) -> None:
+    document = json.loads(run("hash", str(model), str(model / "config.json"),
+                              "--format", "json").stdout)
+    assert isinstance(document, list) and len(document) == 2
+
+
+def test_rerun_with_cache_gives_the_same_digests(model: Path) -> None:
+    run("hash", str(model))
+    document = json.loads(run("hash", str(model), "--format", "json").stdout)
+    uncached = json.loads(run("hash", str(model), "--no-cache", "--format", "json").stdout)
+    assert uncached["cached"] == 0
+    assert document["files"] == uncached["files"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["hash", "/definitely/not/here"], "no such file or directory"),
+        (["hash", "--algorithm", "md5", "."], "Invalid value for '--algorithm'"),
+        (["hash", "--jobs", "0", "."], "Invalid value for '--jobs'"),
+        (["hash"], "Missing argument"),
+        (["hash", "--bogus", "."], "No such option"),
+    ],
+)
+def test_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_symlink_escape_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("x")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "w").symlink_to(tmp_path / "secret")
+    result = run("hash", str(tmp_path / "model"))
+    assert result.returncode == 2
+    assert "leaves the root" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert version.returncode == 0 and "mbom, version" in version.stdout
+    assert "hash" in run("--help").stdout
+
+
+def test_version_does_not_import_heavy_modules() -> None:
+    code = ("import sys; from mbom.cli.main import cli; "
+            "heavy = [m for m in ('cyclonedx', 'sigstore', 'huggingface_hub', 'torch', 'rich',"
+            " 'pathspec', 'blake3') if m in sys.modules]; print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
