@@ -5,29 +5,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 import click
 
+from mbom._log import use_cli_format
 from mbom.errors import MbomError
 
 EXIT_INPUT = 2
 
 
-class _OneLine(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"mbom: {record.levelname.lower()}: {record.getMessage()}", err=True)
-
-
 def run_guarded(command: click.Command) -> None:
     """Run a click command with mbom's error and exit-code conventions."""
-    logger = logging.getLogger("mbom")
-    if not logger.handlers:
-        logger.addHandler(_OneLine())
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    use_cli_format()
     try:
         command.main(standalone_mode=False, prog_name="mbom")
     except MbomError as exc:

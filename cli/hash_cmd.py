@@ -18,14 +18,28 @@ ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
 @click.command("hash")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option(
-    "--algorithm", "-a", type=click.Choice(ALGORITHM_CHOICES, case_sensitive=False),
-    default="sha256", show_default=True, help="Digest algorithm.",
+    "--algorithm",
+    "-a",
+    type=click.Choice(ALGORITHM_CHOICES, case_sensitive=False),
+    default="sha256",
+    show_default=True,
+    help="Digest algorithm.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Parallel workers (default: one per core).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel workers (default: one per core).",
+)
 @click.option("--no-cache", is_flag=True, help="Re-hash every file; ignore the hash cache.")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
-              show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+)
 def hash_command(
     paths: tuple[str, ...], algorithm: str, jobs: int | None, no_cache: bool, output_format: str
 ) -> None:
@@ -37,8 +51,9 @@ def hash_command(
     for path in paths:
         with TerminalProgress(f"hashing {path}") as progress:
             results.append(
-                hash_tree(path, algorithms=(algorithm,), jobs=jobs, cache=not no_cache,
-                          progress=progress)
+                hash_tree(
+                    path, algorithms=(algorithm,), jobs=jobs, cache=not no_cache, progress=progress
+                )
             )
     if output_format == "json":
         documents = [_as_json(tree, algorithm) for tree in results]
@@ -48,7 +63,7 @@ def hash_command(
         _print_text(tree, algorithm)
 
 
-def _as_json(tree, algorithm: str) -> dict:  # noqa: ANN001 - TreeDigest, imported lazily
+def _as_json(tree, algorithm: str) -> dict:
     files = []
     for entry in tree.files:
         item = {"path": entry.path, "size": entry.size, "digest": entry.digests[algorithm]}
@@ -65,13 +80,14 @@ def _as_json(tree, algorithm: str) -> dict:  # noqa: ANN001 - TreeDigest, import
     }
 
 
-def _print_text(tree, algorithm: str) -> None:  # noqa: ANN001
+def _print_text(tree, algorithm: str) -> None:
     lines = []
     for entry in tree.files:
         shown = os.path.join(tree.path, entry.path) if tree.is_directory else tree.path
         if entry.symlink is not None:
-            lines.append(f"# symlink {shown} -> {entry.symlink} ({algorithm} "
-                         f"{entry.digests[algorithm]})")
+            lines.append(
+                f"# symlink {shown} -> {entry.symlink} ({algorithm} {entry.digests[algorithm]})"
+            )
         else:
             lines.append(f"{entry.digests[algorithm]}  {shown}")
     lines.extend(f"# ignored {os.path.join(tree.path, name)}" for name in tree.ignored)

@@ -35,11 +35,17 @@ def test_json_output_matches_contract(model: Path) -> None:
     assert document["algorithm"] == "sha256"
     assert len(document["root"]) == 64
     assert [f["path"] for f in document["files"]] == [
-        "config.json", "model.safetensors", "tokenizer/vocab.txt"]
+        "config.json",
+        "model.safetensors",
+        "tokenizer/vocab.txt",
+    ]
     weights = document["files"][1]
     data = (model / "model.safetensors").read_bytes()
-    assert weights == {"path": "model.safetensors", "size": len(data),
-                       "digest": hashlib.sha256(data).hexdigest()}
+    assert weights == {
+        "path": "model.safetensors",
+        "size": len(data),
+        "digest": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def test_json_single_file_root_is_null(model: Path) -> None:
@@ -50,21 +56,29 @@ def test_json_single_file_root_is_null(model: Path) -> None:
 def test_text_output_is_checkable_by_sha256sum(model: Path) -> None:
     result = run("hash", "model", "--no-cache", cwd=model.parent)
     assert result.returncode == 0
-    check = subprocess.run(["sha256sum", "-c", "--strict", "-"], input=result.stdout,
-                           capture_output=True, text=True, cwd=model.parent, check=False)
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", "-"],
+        input=result.stdout,
+        capture_output=True,
+        text=True,
+        cwd=model.parent,
+        check=False,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "# root sha256 " in result.stdout
 
 
 def test_blake3_and_jobs(model: Path) -> None:
     document = json.loads(
-        run("hash", str(model), "--algorithm", "blake3", "--jobs", "1", "--format", "json").stdout)
+        run("hash", str(model), "--algorithm", "blake3", "--jobs", "1", "--format", "json").stdout
+    )
     assert document["algorithm"] == "blake3"
 
 
 def test_several_paths_give_a_list(model: Path) -> None:
-    document = json.loads(run("hash", str(model), str(model / "config.json"),
-                              "--format", "json").stdout)
+    document = json.loads(
+        run("hash", str(model), str(model / "config.json"), "--format", "json").stdout
+    )
     assert isinstance(document, list) and len(document) == 2
 
 
@@ -111,9 +125,12 @@ def test_version_and_help() -> None:
 
 
 def test_version_does_not_import_heavy_modules() -> None:
-    code = ("import sys; from mbom.cli.main import cli; "
-            "heavy = [m for m in ('cyclonedx', 'sigstore', 'huggingface_hub', 'torch', 'rich',"
-            " 'pathspec', 'blake3') if m in sys.modules]; print(heavy)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys; from mbom.cli.main import cli; "
+        "heavy = [m for m in ('cyclonedx', 'sigstore', 'huggingface_hub', 'torch', 'rich',"
+        " 'pathspec', 'blake3') if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

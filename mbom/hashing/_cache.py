@@ -14,14 +14,14 @@ pass. See docs/hashing.md.
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-LOG = logging.getLogger("mbom")
+from mbom._log import warn
 
 #: Files modified this recently before hashing are not cached (coarse filesystem clocks).
 RACY_WINDOW_NS = 2_000_000_000
@@ -46,13 +46,20 @@ Identity = tuple[int, int, int, int, int]
 
 
 def default_cache_dir() -> Path:
-    """``$MBOM_CACHE_DIR`` or the platform's user cache directory for mbom."""
+    """``$MBOM_CACHE_DIR``, else the platform's user cache directory for mbom.
+
+    (XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows; written out here
+    rather than imported because this runs on every ``mbom hash``.)
+    """
     override = os.environ.get(CACHE_ENV)
     if override:
         return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("mbom", appauthor=False))
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+        return Path(base) / "mbom" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "mbom"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mbom"
 
 
 class HashCache:
@@ -72,7 +79,7 @@ class HashCache:
                 db.execute(_SCHEMA)
                 self._db = db
             except sqlite3.Error as exc:  # corrupt or unwritable: hash everything instead
-                LOG.warning("hash cache %s unusable (%s); hashing without it", self.path, exc)
+                warn("hash cache %s unusable (%s); hashing without it", self.path, exc)
                 return None
         return self._db
 
@@ -90,7 +97,7 @@ class HashCache:
         try:
             rows = db.execute(query, (algorithm, root, prefix, upper)).fetchall()
         except sqlite3.Error as exc:
-            LOG.warning("hash cache %s unreadable (%s); hashing without it", self.path, exc)
+            warn("hash cache %s unreadable (%s); hashing without it", self.path, exc)
             return {}
         return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
 
@@ -114,7 +121,7 @@ class HashCache:
             db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            LOG.warning("hash cache %s not updated (%s)", self.path, exc)
+            warn("hash cache %s not updated (%s)", self.path, exc)
             if db.in_transaction:
                 db.execute("ROLLBACK")
 

@@ -12,7 +12,6 @@ import os
 import pickle
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from mbom.errors import MbomError, UnreadableFileError
 from mbom.hashing._cache import Identity
@@ -73,6 +72,8 @@ def hash_jobs(
         for batch in batches:
             run(batch)
     else:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(workers, len(batches))) as pool:
             for future in [pool.submit(run, batch) for batch in batches]:
                 future.result()

@@ -22,15 +22,14 @@ from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
 
 IGNORE_FILE = ".mbomignore"
 
-#: Always ignored: version-control metadata and the files mbom itself writes beside a model.
+#: Always ignored, at any depth: version-control metadata directories ...
+DEFAULT_IGNORE_DIRS: tuple[str, ...] = (".git", ".hg", ".svn", ".mbom")
+#: ... and the files mbom itself writes beside a model (BOMs, bundles, dataset manifests).
+DEFAULT_IGNORE_SUFFIXES: tuple[str, ...] = (".sigstore.json", ".cdx.json", ".cdx.manifest.jsonl")
+#: The same default set in gitignore syntax (what docs/ and ``.mbomignore`` users see).
 DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (
-    ".git/",
-    ".hg/",
-    ".svn/",
-    ".mbom/",
-    "*.sigstore.json",
-    "*.cdx.json",
-    "*.cdx.manifest.jsonl",
+    *(f"{name}/" for name in DEFAULT_IGNORE_DIRS),
+    *(f"*{suffix}" for suffix in DEFAULT_IGNORE_SUFFIXES),
 )
 
 # One walked regular file: (relative POSIX path, absolute path, size, mtime_ns, ctime_ns, ino, dev)
@@ -55,9 +54,7 @@ def ignore_matcher(root: str, extra_patterns: Sequence[str] = ()) -> Callable[[s
     gitignore semantics (pathspec). When no pattern negates, all patterns are folded into one
     regular expression: one match per file instead of one per pattern per file.
     """
-    import pathspec
-
-    lines = list(DEFAULT_IGNORE_PATTERNS) + list(extra_patterns)
+    lines = list(extra_patterns)
     ignore_file = os.path.join(root, IGNORE_FILE)
     if os.path.isfile(ignore_file):
         try:
@@ -65,6 +62,11 @@ def ignore_matcher(root: str, extra_patterns: Sequence[str] = ()) -> Callable[[s
                 lines.extend(handle.read().splitlines())
         except (OSError, UnicodeDecodeError) as exc:
             raise UnreadableFileError(f"{ignore_file}: cannot read ignore file: {exc}") from exc
+    if not lines:
+        return _is_ignored_by_default
+    import pathspec
+
+    lines[:0] = DEFAULT_IGNORE_PATTERNS
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     regexes = [getattr(pattern, "regex", None) for pattern in spec.patterns]
     if all(pattern.include for pattern in spec.patterns) and all(regexes):
@@ -75,6 +77,14 @@ def ignore_matcher(root: str, extra_patterns: Sequence[str] = ()) -> Callable[[s
         combined = re.compile(folded)
         return lambda rel: combined.match(rel) is not None
     return spec.match_file
+
+
+def _is_ignored_by_default(rel: str) -> bool:
+    """DEFAULT_IGNORE_PATTERNS without loading pathspec (the common case: no .mbomignore)."""
+    if rel.endswith("/"):  # a directory: its name may match either kind of pattern
+        name = rel[:-1].rpartition("/")[2]
+        return name in DEFAULT_IGNORE_DIRS or name.endswith(DEFAULT_IGNORE_SUFFIXES)
+    return rel.endswith(DEFAULT_IGNORE_SUFFIXES)
 
 
 def _check_name(rel: str) -> str:

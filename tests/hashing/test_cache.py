@@ -39,7 +39,7 @@ def _no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mbom.hashing._cache.RACY_WINDOW_NS", 0)
 
 
-def digests(tree) -> dict[str, str]:  # noqa: ANN001
+def digests(tree) -> dict[str, str]:
     return {entry.path: entry.digests["sha256"] for entry in tree.files}
 
 
@@ -115,8 +115,9 @@ def test_cache_is_per_algorithm(model: Path, store: HashCache) -> None:
     assert hash_tree(model, cache=store, algorithms=("blake3",)).cached == 5
 
 
-def test_default_cache_lives_in_mbom_cache_dir(model: Path, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_cache_lives_in_mbom_cache_dir(
+    model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MBOM_CACHE_DIR", str(tmp_path / "env-cache"))
     hash_tree(model, cache=True)
     assert (tmp_path / "env-cache" / "hashes.sqlite3").is_file()

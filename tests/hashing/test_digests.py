@@ -53,7 +53,8 @@ def test_file_digest_matches_reference(sized_files, name: str, algorithm: str) -
 def test_one_read_feeds_several_algorithms(sized_files) -> None:
     path, data = sized_files["many-blocks"]
     result = hash_file(path, algorithms=("sha256", "blake3", "sha512"))
-    assert result.digests == {name: reference(name, data) for name in ("sha256", "blake3", "sha512")}
+    names = ("sha256", "blake3", "sha512")
+    assert result.digests == {name: reference(name, data) for name in names}
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 4])
@@ -98,7 +99,7 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
     """Make one file unreadable even for root (chmod 0 does not stop root)."""
     real_open = os.open
 
-    def guarded_open(path, flags, *args, **kwargs):  # noqa: ANN001, ANN202
+    def guarded_open(path, flags, *args, **kwargs):
         if os.fspath(path) == str(denied):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, flags, *args, **kwargs)

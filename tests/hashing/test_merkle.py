@@ -31,10 +31,16 @@ def root_of(tmp_path: Path, files: dict[str, bytes], name: str = "t") -> str:
 
 def test_root_recomputed_from_the_documented_encoding(tmp_path: Path) -> None:
     """Independent re-implementation of docs/directory-digest.md."""
+
     def leaf(path: str, data: bytes) -> bytes:
         name = path.encode()
-        preimage = (b"\x00f" + struct.pack(">Q", len(name)) + name + struct.pack(">Q", len(data))
-                    + hashlib.sha256(data).digest())
+        preimage = (
+            b"\x00f"
+            + struct.pack(">Q", len(name))
+            + name
+            + struct.pack(">Q", len(data))
+            + hashlib.sha256(data).digest()
+        )
         return hashlib.sha256(preimage).digest()
 
     def node(left: bytes, right: bytes) -> bytes:
@@ -59,8 +65,11 @@ def test_content_change_changes_root(tmp_path: Path) -> None:
 def test_add_and_remove_change_root(tmp_path: Path) -> None:
     added = dict(BASE, **{"extra.txt": b""})
     removed = {k: v for k, v in BASE.items() if k != "config.json"}
-    roots = {root_of(tmp_path, BASE, "a"), root_of(tmp_path, added, "b"),
-             root_of(tmp_path, removed, "c")}
+    roots = {
+        root_of(tmp_path, BASE, "a"),
+        root_of(tmp_path, added, "b"),
+        root_of(tmp_path, removed, "c"),
+    }
     assert len(roots) == 3
 
 

@@ -13,7 +13,7 @@ from mbom.hashing import hash_tree
 from tests.hashing.test_digests import deny_reading
 
 
-def paths(tree) -> list[str]:  # noqa: ANN001
+def paths(tree) -> list[str]:
     return [entry.path for entry in tree.files]
 
 
@@ -27,8 +27,12 @@ def test_default_ignore_set(tmp_path: Path) -> None:
     (tmp_path / "sub" / "x.sigstore.json").write_text("{}")
     tree = hash_tree(tmp_path)
     assert paths(tree) == ["model.bin"]
-    assert tree.ignored == (".git/", "bom.cdx.json", "bom.cdx.json.sigstore.json",
-                            "sub/x.sigstore.json")
+    assert tree.ignored == (
+        ".git/",
+        "bom.cdx.json",
+        "bom.cdx.json.sigstore.json",
+        "sub/x.sigstore.json",
+    )
 
 
 def test_mbomignore_is_honoured_with_gitignore_semantics(tmp_path: Path) -> None:
@@ -52,7 +56,7 @@ def test_symlink_leaving_root_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "model"
     root.mkdir()
     (root / "w.bin").symlink_to(outside)
-    with pytest.raises(SymlinkEscapeError, match="w.bin: symbolic link .* leaves the root"):
+    with pytest.raises(SymlinkEscapeError, match=r"w.bin: symbolic link .* leaves the root"):
         hash_tree(root)
 
 
@@ -94,7 +98,7 @@ def test_fifo_is_refused_not_read(tmp_path: Path) -> None:
 def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "secret.bin").write_bytes(b"x")
     deny_reading(monkeypatch, tmp_path / "secret.bin")
-    with pytest.raises(UnreadableFileError, match="secret.bin: cannot open: Permission denied"):
+    with pytest.raises(UnreadableFileError, match=r"secret.bin: cannot open: Permission denied"):
         hash_tree(tmp_path)
 
 
@@ -105,3 +109,33 @@ def test_walk_is_deterministic_and_sorted_by_utf8(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(name.encode())
     listed = paths(hash_tree(tmp_path))
     assert listed == sorted(names, key=lambda n: n.encode("utf-8"))
+
+
+def test_fast_default_matcher_agrees_with_pathspec() -> None:
+    import pathspec
+
+    from mbom.hashing._walk import DEFAULT_IGNORE_PATTERNS, _is_ignored_by_default
+
+    spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_IGNORE_PATTERNS)
+    samples = [
+        ".git/",
+        "a/.git/",
+        ".gitignore",
+        "x.git/",
+        ".mbom/",
+        "a/b/.svn/",
+        ".hg",
+        "bom.cdx.json",
+        "d/bom.cdx.json",
+        "x.cdx.json.bak",
+        "m.sigstore.json",
+        "sigstore.json",
+        "ds.cdx.manifest.jsonl",
+        "model.bin",
+        "cdx.json/",
+        "a.sigstore.json/",
+        "weights/",
+        ".hgx/",
+    ]
+    for rel in samples:
+        assert _is_ignored_by_default(rel) == spec.match_file(rel), rel
