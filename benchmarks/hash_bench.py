@@ -168,6 +168,8 @@ def main() -> int:
     sha256sum, b3sum = shutil.which("sha256sum"), shutil.which("b3sum")
     if sha256sum:
         measure("sha256sum big", f"{sha256sum} {big}/*", shell=True)
+        measure("find big | xargs -0 -P2 sha256sum",
+                f"find {big} -type f -print0 | xargs -0 -P2 {sha256sum}", shell=True)
         measure(
             "find small | xargs -0 -P2 sha256sum",
             f"find {small} -type f -print0 | xargs -0 -P2 {sha256sum}",
