@@ -17,6 +17,9 @@ from mbom.cli._errors import run_guarded
 #: command name -> "module:function" inside mbom.cli
 COMMANDS: dict[str, str] = {
     "hash": "hash_cmd:hash_command",
+    "generate": "generate_cmd:generate_command",
+    "validate": "validate_cmd:validate_command",
+    "inspect": "inspect_cmd:inspect_command",
 }
 
 

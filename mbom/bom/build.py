@@ -1,0 +1,692 @@
+"""Captured records -> a CycloneDX 1.6 (or 1.7) ML-BOM, deterministic and schema-valid.
+
+The standard parts (components, hashes, licences, pedigree, tools, dependencies) are built
+with cyclonedx-python-lib; the ML parts it lacks (modelCard, component ``data``,
+``formulation``) come from :mod:`mbom.bom.ml_parts` and are inserted into its JSON output.
+The layout is documented field by field in docs/bom-format.md.
+
+Determinism: bom-refs are derived from content (``model``, ``model-file:<path>``,
+``dataset:<name>``...), arrays are sorted, the timestamp is ``SOURCE_DATE_EPOCH`` when set,
+and the serial number is a UUIDv5 of the document's canonical JSON (which includes the
+timestamp), so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from mbom import __version__
+from mbom.bom.ml_parts import (
+    ComponentData,
+    Formula,
+    ModelCard,
+    Parameter,
+    PerformanceMetric,
+    Prop,
+    Step,
+    Workflow,
+)
+from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
+from mbom.bom.subjects import SIZE_PROPERTY, SYMLINK_PROPERTY
+from mbom.capture.datasets import DatasetRecord
+from mbom.capture.model import ModelRecord
+from mbom.errors import InputError
+from mbom.hashing import CYCLONEDX_NAMES, FileDigest, TreeDigest
+
+SPEC_VERSIONS = ("1.6", "1.7")
+DEFAULT_MANIFEST_THRESHOLD = 1000
+MODEL_REF = "model"
+FORMULA_REF = "formula:training"
+WORKFLOW_REF = "workflow:training"
+#: Namespace of content-derived serial numbers (UUIDv5 of the canonical document).
+SERIAL_NAMESPACE = uuid.UUID("6d626f6d-0000-5000-8000-636478736572")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigInput:
+    """A training config: its digest and what it parsed to (``ConfigRecord``)."""
+
+    digest: FileDigest
+    record: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointStep:
+    """A checkpoint saved during training (the recorder's steps), in order."""
+
+    path: str
+    step: int | None
+    merkle_root: str
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    parent_root: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BomInputs:
+    """Everything the generator captured, ready to be written as one BOM."""
+
+    model: ModelRecord | None
+    datasets: tuple[DatasetRecord, ...] = ()
+    configs: tuple[ConfigInput, ...] = ()
+    environment: Any = None  # mbom.capture.environment.EnvironmentRecord
+    parents: tuple[ParentRecord, ...] = ()
+    name: str | None = None
+    version: str | None = None
+    checkpoints: tuple[CheckpointStep, ...] = ()
+    properties: tuple[Prop, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    spec_version: str = "1.6"
+    timestamp: datetime | None = None
+    manifest_threshold: int = DEFAULT_MANIFEST_THRESHOLD
+    manifest_stem: str = "bom"
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltBom:
+    """The BOM as a JSON document and its serialised text, plus sidecar manifests to write
+    beside it (file name relative to the BOM, content)."""
+
+    document: dict[str, Any]
+    text: str
+    manifests: tuple[tuple[str, bytes], ...] = ()
+
+
+def build_timestamp() -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now; UTC, whole seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError):
+            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
+    return datetime.now(tz=timezone.utc).replace(microsecond=0)
+
+
+def build_bom(inputs: BomInputs, options: BuildOptions | None = None) -> BuiltBom:
+    """Assemble, serialise and validate the BOM. Raises InputError if it would be invalid."""
+    options = options or BuildOptions()
+    if options.spec_version not in SPEC_VERSIONS:
+        raise InputError(
+            f"unsupported --spec-version {options.spec_version!r}: "
+            f"choose {' or '.join(SPEC_VERSIONS)}"
+        )
+    builder = _Builder(inputs, options)
+    document = builder.document()
+    text = serialise(document)
+    _validate(text)
+    return BuiltBom(document=document, text=text, manifests=tuple(builder.manifests))
+
+
+def serialise(document: Mapping[str, Any]) -> str:
+    """The BOM's on-disk form: 2-space indented JSON, UTF-8, trailing newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _validate(text: str) -> None:
+    from mbom.bom.validate import validate_bom
+
+    result = validate_bom(text.encode("utf-8"))
+    if result.errors:
+        first = result.errors[0]
+        raise InputError(
+            f"the generated BOM does not validate ({len(result.errors)} errors), first: "
+            f"{first.pointer or '/'}: {first.message}"
+        )
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+def _props(pairs: Iterable[tuple[str, object]]) -> list[Any]:
+    from cyclonedx.model import Property
+
+    return [Property(name=name, value=str(value)) for name, value in pairs if value is not None]
+
+
+def _hashes(digests: Mapping[str, str]) -> list[Any]:
+    from cyclonedx.model import HashAlgorithm, HashType
+
+    return [
+        HashType(alg=HashAlgorithm(CYCLONEDX_NAMES[name]), content=value)
+        for name, value in sorted(digests.items())
+    ]
+
+
+def _licence(text: str | None) -> list[Any]:
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.spdx import fixup_id
+
+    if not text:
+        return []
+    spdx = fixup_id(text)
+    return [DisjunctiveLicense(id=spdx) if spdx else DisjunctiveLicense(name=text)]
+
+
+def _json_scalar_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "null" if value is None else "string"
+
+
+def _manifest_lines(tree: TreeDigest) -> bytes:
+    """Sidecar manifest: JSON Lines sorted by path (path, size, digest per algorithm)."""
+    lines = []
+    for entry in tree.files:
+        line: dict[str, Any] = {"path": entry.path, "size": entry.size}
+        line.update(
+            {
+                f"digest:{name}" if index else "digest": entry.digests[name]
+                for index, name in enumerate(tree.algorithms)
+            }
+        )
+        if entry.symlink is not None:
+            line["symlink"] = entry.symlink
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+class _Builder:
+    """One BOM assembly; collects sidecar manifests on the way."""
+
+    def __init__(self, inputs: BomInputs, options: BuildOptions) -> None:
+        self.inputs = inputs
+        self.options = options
+        self.manifests: list[tuple[str, bytes]] = []
+        self.card = inputs.model.hf.card if inputs.model and inputs.model.hf else None
+        self.config = inputs.model.hf.config if inputs.model and inputs.model.hf else None
+
+    # ---- components -------------------------------------------------------------------
+
+    def _file_component(self, ref_prefix: str, entry: FileDigest, extra: Sequence[tuple]) -> Any:
+        from cyclonedx.model.component import Component, ComponentType
+
+        pairs = [(SIZE_PROPERTY, entry.size), (SYMLINK_PROPERTY, entry.symlink), *extra]
+        return Component(
+            type=ComponentType.FILE,
+            name=entry.path,
+            bom_ref=f"{ref_prefix}{entry.path}",
+            hashes=_hashes(entry.digests),
+            properties=_props(pairs),
+        )
+
+    def _tree_properties(self, prefix: str, tree: TreeDigest) -> list[tuple[str, object]]:
+        pairs: list[tuple[str, object]] = [
+            (f"{prefix}files", len(tree.files)),
+            (f"{prefix}bytes", tree.total_size),
+        ]
+        if tree.is_directory:
+            pairs += [(f"mbom:merkle-root:{name}", tree.root(name)) for name in tree.algorithms]
+        if tree.ignored:
+            pairs.append((f"{prefix}ignored", json.dumps(list(tree.ignored))))
+        return pairs
+
+    def model_component(self) -> Any:
+        from cyclonedx.model.component import Component, ComponentType, Pedigree
+
+        model = self.inputs.model
+        assert model is not None
+        files = []
+        parameters = 0
+        tensors = 0
+        for record in model.files:
+            extra: list[tuple[str, object]] = [("mbom:role", record.role)]
+            info = record.checkpoint
+            if info is not None:
+                extra += _checkpoint_properties(info)
+                parameters += info.parameter_count or 0
+                tensors += info.tensor_count or 0
+            files.append(self._file_component("model-file:", record.digest, extra))
+        pairs = self._tree_properties("mbom:model:", model.tree)
+        if tensors:
+            pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
+        if self.config is not None:
+            pairs += [
+                ("mbom:hf:model_type", self.config.model_type),
+                ("mbom:hf:name_or_path", self.config.name_or_path),
+                ("mbom:hf:torch_dtype", self.config.torch_dtype),
+            ]
+        if self.card is not None:
+            pairs += [
+                ("mbom:hf:library_name", self.card.library_name),
+                ("mbom:hf:language", ",".join(self.card.language) or None),
+                ("mbom:hf:tags", ",".join(self.card.tags) or None),
+            ]
+        ancestors = self.ancestors()
+        single = None if model.is_directory else model.tree.files[0].digests
+        return Component(
+            type=ComponentType.MACHINE_LEARNING_MODEL,
+            name=self.model_name(),
+            version=self.inputs.version,
+            bom_ref=MODEL_REF,
+            description=self.card.description if self.card else None,
+            hashes=_hashes(single) if single else None,
+            licenses=_licence(self.card.license if self.card else None),
+            properties=_props(pairs),
+            components=files,
+            pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
+        )
+
+    def model_name(self) -> str:
+        if self.inputs.name:
+            return self.inputs.name
+        if self.card is not None and self.card.model_name:
+            return self.card.model_name
+        return self.inputs.model.name if self.inputs.model else "model"
+
+    def ancestors(self) -> list[Any]:
+        from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+        from cyclonedx.model.component import Component, ComponentType
+        from packageurl import PackageURL
+
+        result = []
+        for index, parent in enumerate(self.inputs.parents):
+            refs = []
+            if parent.serial_number:
+                link = f"{parent.serial_number}/{parent.bom_version}#{MODEL_REF}"
+                link = link.replace("urn:uuid:", "urn:cdx:", 1)
+                refs.append(ExternalReference(type=ExternalReferenceType.BOM, url=XsUri(link)))
+            result.append(
+                Component(
+                    type=ComponentType.MACHINE_LEARNING_MODEL,
+                    name=parent.name or f"parent-{index}",
+                    version=parent.version,
+                    bom_ref=f"parent:{parent.serial_number or parent.location}",
+                    external_references=refs,
+                    properties=_props(
+                        [
+                            ("mbom:lineage:source", "parent-bom"),
+                            ("mbom:parent:location", parent.location),
+                            ("mbom:parent:serialNumber", parent.serial_number),
+                            ("mbom:parent:bundle", str(parent.from_bundle).lower()),
+                            (MERKLE_ROOT_PROPERTY, parent.merkle_root),
+                        ]
+                    ),
+                )
+            )
+        for name, source in self.base_models():
+            purl = None
+            if "/" in name and "://" not in name and not name.startswith((".", "/")):
+                namespace, _, short = name.partition("/")
+                purl = PackageURL(type="huggingface", namespace=namespace, name=short)
+            result.append(
+                Component(
+                    type=ComponentType.MACHINE_LEARNING_MODEL,
+                    name=name,
+                    bom_ref=f"base-model:{name}",
+                    purl=purl,
+                    properties=_props([("mbom:lineage:source", source)]),
+                )
+            )
+        return result
+
+    def base_models(self) -> list[tuple[str, str]]:
+        """Base models named by the card (``base_model``) or, failing that, config.json."""
+        found: dict[str, str] = {}
+        if self.card is not None:
+            for name in self.card.base_model:
+                found.setdefault(name, "model-card:base_model")
+        own = {self.model_name(), self.inputs.model.name if self.inputs.model else ""}
+        if not found and self.config is not None and self.config.name_or_path:
+            candidate = self.config.name_or_path
+            looks_like_hub_id = candidate.count("/") == 1 and not candidate.startswith((".", "/"))
+            if looks_like_hub_id and candidate not in own:
+                found[candidate] = "config.json:_name_or_path"
+        return sorted(found.items())
+
+    def dataset_components(self) -> tuple[list[Any], list[str], dict[str, Any]]:
+        """Data components for supplied datasets and for datasets the card names."""
+        from cyclonedx.model.component import Component, ComponentType
+
+        components, refs, data_parts = [], [], {}
+        supplied = {record.name for record in self.inputs.datasets}
+        for record in self.inputs.datasets:
+            ref = f"dataset:{record.name}"
+            pairs: list[tuple[str, object]] = [("mbom:dataset:location", record.location)]
+            nested = []
+            hashes = None
+            if record.tree is None:
+                pairs.append(("mbom:hashed", "false"))
+            else:
+                tree = record.tree
+                pairs.append(("mbom:hashed", "true"))
+                pairs += self._tree_properties("mbom:dataset:", tree)
+                if not tree.is_directory:
+                    hashes = _hashes(tree.files[0].digests)
+                elif len(tree.files) <= self.options.manifest_threshold:
+                    nested = [
+                        self._file_component(f"{ref}:file:", entry, ()) for entry in tree.files
+                    ]
+                else:
+                    pairs += self._write_manifest(record.name, tree)
+            card = record.card
+            licences = _licence(card.license[0]) if card is not None and card.license else []
+            if card is not None:
+                pairs += [
+                    ("mbom:dataset:pretty_name", card.pretty_name),
+                    ("mbom:dataset:task_categories", ",".join(card.task_categories) or None),
+                    ("mbom:dataset:size_categories", ",".join(card.size_categories) or None),
+                ]
+            components.append(
+                Component(
+                    type=ComponentType.DATA,
+                    name=record.name,
+                    bom_ref=ref,
+                    hashes=hashes,
+                    licenses=licences,
+                    description=card.description if card is not None else None,
+                    properties=_props(pairs),
+                    components=nested,
+                )
+            )
+            refs.append(ref)
+            url = record.location if "://" in record.location else None
+            data_parts[ref] = ComponentData(
+                bom_ref=f"{ref}:data", type="dataset", name=record.name, url=url
+            )
+        for name in self.card.datasets if self.card is not None else ():
+            if name in supplied:
+                continue
+            ref = f"dataset:{name}"
+            components.append(
+                Component(
+                    type=ComponentType.DATA,
+                    name=name,
+                    bom_ref=ref,
+                    properties=_props(
+                        [("mbom:hashed", "false"), ("mbom:lineage:source", "model-card:datasets")]
+                    ),
+                )
+            )
+            refs.append(ref)
+            data_parts[ref] = ComponentData(bom_ref=f"{ref}:data", type="dataset", name=name)
+        return components, refs, data_parts
+
+    def _write_manifest(self, name: str, tree: TreeDigest) -> list[tuple[str, object]]:
+        import hashlib
+
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        file_name = f"{self.options.manifest_stem}.{safe}.cdx.manifest.jsonl"
+        content = _manifest_lines(tree)
+        self.manifests.append((file_name, content))
+        return [
+            ("mbom:manifest", file_name),
+            ("mbom:manifest:sha256", hashlib.sha256(content).hexdigest()),
+        ]
+
+    def config_components(self) -> tuple[list[Any], list[str], dict[str, Any]]:
+        from cyclonedx.model.component import Component, ComponentType
+
+        components, refs, data_parts = [], [], {}
+        for config in self.inputs.configs:
+            ref = f"config:{config.digest.path}"
+            components.append(
+                Component(
+                    type=ComponentType.DATA,
+                    name=config.digest.path,
+                    bom_ref=ref,
+                    hashes=_hashes(config.digest.digests),
+                    properties=_props(
+                        [
+                            (SIZE_PROPERTY, config.digest.size),
+                            ("mbom:config:format", config.record.format),
+                        ]
+                    ),
+                )
+            )
+            refs.append(ref)
+            data_parts[ref] = ComponentData(
+                bom_ref=f"{ref}:data", type="configuration", name=config.digest.path
+            )
+        return components, refs, data_parts
+
+    # ---- ML parts -------------------------------------------------------------------
+
+    def model_card(self, dataset_refs: Sequence[str]) -> ModelCard:
+        card, config = self.card, self.config
+        metrics = []
+        if card is not None:
+            for metric in card.metrics:
+                where = metric.dataset_name + (
+                    f" ({metric.dataset_split})" if metric.dataset_split else ""
+                )
+                metrics.append(
+                    PerformanceMetric(
+                        type=metric.metric_name or metric.metric_type,
+                        value=str(metric.metric_value),
+                        slice=where,
+                    )
+                )
+        return ModelCard(
+            bom_ref="model-card",
+            task=card.pipeline_tag if card else None,
+            architecture_family=config.model_type if config else None,
+            model_architecture=config.architectures[0] if config and config.architectures else None,
+            dataset_refs=tuple(dataset_refs),
+            metrics=tuple(metrics),
+        )
+
+    def formula(self, input_refs: Sequence[str]) -> Formula:
+        environment = self.inputs.environment
+        parameters = []
+        several = len(self.inputs.configs) > 1
+        for config in self.inputs.configs:
+            for key, value in (config.record.hyperparameters or {}).items():
+                name = f"{config.digest.path}:{key}" if several else key
+                encoded = value if isinstance(value, str) else json.dumps(value)
+                parameters.append(Parameter(name, encoded, _json_scalar_type(value)))
+        workflow_props: list[Prop] = []
+        formula_props: list[Prop] = []
+        components: list[dict[str, Any]] = []
+        if environment is not None:
+            git = environment.git
+            if git is not None:
+                workflow_props += _prop_list(
+                    [
+                        ("mbom:git:commit", git.commit),
+                        ("mbom:git:branch", git.branch),
+                        ("mbom:git:remote", git.remote_url),
+                        ("mbom:git:dirty", str(git.dirty).lower()),
+                    ]
+                )
+            formula_props += _environment_properties(environment)
+            components = [
+                {
+                    "type": "library",
+                    "bom-ref": f"pkg:pypi/{package.name}@{package.version}",
+                    "name": package.name,
+                    "version": package.version,
+                    "purl": f"pkg:pypi/{package.name}@{package.version}",
+                }
+                for package in environment.packages
+            ]
+        steps = tuple(
+            Step(
+                name=f"checkpoint {checkpoint.step}"
+                if checkpoint.step is not None
+                else f"checkpoint {index}",
+                properties=tuple(
+                    _prop_list(
+                        [
+                            ("mbom:checkpoint:path", checkpoint.path),
+                            ("mbom:checkpoint:step", checkpoint.step),
+                            ("mbom:checkpoint:index", index),
+                            ("mbom:merkle-root:sha256", checkpoint.merkle_root),
+                            ("mbom:checkpoint:parent", checkpoint.parent_root),
+                            *(
+                                (f"mbom:metric:{k}", json.dumps(v))
+                                for k, v in sorted(checkpoint.metrics.items())
+                            ),
+                        ]
+                    )
+                ),
+            )
+            for index, checkpoint in enumerate(self.inputs.checkpoints)
+        )
+        workflow = Workflow(
+            bom_ref=WORKFLOW_REF,
+            uid=WORKFLOW_REF,
+            name="training",
+            description="The run that produced the model: its inputs, parameters and environment.",
+            input_refs=tuple(input_refs),
+            parameters=tuple(parameters),
+            output_refs=(MODEL_REF,) if self.inputs.model else (),
+            steps=steps,
+            properties=tuple(workflow_props),
+        )
+        return Formula(
+            bom_ref=FORMULA_REF,
+            workflows=(workflow,),
+            components=tuple(components),
+            properties=tuple(formula_props),
+        )
+
+    # ---- document -------------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        from cyclonedx.model.bom import Bom, BomMetaData
+        from cyclonedx.model.component import Component, ComponentType
+        from cyclonedx.model.tool import ToolRepository
+        from cyclonedx.output.json import JsonV1Dot6, JsonV1Dot7
+
+        tool = Component(
+            type=ComponentType.APPLICATION, name="mbom", version=__version__, bom_ref="tool:mbom"
+        )
+        datasets, dataset_refs, data_parts = self.dataset_components()
+        configs, config_refs, config_parts = self.config_components()
+        data_parts.update(config_parts)
+        model = self.model_component() if self.inputs.model else None
+        timestamp = self.options.timestamp or build_timestamp()
+        bom = Bom(
+            serial_number=uuid.UUID(int=0),
+            metadata=BomMetaData(
+                timestamp=timestamp,
+                tools=ToolRepository(components=[tool]),
+                component=model,
+                properties=_props((p.name, p.value) for p in self.inputs.properties),
+            ),
+            components=[*datasets, *configs],
+        )
+        if model is not None:
+            depends = [c for c in [*datasets, *configs]]
+            bom.register_dependency(model, depends)
+        for component in [*datasets, *configs]:
+            bom.register_dependency(component, [])
+        outputter = (JsonV1Dot7 if self.options.spec_version == "1.7" else JsonV1Dot6)(bom)
+        document = json.loads(outputter.output_as_string())
+        self._insert_ml_parts(document, data_parts, dataset_refs, config_refs)
+        document["serialNumber"] = content_serial_number(document)
+        return _ordered(document)
+
+    def _insert_ml_parts(
+        self,
+        document: dict[str, Any],
+        data_parts: Mapping[str, ComponentData],
+        dataset_refs: Sequence[str],
+        config_refs: Sequence[str],
+    ) -> None:
+        main = document.get("metadata", {}).get("component")
+        if main is not None:
+            main["modelCard"] = self.model_card(dataset_refs).to_json()
+        for component in document.get("components", []):
+            part = data_parts.get(component.get("bom-ref"))
+            if part is not None:
+                component["data"] = [part.to_json()]
+        document["formulation"] = [self.formula([*dataset_refs, *config_refs]).to_json()]
+
+
+_TOP_LEVEL_ORDER = (
+    "$schema",
+    "bomFormat",
+    "specVersion",
+    "serialNumber",
+    "version",
+    "metadata",
+    "components",
+    "formulation",
+    "dependencies",
+)
+
+
+def _ordered(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Top-level keys in reading order (identity first), the rest after, as they came."""
+    ordered = {key: document[key] for key in _TOP_LEVEL_ORDER if key in document}
+    ordered.update((key, value) for key, value in document.items() if key not in ordered)
+    return ordered
+
+
+def content_serial_number(document: Mapping[str, Any]) -> str:
+    """UUIDv5 over the canonical JSON of the document without its serial number."""
+    body = {key: value for key, value in document.items() if key != "serialNumber"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, canonical)}"
+
+
+def _prop_list(pairs: Iterable[tuple[str, object]]) -> list[Prop]:
+    return [Prop(name, str(value)) for name, value in pairs if value is not None]
+
+
+def _environment_properties(environment: Any) -> list[Prop]:
+    pairs: list[tuple[str, object]] = [
+        ("mbom:env:python", f"{environment.python_implementation} {environment.python_version}"),
+        (
+            "mbom:env:os",
+            environment.os.pretty_name or f"{environment.os.system} {environment.os.release}",
+        ),
+        ("mbom:env:kernel", f"{environment.os.system} {environment.os.release}"),
+        ("mbom:env:arch", environment.machine.architecture),
+        ("mbom:env:cpu", environment.machine.cpu_model),
+        ("mbom:env:cpus", environment.machine.logical_cpus),
+    ]
+    for index, gpu in enumerate(environment.gpus):
+        pairs.append(
+            (
+                f"mbom:env:gpu:{index}",
+                f"{gpu.name}; driver {gpu.driver_version}; {gpu.memory_total}",
+            )
+        )
+    image = environment.container_image
+    if image is not None:
+        pairs.append(
+            (
+                "mbom:env:container-image",
+                f"{image.name}@{image.digest}" if image.name else image.digest,
+            )
+        )
+    return _prop_list(pairs)
+
+
+def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = [
+        ("mbom:checkpoint:format", info.format),
+        ("mbom:checkpoint:tensors", info.tensor_count),
+        ("mbom:checkpoint:parameters", info.parameter_count),
+        ("mbom:checkpoint:dtypes", ",".join(info.dtypes) or None),
+        ("mbom:checkpoint:safe-to-load", str(info.safe_to_load).lower()),
+    ]
+    if info.pickle_globals:
+        pairs.append(("mbom:checkpoint:pickle-globals", json.dumps(list(info.pickle_globals))))
+    if info.unsafe_globals:
+        pairs.append(("mbom:checkpoint:unsafe-globals", json.dumps(list(info.unsafe_globals))))
+    if info.dangerous_globals:
+        pairs.append(
+            ("mbom:checkpoint:dangerous-globals", json.dumps(list(info.dangerous_globals)))
+        )
+    if info.issues:
+        pairs.append(("mbom:checkpoint:issues", json.dumps(list(info.issues))))
+    for key, value in sorted(info.metadata.items()):
+        if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 256:
+            pairs.append((f"mbom:checkpoint:meta:{key}", value))
+    return pairs

@@ -1,0 +1,155 @@
+"""Reading a BOM that may come wrapped in a bundle, and parent models named with ``--parent``.
+
+A parent is read, not verified, here: the generator records what the parent says it is
+(serial number, model name and version, its model's Merkle root) and where it was found;
+``mbom verify`` resolves and verifies parents recursively. A parent may be a BOM file or a
+Sigstore bundle / DSSE envelope whose in-toto statement carries a BOM predicate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.errors import MalformedFileError
+
+#: Predicate types of a BOM inside an in-toto statement (the unversioned one is what mbom writes).
+BOM_PREDICATE_PREFIX = "https://cyclonedx.org/bom"
+MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRecord:
+    """What a parent BOM says about its model, and where it was read from."""
+
+    location: str
+    serial_number: str | None
+    bom_version: int
+    name: str
+    version: str | None
+    merkle_root: str | None
+    from_bundle: bool
+
+
+def read_parent(path: str | os.PathLike[str]) -> ParentRecord:
+    """Read a parent BOM or bundle at ``path`` (unverified)."""
+    from mbom.bom.subjects import model_component
+
+    location = os.fspath(path)
+    bom, from_bundle = load_bom_or_bundle(location)
+    model = model_component(bom)
+    root = next(
+        (
+            p.get("value")
+            for p in model.get("properties") or ()
+            if isinstance(p, Mapping) and p.get("name") == MERKLE_ROOT_PROPERTY
+        ),
+        None,
+    )
+    if root is None:
+        root = next(
+            (h.get("content") for h in model.get("hashes") or () if h.get("alg") == "SHA-256"),
+            None,
+        )
+    version = bom.get("version", 1)
+    return ParentRecord(
+        location=location,
+        serial_number=bom.get("serialNumber"),
+        bom_version=version if isinstance(version, int) else 1,
+        name=str(model.get("name", "")),
+        version=model.get("version"),
+        merkle_root=root,
+        from_bundle=from_bundle,
+    )
+
+
+def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
+    """The BOM in a BOM file, or in a bundle's / DSSE envelope's statement predicate."""
+    document = _load_json(location)
+    if document.get("bomFormat") == "CycloneDX":
+        return document, False
+    envelope = document.get("dsseEnvelope", document)
+    payload = envelope.get("payload") if isinstance(envelope, Mapping) else None
+    if not isinstance(payload, str):
+        raise MalformedFileError(
+            f"{location}: neither a CycloneDX BOM nor a bundle with a DSSE payload"
+        )
+    try:
+        statement = json.loads(base64.b64decode(payload, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedFileError(f"{location}: DSSE payload is not base64 JSON: {exc}") from None
+    if not isinstance(statement, Mapping):
+        raise MalformedFileError(f"{location}: DSSE payload is not an in-toto statement")
+    predicate_type = str(statement.get("predicateType", ""))
+    if not predicate_type.startswith(BOM_PREDICATE_PREFIX):
+        raise MalformedFileError(
+            f"{location}: the statement's predicateType {predicate_type!r} is not a CycloneDX BOM"
+        )
+    predicate = statement.get("predicate")
+    if not isinstance(predicate, dict) or predicate.get("bomFormat") != "CycloneDX":
+        raise MalformedFileError(f"{location}: the statement's predicate is not a CycloneDX BOM")
+    return predicate, True
+
+
+def _load_json(location: str) -> dict[str, Any]:
+    from mbom.bom.read import read_bom_bytes
+
+    data = read_bom_bytes(location)
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise MalformedFileError(f"{location}: not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise MalformedFileError(f"{location}: not a JSON object")
+    return document
+
+
+def bundle_signers(location: str) -> list[dict[str, str]]:
+    """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint."""
+    document = _load_json(location)
+    material = document.get("verificationMaterial") or {}
+    signers: list[dict[str, str]] = []
+    hint = (material.get("publicKey") or {}).get("hint")
+    if hint:
+        signers.append({"key": hint})
+    certificate = material.get("certificate") or {}
+    chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
+    raw = certificate.get("rawBytes") or (chain[0].get("rawBytes") if chain else None)
+    if raw:
+        signers.append(_certificate_identity(raw))
+    return signers
+
+
+def _certificate_identity(raw: str) -> dict[str, str]:
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(raw))
+    except (ValueError, binascii.Error):
+        return {"certificate": "unparsable"}
+    identity = {"certificate": cert.serial_number.to_bytes(20, "big").hex().lstrip("0")}
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [
+            *san.get_values_for_type(x509.RFC822Name),
+            *san.get_values_for_type(x509.UniformResourceIdentifier),
+        ]
+        if names:
+            identity["identity"] = names[0]
+    except x509.ExtensionNotFound:
+        pass
+    for oid in ("1.3.6.1.4.1.57264.1.8", "1.3.6.1.4.1.57264.1.1"):
+        try:
+            value = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value
+        except x509.ExtensionNotFound:
+            continue
+        data = value.value  # UnrecognizedExtension bytes
+        text = data[2:] if oid.endswith(".8") and len(data) > 2 else data
+        identity["issuer"] = text.decode("utf-8", "replace")
+        break
+    return identity

@@ -1,0 +1,82 @@
+"""Which files a BOM says the model consists of: the bridge from a BOM to attestation subjects.
+
+The layout mbom writes (docs/bom-format.md): the model is ``metadata.component`` (type
+``machine-learning-model``), and each of its files is a nested component of type ``file``
+whose ``name`` is the POSIX path relative to the model root, with ``hashes`` (SHA-256 always;
+BLAKE3 / SHA-512 when asked) and the property ``mbom:size``. A symbolic link inside the model
+carries ``mbom:symlink`` (its target). For BOMs written by other tools, the first top-level
+``machine-learning-model`` component is taken when ``metadata.component`` is not one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.errors import MalformedFileError
+from mbom.paths import check_relative_name
+
+MODEL_TYPE = "machine-learning-model"
+SIZE_PROPERTY = "mbom:size"
+SYMLINK_PROPERTY = "mbom:symlink"
+
+#: CycloneDX hash algorithm names -> mbom.hashing names.
+ALGORITHM_FROM_CYCLONEDX = {"SHA-256": "sha256", "SHA-512": "sha512", "BLAKE3": "blake3"}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """One file of the model as the BOM records it."""
+
+    path: str
+    size: int | None
+    digests: Mapping[str, str]
+    symlink: str | None = None
+
+
+def model_component(bom: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The component describing the model, or :class:`MalformedFileError` if there is none."""
+    metadata = bom.get("metadata") or {}
+    main = metadata.get("component") if isinstance(metadata, Mapping) else None
+    if isinstance(main, Mapping) and main.get("type") == MODEL_TYPE:
+        return main
+    for component in bom.get("components") or ():
+        if isinstance(component, Mapping) and component.get("type") == MODEL_TYPE:
+            return component
+    raise MalformedFileError("BOM describes no machine-learning-model component")
+
+
+def model_files(bom: Mapping[str, Any]) -> tuple[ModelFile, ...]:
+    """The model's files (sorted by path) with their recorded sizes and digests."""
+    model = model_component(bom)
+    files = []
+    for component in model.get("components") or ():
+        if not isinstance(component, Mapping) or component.get("type") != "file":
+            continue
+        name = check_relative_name(str(component.get("name", "")))
+        properties = {
+            p.get("name"): p.get("value")
+            for p in component.get("properties") or ()
+            if isinstance(p, Mapping)
+        }
+        digests = {
+            ALGORITHM_FROM_CYCLONEDX[h["alg"]]: str(h.get("content", "")).lower()
+            for h in component.get("hashes") or ()
+            if isinstance(h, Mapping) and h.get("alg") in ALGORITHM_FROM_CYCLONEDX
+        }
+        if "sha256" not in digests:
+            raise MalformedFileError(f"model file {name!r} in the BOM has no SHA-256 hash")
+        size = properties.get(SIZE_PROPERTY)
+        files.append(
+            ModelFile(
+                path=name,
+                size=int(size) if size is not None and str(size).isdigit() else None,
+                digests=digests,
+                symlink=properties.get(SYMLINK_PROPERTY),
+            )
+        )
+    if not files:
+        raise MalformedFileError("the BOM's model component lists no files")
+    files.sort(key=lambda item: item.path)
+    return tuple(files)

@@ -1,0 +1,1 @@
+"""Collectors that turn model files, datasets, configs and environments into typed records."""

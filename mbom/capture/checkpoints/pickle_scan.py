@@ -1,0 +1,373 @@
+"""Static pickle scanner: which globals would loading this pickle import? Nothing is unpickled.
+
+Loading a pickle runs code: ``GLOBAL``/``STACK_GLOBAL``/``INST`` import any callable and
+``REDUCE`` calls it, so ``os.system`` in a checkpoint runs on ``torch.load``. This module walks
+the opcodes with :func:`pickletools.genops` (which only decodes, never executes) and emulates the
+unpickler's stack and memo just enough to know the strings ``STACK_GLOBAL`` consumes (pushed
+directly or fetched from the memo with ``BINGET`` after ``BINPUT``/``MEMOIZE``).
+
+Each import gets a verdict: ``safe`` (on :data:`SAFE_GLOBALS`, what a plain tensor / state-dict
+checkpoint needs), ``dangerous`` (on :data:`DANGEROUS_MODULES` / :data:`DANGEROUS_GLOBALS`: runs
+commands or code, touches files or the network) or ``unknown`` (anything else: custom classes
+can do anything in ``__setstate__``, so they are not safe either). A pickle that cannot be
+decoded to its ``STOP``, or whose imports cannot be resolved statically, gets an error: the
+real unpickler would have executed everything up to that point, so it is never called safe.
+
+Memory is bounded: a string or bytes argument over :data:`ELIDE_OVER` bytes (array payloads)
+is skipped with a seek instead of being read, and no read may go past the caller's limit.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import io
+import lzma
+import pickletools
+import struct
+import zipfile
+import zlib
+from typing import Any, Final, Protocol
+
+from mbom.capture.checkpoints.results import PickleGlobal, PickleScan, Verdict
+
+ELIDE_OVER: Final = 1 << 20
+"""Arguments longer than this many bytes are skipped, not read (they are data, not imports)."""
+
+MAX_LINE: Final = 1 << 16
+"""Longest text line (protocol 0 argument) accepted."""
+
+MAX_ERRORS: Final = 20
+"""Problems recorded per stream; one is enough to make it unsafe."""
+
+_TORCH_TYPE_PREFIXES = (
+    "Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
+    "ComplexFloat", "ComplexDouble",
+)  # fmt: skip
+_TORCH_DTYPES = (
+    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex32",
+    "complex64", "cfloat", "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32",
+    "int", "int64", "long", "bool", "uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e5m2",
+    "float8_e4m3fnuz", "float8_e5m2fnuz", "quint8", "qint8", "qint32", "quint4x2", "quint2x4",
+)  # fmt: skip
+_TORCH_REBUILD = (
+    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
+    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
+    "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass",
+    "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_device_tensor_from_numpy",
+)  # fmt: skip
+
+SAFE_GLOBALS: Final[frozenset[str]] = frozenset(
+    {
+        "collections.OrderedDict",
+        "_codecs.encode",  # how protocol 2 pickles spell a bytes object
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.complex",
+        "builtins.bytearray",
+        "builtins.slice",
+        "torch.Size",
+        "torch.Tensor",
+        "torch.device",
+        "torch.nn.parameter.Parameter",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch.serialization._get_layout",
+        "torch.UntypedStorage",
+        "torch.storage.UntypedStorage",
+        "torch.contiguous_format",
+        "torch.channels_last",
+        "torch.channels_last_3d",
+        "torch.preserve_format",
+        "torch.per_tensor_affine",
+        "torch.per_channel_affine",
+        "torch.per_tensor_symmetric",
+        "torch.per_channel_symmetric",
+        "torch.per_channel_affine_float_qparams",
+        "numpy.dtype",
+        "numpy.ndarray",
+        "numpy.core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray._reconstruct",
+        "numpy._core.multiarray.scalar",
+        *(f"torch._utils.{name}" for name in _TORCH_REBUILD),
+        *(f"torch.{kind}Storage" for kind in _TORCH_TYPE_PREFIXES),
+        *(f"torch.{kind}Storage" for kind in ("QInt8", "QUInt8", "QInt32", "QUInt4x2", "QUInt2x4")),
+        *(f"torch.{kind}Tensor" for kind in _TORCH_TYPE_PREFIXES),
+        *(f"torch.{dtype}" for dtype in _TORCH_DTYPES),
+    }
+)
+"""Globals a tensor / state-dict checkpoint legitimately imports: rebuild functions, storage and
+tensor types, dtypes, ``OrderedDict``, and numpy array reconstruction. Mirrors the spirit of
+PyTorch's ``weights_only`` unpickler."""
+
+DANGEROUS_MODULES: Final[frozenset[str]] = frozenset(
+    {
+        # processes, code execution, interpreter internals
+        "os", "posix", "nt", "subprocess", "_posixsubprocess", "pty", "sys", "builtins",
+        "__builtin__", "runpy", "code", "codeop", "types", "importlib", "imp", "zipimport",
+        "site", "ctypes", "_ctypes", "multiprocessing", "_multiprocessing", "threading",
+        "_thread", "signal", "asyncio", "bdb", "pdb", "timeit", "profile", "cProfile", "trace",
+        "commands", "popen2", "platform", "pip", "webbrowser",
+        # nested deserialisers
+        "pickle", "_pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "joblib",
+        # call / attribute gadgets
+        "operator", "_operator", "functools",
+        # files and network
+        "io", "_io", "shutil", "tempfile", "socket", "_socket", "http", "httplib", "urllib",
+        "urllib2", "requests", "aiohttp", "ftplib", "smtplib", "telnetlib",
+        # framework entry points that load or compile code
+        "torch.hub", "torch.jit", "torch.package", "torch._inductor", "torch._dynamo",
+        "torch.utils.cpp_extension", "numpy.f2py", "numpy.distutils",
+    }
+)  # fmt: skip
+"""Modules whose every member is treated as dangerous (submodules included)."""
+
+DANGEROUS_GLOBALS: Final[frozenset[str]] = frozenset(
+    {
+        "torch.load",
+        "torch.save",
+        "torch.serialization.load",
+        "torch.serialization.save",
+        "numpy.load",
+        "numpy.save",
+        "numpy.testing._private.utils.runstring",
+    }
+)
+"""Individual globals that load nested pickles, write files or evaluate strings."""
+
+_MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+_MEMO_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
+_STRING_PUSHES = frozenset(
+    {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
+     "BINUNICODE8"}
+)  # fmt: skip
+
+
+class _Unknown:
+    """A stack value the scanner does not track (anything but a string)."""
+
+    __slots__ = ()
+
+
+class _Mark:
+    """The unpickler's MARK on the emulated stack."""
+
+    __slots__ = ()
+
+
+_ANY: Final = _Unknown()
+_MARK: Final = _Mark()
+
+
+def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
+    """Judge one global. ``protocol`` < 3 applies the Python 2 name mapping, as loading would."""
+    if protocol < 3:
+        module, name = _py3_names(module, name)
+    qualname = f"{module}.{name}"
+    if qualname in SAFE_GLOBALS:
+        return "safe"
+    if qualname in DANGEROUS_GLOBALS or _under(module, DANGEROUS_MODULES):
+        return "dangerous"
+    # ``name`` may be a dotted path walked with getattr: ``torch`` + ``_utils.os.system``.
+    parts = name.split(".")
+    if any(p.startswith("__") and p.endswith("__") for p in parts):
+        return "dangerous"
+    for i in range(len(parts)):
+        if ".".join(parts[i:]) in DANGEROUS_GLOBALS or _under(
+            ".".join(parts[i:-1]), DANGEROUS_MODULES
+        ):
+            return "dangerous"
+    return "unknown"
+
+
+def _under(module: str, modules: frozenset[str]) -> bool:
+    while module:
+        if module in modules:
+            return True
+        module = module.rpartition(".")[0]
+    return False
+
+
+def _py3_names(module: str, name: str) -> tuple[str, str]:
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+class ByteStream(Protocol):
+    """What the scanner needs from a stream: a file, a ``BytesIO`` or a zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def readline(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def tell(self) -> int: ...
+
+
+class _Elided(bytes):
+    """Stands in for a long argument that was skipped: empty, but reports the skipped length
+    so pickletools' length checks pass and decoding carries on after it."""
+
+    _length: int
+
+    def __new__(cls, length: int) -> _Elided:
+        obj = super().__new__(cls, b"")
+        obj._length = length
+        return obj
+
+    def __len__(self) -> int:
+        return self._length
+
+
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
+"""What reading a damaged stream raises (a corrupt compressed zip member, a CRC mismatch)."""
+
+
+class _LimitedInput:
+    """The file-like view pickletools reads from: bounded, eliding long arguments, and turning
+    stream failures into ValueError so the imports found before them are kept."""
+
+    __slots__ = ("_fh", "_left")
+
+    def __init__(self, fh: ByteStream, limit: int) -> None:
+        self._fh = fh
+        self._left = limit
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def read(self, count: int = -1) -> bytes:
+        if count < 0:
+            count = self._left
+        if count > self._left:
+            raise ValueError(f"stream ends early: {count} bytes needed, {self._left} left")
+        self._left -= count
+        try:
+            if count > ELIDE_OVER:
+                self._fh.seek(count, 1)
+                return _Elided(count)
+            return self._fh.read(count)
+        except _READ_ERRORS as exc:
+            raise ValueError(f"read error: {exc}") from exc
+
+    def readline(self) -> bytes:
+        try:
+            line = self._fh.readline(min(self._left, MAX_LINE))
+        except _READ_ERRORS as exc:
+            raise ValueError(f"read error: {exc}") from exc
+        self._left -= len(line)
+        return line
+
+
+def scan_pickle(fh: ByteStream, source: str, *, limit: int) -> PickleScan:
+    """Scan one pickle from ``fh``'s current position up to and including its STOP opcode.
+
+    At most ``limit`` bytes are consumed; ``fh`` is left just after STOP, so consecutive
+    pickles in one file can be scanned with repeated calls. Never raises for bad content:
+    problems are returned in :attr:`PickleScan.errors`.
+    """
+    emulator = _Emulator()
+    try:
+        for opcode, arg, pos in pickletools.genops(_LimitedInput(fh, limit)):
+            emulator.step(opcode, arg, pos)
+    except (ValueError, EOFError, OverflowError, struct.error) as exc:
+        # pickletools reports a bad or truncated opcode stream as ValueError (sometimes
+        # others); loading would fail there too, after running everything before it.
+        emulator.error(f"cannot decode pickle: {_one_line(exc)}")
+    return PickleScan(
+        source=source,
+        protocol=emulator.protocol,
+        opcode_count=emulator.count,
+        globals=tuple(sorted(emulator.found.values(), key=lambda g: (g.module, g.name))),
+        errors=tuple(emulator.errors),
+    )
+
+
+def scan_pickle_bytes(data: bytes, source: str) -> PickleScan:
+    """Scan a pickle held in memory (convenience for small streams and tests)."""
+    return scan_pickle(io.BytesIO(data), source, limit=len(data))
+
+
+class _Emulator:
+    """Tracks the stack and memo well enough to resolve STACK_GLOBAL operands."""
+
+    def __init__(self) -> None:
+        self.stack: list[object] = []
+        self.memo: dict[int, object] = {}
+        self.protocol: int | None = None
+        self.count = 0
+        self.found: dict[tuple[str, str], PickleGlobal] = {}
+        self.errors: list[str] = []
+
+    def error(self, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS and message not in self.errors:
+            self.errors.append(message)
+
+    def record(self, module: str, name: str) -> None:
+        if (module, name) not in self.found:
+            verdict = classify(module, name, protocol=self.protocol or 0)
+            self.found[(module, name)] = PickleGlobal(module=module, name=name, verdict=verdict)
+
+    def step(self, opcode: pickletools.OpcodeInfo, arg: Any, pos: int | None) -> None:
+        self.count += 1
+        name = opcode.name
+        if name == "PROTO":
+            self.protocol = int(arg)
+        elif name in ("GLOBAL", "INST"):
+            module, _, attr = str(arg).partition(" ")
+            self.record(module, attr)
+        elif name == "STACK_GLOBAL":
+            self._stack_global(pos)
+        elif name.startswith("EXT"):
+            self.error(f"extension-registry import (code {arg}) at byte {pos} cannot be resolved")
+
+        if name in _MEMO_PUTS:
+            index = len(self.memo) if name == "MEMOIZE" else int(arg)
+            if not self.stack or self.stack[-1] is _MARK:
+                self.error(f"nothing to memoize at byte {pos}")
+            else:
+                self.memo[index] = self.stack[-1]
+            return
+        if name in _MEMO_GETS:
+            if arg not in self.memo:
+                self.error(f"memo entry {arg} read before being stored, at byte {pos}")
+            self.stack.append(self.memo.get(arg, _ANY))
+            return
+        self._apply_stack_effect(opcode, arg, pos)
+
+    def _stack_global(self, pos: int | None) -> None:
+        top = self.stack[-2:]
+        module, attr = top if len(top) == 2 else (_ANY, _ANY)
+        if isinstance(module, str) and isinstance(attr, str):
+            self.record(module, attr)
+        else:
+            self.error(f"STACK_GLOBAL at byte {pos} imports a name that cannot be resolved")
+
+    def _apply_stack_effect(
+        self, opcode: pickletools.OpcodeInfo, arg: object, pos: int | None
+    ) -> None:
+        before, after = opcode.stack_before, opcode.stack_after
+        to_pop = len(before)
+        pops_mark = pickletools.markobject in before
+        if pops_mark or (opcode.name == "POP" and self.stack and self.stack[-1] is _MARK):
+            if _MARK not in self.stack:
+                self.error(f"{opcode.name} at byte {pos} needs a MARK that is not there")
+                to_pop = 0
+            else:
+                while self.stack.pop() is not _MARK:
+                    pass
+                to_pop = before.index(pickletools.markobject) if pops_mark else 0
+        if to_pop:
+            popped = self.stack[-to_pop:]
+            if len(popped) < to_pop or _MARK in popped:
+                self.error(f"{opcode.name} at byte {pos} pops more than the stack holds")
+            del self.stack[-to_pop:]
+        for item in after:
+            if item is pickletools.markobject:
+                self.stack.append(_MARK)
+            elif opcode.name in _STRING_PUSHES and isinstance(arg, str):
+                self.stack.append(arg)
+            else:
+                self.stack.append(_ANY)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,83 @@
+"""Datasets a model was trained or evaluated on: their files, digests and Merkle roots.
+
+A dataset is named on the command line as ``[NAME=]PATH|URI``. A local file or directory is
+hashed through :mod:`mbom.hashing` (per-file digests, a Merkle root, file count and total
+bytes), with its dataset card when a README.md with front matter sits at its root. A URI
+that is not a local path (``s3://``, ``https://``) cannot be hashed here: it is recorded as a
+reference without digests, and the BOM says so (``mbom:hashed`` = ``false``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from mbom.errors import InputError
+from mbom.hashing import DEFAULT_ALGORITHM, TreeDigest, hash_tree
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A dataset as the user named it: ``name`` and where it is (a local path or a URI)."""
+
+    name: str
+    location: str
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(_URI.match(self.location)) and not self.location.startswith("file://")
+
+    @property
+    def local_path(self) -> str:
+        return self.location.removeprefix("file://")
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    """A captured dataset. ``tree`` is None for a remote reference that was not hashed."""
+
+    name: str
+    location: str
+    tree: TreeDigest | None
+    card: object | None = None  # mbom.capture.huggingface.DatasetCardRecord when present
+
+
+def parse_dataset_spec(text: str) -> DatasetSpec:
+    """Split ``[NAME=]PATH|URI``; the name defaults to the path's last component."""
+    name, sep, location = text.partition("=")
+    if not sep or _URI.match(text) or not _NAME.match(name):
+        name, location = "", text
+    if not location:
+        raise InputError(f"--dataset {text!r}: empty location")
+    if not name:
+        stripped = location.rstrip("/")
+        name = stripped.rsplit("/", 1)[-1] if not _URI.match(stripped) else stripped
+        name = name.split("://", 1)[-1] if _URI.match(name) else name
+    return DatasetSpec(name=name, location=location)
+
+
+def capture_dataset(
+    spec: DatasetSpec,
+    *,
+    algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,),
+    cache: bool = True,
+    jobs: int | None = None,
+) -> DatasetRecord:
+    """Hash a local dataset (file or directory) or record a remote one by reference."""
+    if spec.is_remote:
+        return DatasetRecord(name=spec.name, location=spec.location, tree=None)
+    path = spec.local_path
+    if not os.path.exists(path):
+        raise InputError(f"dataset {spec.name!r}: {path}: no such file or directory", path=path)
+    tree = hash_tree(path, algorithms=algorithms, cache=cache, jobs=jobs)
+    card = None
+    readme = os.path.join(path, "README.md")
+    if tree.is_directory and os.path.isfile(readme):
+        from mbom.capture.huggingface import parse_dataset_card
+
+        card = parse_dataset_card(readme)
+    return DatasetRecord(name=spec.name, location=spec.location, tree=tree, card=card)

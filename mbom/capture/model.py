@@ -1,0 +1,78 @@
+"""The model itself: every file with its digest and role, checkpoint headers, and HF metadata.
+
+Checkpoints are inspected without executing anything (:mod:`mbom.capture.checkpoints`): a
+pickle that imports something outside the allow-list is recorded as a finding in the BOM,
+not loaded. A file whose header claims to be a checkpoint but does not parse is an input
+error (exit 2): a BOM must not vouch for a model it could not read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from mbom.capture.roles import file_role
+from mbom.errors import InputError
+from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, TreeDigest, hash_tree
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFileRecord:
+    """One file of the model: digests, role (weights, config, tokenizer, card, code, other),
+    and what its checkpoint header says (``mbom.capture.checkpoints.CheckpointInfo``)."""
+
+    digest: FileDigest
+    role: str
+    checkpoint: object | None = None
+
+    @property
+    def path(self) -> str:
+        return self.digest.path
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    """A captured model (a directory or a single file)."""
+
+    location: str
+    name: str
+    tree: TreeDigest
+    files: tuple[ModelFileRecord, ...]
+    hf: object | None = None  # mbom.capture.huggingface.HFModelMetadata for a directory
+
+    @property
+    def is_directory(self) -> bool:
+        return self.tree.is_directory
+
+
+def capture_model(
+    path: str | os.PathLike[str],
+    *,
+    algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,),
+    cache: bool = True,
+    jobs: int | None = None,
+) -> ModelRecord:
+    """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata."""
+    from mbom.capture.checkpoints import inspect_checkpoint
+
+    location = os.fspath(path)
+    if not os.path.exists(location):
+        raise InputError(f"model {location}: no such file or directory", path=location)
+    tree = hash_tree(location, algorithms=algorithms, cache=cache, jobs=jobs)
+    root = location if tree.is_directory else os.path.dirname(location) or "."
+    files = []
+    for entry in tree.files:
+        role = "symlink" if entry.symlink is not None else file_role(entry.path)
+        checkpoint = None
+        if entry.symlink is None and role in ("weights", "other"):
+            checkpoint = inspect_checkpoint(os.path.join(root, entry.path))
+            if checkpoint is not None and role == "other":
+                role = "weights" if checkpoint.tensor_count else role
+        files.append(ModelFileRecord(entry, role, checkpoint))
+    hf = None
+    if tree.is_directory:
+        from mbom.capture.huggingface import capture_hf_model
+
+        hf = capture_hf_model(location)
+    name = os.path.basename(os.path.abspath(location).rstrip(os.sep)) or "model"
+    return ModelRecord(location=location, name=name, tree=tree, files=tuple(files), hf=hf)

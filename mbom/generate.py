@@ -1,0 +1,150 @@
+"""Generate a Model Bill of Materials: capture everything about a model, write one BOM.
+
+Usage::
+
+    from mbom.generate import GenerateRequest, generate, write_bom
+
+    request = GenerateRequest(
+        model="out/model",
+        datasets=("train=data/train", "s3://bucket/eval"),
+        configs=("train.yaml",),
+        parents=("base.cdx.json.sigstore.json",),
+        name="sentiment", version="1.2.0",
+    )
+    built = generate(request, manifest_stem="bom")   # validated, deterministic
+    write_bom(built, "bom.cdx.json")                 # atomic, plus sidecar manifests
+
+Data flows one way: capture (hashing through mbom.hashing) -> mbom.bom.build. The request can
+come from CLI flags or from an ``mbom.yaml`` (:func:`load_request_file`, schema in
+schemas/mbom-yaml.schema.json).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mbom._atomic import write_atomic
+from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom
+from mbom.errors import InputError
+from mbom.hashing import DEFAULT_ALGORITHM, check_algorithm
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateRequest:
+    """What to capture. Paths are as the user gave them (relative paths stay relative)."""
+
+    model: str | None = None
+    datasets: tuple[str, ...] = ()
+    configs: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+    hf: str | None = None
+    name: str | None = None
+    version: str | None = None
+    spec_version: str = "1.6"
+    algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,)
+    container_image: str | None = None
+    git_dir: str | None = "."
+    environment: bool = True
+    packages: bool = True
+    manifest_threshold: int = 1000
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def generate(
+    request: GenerateRequest,
+    *,
+    manifest_stem: str = "bom",
+    cache: bool = True,
+    jobs: int | None = None,
+) -> BuiltBom:
+    """Capture what ``request`` names and build a validated BOM (nothing is written)."""
+    from mbom.bom.parents import read_parent
+    from mbom.capture.datasets import capture_dataset, parse_dataset_spec
+    from mbom.capture.model import capture_model
+
+    algorithms = tuple(dict.fromkeys(check_algorithm(a) for a in request.algorithms))
+    if DEFAULT_ALGORITHM not in algorithms:
+        algorithms = (DEFAULT_ALGORITHM, *algorithms)  # subjects and verification need SHA-256
+    if request.model is None and request.hf is None:
+        raise InputError("nothing to describe: give --model PATH or --hf REPO")
+    model_path = request.model
+    if request.hf is not None:
+        from mbom.integrations.huggingface import resolve_model
+
+        model_path = resolve_model(request.hf)
+    model = capture_model(model_path, algorithms=algorithms, cache=cache, jobs=jobs)
+    datasets = tuple(
+        capture_dataset(parse_dataset_spec(text), algorithms=algorithms, cache=cache, jobs=jobs)
+        for text in request.datasets
+    )
+    _check_unique([d.name for d in datasets], "dataset name")
+    configs = tuple(_capture_config(path) for path in request.configs)
+    parents = tuple(read_parent(path) for path in request.parents)
+    environment = None
+    if request.environment:
+        from mbom.capture.environment import capture_environment
+
+        environment = capture_environment(
+            container_image=request.container_image,
+            git_dir=request.git_dir,
+            include_packages=request.packages,
+        )
+    inputs = BomInputs(
+        model=model,
+        datasets=datasets,
+        configs=configs,
+        environment=environment,
+        parents=parents,
+        name=request.name,
+        version=request.version,
+    )
+    options = BuildOptions(
+        spec_version=request.spec_version,
+        manifest_threshold=request.manifest_threshold,
+        manifest_stem=manifest_stem,
+    )
+    return build_bom(inputs, options)
+
+
+def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
+    """Write the sidecar manifests, then the BOM (each atomically); return what was written."""
+    target = Path(output)
+    written = []
+    for name, content in built.manifests:
+        path = target.parent / name
+        write_atomic(path, content)
+        written.append(path)
+    write_atomic(target, built.text)
+    written.append(target)
+    return written
+
+
+def manifest_stem_for(output: str | os.PathLike[str]) -> str:
+    """``bom.cdx.json`` -> ``bom``: the prefix of sidecar manifest names beside a BOM."""
+    name = Path(output).name
+    for suffix in (".cdx.json", ".json"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] or "bom"
+    return name
+
+
+def _capture_config(path: str) -> ConfigInput:
+    from mbom.capture.configs import parse_config
+    from mbom.hashing import hash_file
+
+    if not os.path.isfile(path):
+        raise InputError(f"config {path}: no such file", path=path)
+    digest = hash_file(path)
+    return ConfigInput(
+        digest=replace(digest, path=Path(path).as_posix()), record=parse_config(path)
+    )
+
+
+def _check_unique(names: list[str], what: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"duplicate {what} {name!r}: name each with NAME=PATH")
+        seen.add(name)

@@ -1,0 +1,113 @@
+"""Acceptance: the verdicts in ../shared/fixtures/cyclonedx/INDEX.md, on every shared fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mbom.bom.validate import validate_bom
+
+FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "cyclonedx"
+
+if not FIXTURES.is_dir():
+    pytest.skip(f"shared fixtures not found at {FIXTURES}", allow_module_level=True)
+
+ACCEPT = "accept"
+WARN = "accept with warnings"
+REJECT = "reject"
+
+# file -> (verdict, {finding code: text that must appear in that finding})
+VERDICTS: dict[str, tuple[str, dict[str, str]]] = {
+    "AIBoMGen/output_aibom.json": (ACCEPT, {}),
+    "aibom-generator/aetheris_expected_aibom.json": (
+        REJECT,
+        {
+            "schema.serial-number": "serialNumber 'urn:uuid:test-uuid-placeholder' "
+            "is not a UUID URN",
+            "schema.spdx-id": "license id 'apache-2.0' is not a valid SPDX identifier "
+            "(did you mean 'Apache-2.0'?)",
+        },
+    ),
+    "bom-examples-pr50/MLBOM_Dataset_bom.json": (
+        REJECT,
+        {"not-json": "not valid JSON: trailing comma at line 8 column 44"},
+    ),
+    "bom-examples-pr50/MLBOM_Model_FoundationModels_bom.json": (ACCEPT, {}),
+    "bom-examples-pr50/MLBOM_Model_OpenSource_bom.json": (
+        REJECT,
+        {"not-json": "not valid JSON: trailing comma at line 8 column 44"},
+    ),
+    "cyclonedx-spec-testvectors/invalid-hash-alg-1.6.json": (
+        REJECT,
+        {"schema.hash-alg": "hash algorithm 'FOO' is not one of MD5, SHA-1, SHA-256"},
+    ),
+    # INDEX.md says plain "accept"; its verdicts come from schema validation only. The file
+    # really refers to two bom-refs nothing declares (map[0].requirement 'requirement-1' and
+    # counterClaims[0] 'counterClaim-1', both refLinkType), so the dangling-ref check warns.
+    "cyclonedx-spec-testvectors/valid-attestation-1.6.json": (
+        WARN,
+        {"dangling-ref": "'requirement-1'"},
+    ),
+    "cyclonedx-spec-testvectors/valid-bom-1.6.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-component-data-1.6.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-component-data-1.7.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-formulation-1.6.json": (
+        WARN,
+        {"dangling-ref": "refers to bom-ref 'component-a', which nothing in this BOM declares"},
+    ),
+    "cyclonedx-spec-testvectors/valid-formulation-1.7.json": (
+        WARN,
+        {"dangling-ref": "refers to bom-ref 'component-a', which nothing in this BOM declares"},
+    ),
+    "cyclonedx-spec-testvectors/valid-machine-learning-1.5.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-machine-learning-1.6.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-machine-learning-1.7.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-machine-learning-considerations-env-1.6.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-machine-learning-considerations-env-1.7.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-signatures-1.6.json": (ACCEPT, {}),
+    "cyclonedx-spec-testvectors/valid-signatures-1.7.json": (ACCEPT, {}),
+    "k8s-aibom/vllm-deployment-output.json": (ACCEPT, {}),
+    "manifest-cyber-aibom/FLUX.1-dev.json": (ACCEPT, {}),
+    "manifest-cyber-aibom/Llama-3.2-1B-Instruct.json": (ACCEPT, {}),
+    "manifest-cyber-aibom/Qwen2.5-7B-Instruct.json": (ACCEPT, {}),
+}
+
+
+def test_every_fixture_has_a_verdict() -> None:
+    on_disk = {p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.json")}
+    assert on_disk == set(VERDICTS)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_fixture_verdict(name: str) -> None:
+    verdict, expected = VERDICTS[name]
+    result = validate_bom(FIXTURES / name)
+    got = REJECT if result.errors else WARN if result.warnings else ACCEPT
+    assert got == verdict, [str(f) for f in (*result.errors, *result.warnings)]
+    assert result.ok is (verdict != REJECT)
+    findings = result.errors if verdict == REJECT else result.warnings
+    for code, text in expected.items():
+        messages = [f.message for f in findings if f.code == code]
+        assert any(text in m for m in messages), (code, text, messages)
+    if verdict == REJECT:  # nothing but the reasons named above
+        assert {f.code for f in result.errors} == set(expected)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_fixture_path_and_bytes_agree(name: str) -> None:
+    path = FIXTURES / name
+    assert validate_bom(path) == validate_bom(path.read_bytes()) == validate_bom(str(path))
+
+
+def test_formulation_dangling_warning_points_at_the_reference() -> None:
+    result = validate_bom(FIXTURES / "cyclonedx-spec-testvectors/valid-formulation-1.6.json")
+    first = next(f for f in result.warnings if "'component-a'" in f.message)
+    assert first.pointer == "/formulation/0/workflows/0/resourceReferences/0/ref"
+    assert "referenced 3 more times" in first.message
+    assert all(f.code == "dangling-ref" for f in result.warnings)
+
+
+def test_spec_versions_are_reported() -> None:
+    seen = {validate_bom(FIXTURES / n).spec_version for n in VERDICTS}
+    assert {"1.5", "1.6", "1.7"} <= seen
