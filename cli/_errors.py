@@ -20,7 +20,10 @@ def run_guarded(command: click.Command) -> None:
     """Run a click command with mbom's error and exit-code conventions."""
     use_cli_format()
     try:
-        command.main(standalone_mode=False, prog_name="mbom")
+        # Without standalone mode click returns the code of a `raise Exit(code)` instead of exiting.
+        code = command.main(standalone_mode=False, prog_name="mbom")
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except MbomError as exc:
         _fail(str(exc), exc.exit_code)
     except click.exceptions.Exit as exc:

@@ -96,10 +96,10 @@ def render(report: dict[str, Any]) -> list[str]:
                         or "see issues"
                     )
                 note += "]"
-            lines.append(
-                f"    {item.get('role', ''):<9} {item['path']}  "
-                f"{_size(item.get('size'))}  sha256:{digest[:16]}…{note}"
-            )
+            digest = f"sha256:{digest[:16]}…" if digest else ""
+            size = _size(item["size"]) if "size" in item else ""
+            fields = [item.get("role", ""), item["path"], size, digest]
+            lines.append("    " + "  ".join(f for f in fields if f) + note)
         for ancestor in model.get("ancestors", []):
             source = ancestor["properties"].get("mbom:lineage:source", "pedigree")
             lines.append(f"  parent: {ancestor['name']} {ancestor['version'] or ''} ({source})")

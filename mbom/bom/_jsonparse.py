@@ -101,5 +101,7 @@ def parse_json(data: bytes | str) -> Any:
         raise JsonSyntaxError(
             f"{msg} at line {exc.lineno} column {exc.colno}", exc.lineno, exc.colno
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise JsonSyntaxError("nested too deeply") from None
+    except ValueError as exc:
         raise JsonSyntaxError(str(exc) or type(exc).__name__) from None

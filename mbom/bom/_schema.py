@@ -1,20 +1,29 @@
 """The official CycloneDX JSON schemas, as shipped inside cyclonedx-python-lib (offline).
 
-The one place that knows where the library keeps its schema files and how to get its strict
-validator, so that a library upgrade that moves them needs one fix. cyclonedx and jsonschema
-are imported lazily: jsonschema alone costs about a second of start-up.
+The one place that knows where the library keeps its schema files and how to validate against
+them. It builds the same validator as ``cyclonedx.validation.json.JsonStrictValidator`` (Draft 7,
+format checks, the shipped SPDX / JSF / cryptography-defs schemas in a local ``referencing``
+registry, so nothing is fetched) with one change: jsonschema checks ``uniqueItems`` (set on
+``components`` and ``dependencies``) by comparing every pair, which took 440 s on a BOM with
+20,000 components; here it is a linear-time check with the same meaning.
+
+cyclonedx and jsonschema are imported lazily: jsonschema alone costs about a second of start-up.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cyclonedx.validation.json import JsonStrictValidator
     from jsonschema.exceptions import ValidationError as SchemaError
+    from jsonschema.protocols import Validator
+
+# Base URI the BOM schemas' relative "$ref"s to their sub-schemas resolve against.
+_SCHEMA_BASE_URI = "http://cyclonedx.org/schema/"
 
 
 @cache
@@ -27,30 +36,72 @@ def supported_spec_versions() -> tuple[str, ...]:
     return tuple(v.to_version() for v in sorted(found, key=lambda v: v.value))
 
 
-@cache
-def _validator(spec_version: str) -> JsonStrictValidator:
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-
-    return JsonStrictValidator(SchemaVersion.from_version(spec_version))
+def _load(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        loaded: dict[str, Any] = json.load(fh)
+    return loaded
 
 
 @cache
 def schema_document(spec_version: str) -> dict[str, Any]:
-    """The strict JSON schema for ``spec_version`` as a dict (cached, read-only by convention)."""
+    """The strict JSON schema for ``spec_version`` as a dict (cached: do not modify it)."""
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.schema._res import BOM_JSON_STRICT
 
     path = BOM_JSON_STRICT[SchemaVersion.from_version(spec_version)]
     if path is None:
         raise ValueError(f"no JSON schema for CycloneDX {spec_version}")
-    with open(path, encoding="utf-8") as fh:
-        loaded: dict[str, Any] = json.load(fh)
-    return loaded
+    return _load(path)
 
 
-def schema_errors(text: str, spec_version: str) -> Iterator[SchemaError]:
-    """Every schema violation in the JSON ``text`` (jsonschema errors, with paths)."""
-    found = _validator(spec_version).validate_str(text, all_errors=True)
-    for wrapped in found or ():
-        yield wrapped.data
+def _canonical(value: Any) -> Any:
+    """A form in which two JSON values are equal exactly when jsonschema deems them equal
+    (``1 == 1.0``, ``true != 1``, key order irrelevant)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _unique_items(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if not enabled or not validator.is_type(instance, "array"):
+        return
+    first: dict[str, int] = {}
+    for index, item in enumerate(instance):
+        key = json.dumps(_canonical(item), sort_keys=True, separators=(",", ":"))
+        if key in first:
+            yield ValidationError(
+                f"items {first[key]} and {index} are identical; the schema requires unique items"
+            )
+            return
+        first[key] = index
+
+
+@cache
+def _validator(spec_version: str) -> Validator:
+    from cyclonedx.schema._res import CRYPTOGRAPHY_DEFS, JSF, SPDX_JSON
+    from jsonschema import Draft7Validator
+    from jsonschema.validators import extend
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT7
+
+    registry: Registry[Any] = Registry().with_resources(
+        (_SCHEMA_BASE_URI + os.path.basename(path), DRAFT7.create_resource(_load(path)))
+        for path in (SPDX_JSON, JSF, CRYPTOGRAPHY_DEFS)
+    )
+    cls = extend(Draft7Validator, {"uniqueItems": _unique_items})
+    return cls(
+        schema_document(spec_version),
+        registry=registry,
+        format_checker=Draft7Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_errors(doc: Any, spec_version: str) -> Iterator[SchemaError]:
+    """Every schema violation in the parsed document (jsonschema errors, with paths)."""
+    return _validator(spec_version).iter_errors(doc)

@@ -49,6 +49,30 @@ def _file(component: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _walk_components(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """metadata.component and every component, nested ones included, in document order."""
+    found: list[Mapping[str, Any]] = []
+    metadata = doc.get("metadata")
+    stack = [metadata.get("component")] if isinstance(metadata, Mapping) else []
+    stack += list(doc.get("components") or ())[::-1]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            found.append(item)
+            stack.extend(list(item.get("components") or ())[::-1])
+    return found
+
+
+def _match(models: Any, raws: list[Mapping[str, Any]]) -> list[Mapping[str, Any] | None]:
+    """The raw component behind each summarised model (by bom-ref, else by name)."""
+    matched = []
+    for model in models:
+        ref, name = model.component.bom_ref, model.component.name
+        raw = next((r for r in raws if ref and r.get("bom-ref") == ref), None)
+        matched.append(raw or next((r for r in raws if r.get("name") == name), None))
+    return matched
+
+
 def describe(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a parsed BOM as a JSON-ready dictionary."""
     summary = summarize_bom(dict(doc))
@@ -66,15 +90,10 @@ def describe(doc: Mapping[str, Any]) -> dict[str, Any]:
         "datasets": [],
         "configs": [],
     }
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
-    main = metadata.get("component") if isinstance(metadata, Mapping) else None
-    for model in summary.models:
+    models = [c for c in _walk_components(doc) if c.get("type") == "machine-learning-model"]
+    for model, raw in zip(summary.models, _match(summary.models, models)):
         entry = asdict(model)
-        raw = (
-            main
-            if isinstance(main, Mapping) and main.get("bom-ref") == model.component.bom_ref
-            else None
-        )
+        entry["ancestors"] = []
         if raw is not None:
             props = _props(raw)
             entry["properties"] = {k: v for k, v in props.items() if k.startswith("mbom:")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from mbom.bom._jsonparse import JsonSyntaxError, decode_text, parse_json
+from mbom.bom._jsonparse import JsonSyntaxError, parse_json
 from mbom.bom._messages import schema_findings
 from mbom.bom._refs import find_sites
 from mbom.bom._schema import schema_document, schema_errors, supported_spec_versions
@@ -31,8 +31,7 @@ def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:
     """
     data = source if isinstance(source, bytes) else read_bom_bytes(source)
     try:
-        text = decode_text(data)
-        doc = parse_json(text)
+        doc = parse_json(data)
     except JsonSyntaxError as exc:
         not_json = Finding("not-json", f"not valid JSON: {exc.reason}")
         return ValidationResult(None, errors=(not_json,))
@@ -44,7 +43,10 @@ def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:
     supported = supported_spec_versions()
     errors: list[Finding] = []
     if isinstance(spec, str) and spec in supported:
-        errors.extend(schema_findings(schema_errors(text, spec)))
+        try:
+            errors.extend(schema_findings(schema_errors(doc, spec)))
+        except RecursionError:
+            errors.append(Finding("too-deep", "the document nests too deeply to validate", ""))
         walk_spec = spec
     else:
         errors.append(

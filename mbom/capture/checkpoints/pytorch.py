@@ -29,8 +29,6 @@ from mbom.errors import MalformedFileError, UnreadableFileError
 
 ZIP_MAGIC = b"PK\x03\x04"
 """A zip local file header: how torch.load tells an archive from a legacy pickle."""
-PYTORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
-"""File extensions PyTorch checkpoints are commonly saved under."""
 
 _LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 _LEGACY_PICKLES = 5  # magic number, protocol version, sys info, the object, storage keys
