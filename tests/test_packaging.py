@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+import tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
-MAPPED = {"mbom": "mbom", "cli": "mbom.cli", "integrations": "mbom.integrations",
-          "schemas": "mbom.schemas"}
+MAPPED = {
+    "mbom": "mbom",
+    "cli": "mbom.cli",
+    "integrations": "mbom.integrations",
+    "schemas": "mbom.schemas",
+}
 
 
 def test_every_package_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = set()
     for folder, name in MAPPED.items():
         for init in (ROOT / folder).rglob("__init__.py"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -320,3 +321,62 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the schema validator itself -------------------------------------------------------------
+
+
+def test_identical_items_are_reported_by_the_fast_unique_check() -> None:
+    plain = {"type": "library", "name": "x", "version": "1"}
+    (error,) = check(bom(components=[plain, component("a"), dict(plain)])).errors
+    assert error.pointer == "/components"
+    assert error.message == "items 0 and 2 are identical; the schema requires unique items"
+
+
+def test_large_bom_validates_in_linear_time() -> None:
+    # jsonschema's own uniqueItems is quadratic: 5,000 components took about 30 s.
+    n = 5000
+    comps = [component(f"c{i}", hashes=[{"alg": "SHA-256", "content": SHA256}]) for i in range(n)]
+    deps = [{"ref": f"c{i}", "dependsOn": [f"c{(i + 1) % n}"]} for i in range(n)]
+    started = time.monotonic()
+    assert check(bom(components=comps, dependencies=deps)) == ValidationResult("1.6")
+    assert time.monotonic() - started < 15
+
+
+def test_deep_nesting_is_a_finding_not_a_crash() -> None:
+    root: dict[str, Any] = {"type": "library", "name": "x", "version": "1"}
+    node = root
+    for i in range(300):
+        child = {"type": "library", "name": f"x{i}", "version": "1"}
+        node["components"] = [child]
+        node = child
+    result = check(bom(components=[root]))
+    assert not result.ok and result.errors[0].code == "too-deep"
+    nested = b"[" * 100_000 + b"]" * 100_000
+    assert validate_bom(nested).errors == (
+        Finding("not-json", "not valid JSON: nested too deeply"),
+    )
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        bom(serialNumber="bad", components=[{"type": "nope"}, {"name": 3}]),
+        bom("1.2", components=[component("a", licenses=[{"license": {"id": "mit"}}])]),
+        bom("1.7", components=[component("a", hashes=[{"alg": "X", "content": "0"}])]),
+        bom(components=[{"type": "library", "name": "x"}] * 2),
+    ],
+)
+def test_same_schema_errors_as_cyclonedx_library(doc: dict[str, Any]) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from mbom.bom._schema import schema_errors
+
+    spec = doc["specVersion"]
+    theirs = JsonStrictValidator(SchemaVersion.from_version(spec)).validate_str(
+        json.dumps(doc), all_errors=True
+    )
+    ours = {(tuple(e.absolute_path), e.validator) for e in schema_errors(doc, spec)}
+    assert ours == {(tuple(e.data.absolute_path), e.data.validator) for e in theirs or ()}
+    assert ours

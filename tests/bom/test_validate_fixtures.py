@@ -111,3 +111,37 @@ def test_formulation_dangling_warning_points_at_the_reference() -> None:
 def test_spec_versions_are_reported() -> None:
     seen = {validate_bom(FIXTURES / n).spec_version for n in VERDICTS}
     assert {"1.5", "1.6", "1.7"} <= seen
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, (_, codes) in VERDICTS.items() if "not-json" not in codes)
+)
+def test_schema_errors_match_the_cyclonedx_library(name: str) -> None:
+    import json
+
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from mbom.bom._schema import schema_errors
+
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    doc = json.loads(text)
+    spec = doc["specVersion"]
+    theirs = JsonStrictValidator(SchemaVersion.from_version(spec)).validate_str(
+        text, all_errors=True
+    )
+    ours = {(tuple(e.absolute_path), e.validator) for e in schema_errors(doc, spec)}
+    assert ours == {(tuple(e.data.absolute_path), e.data.validator) for e in theirs or ()}
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("MLBOM_Model_OpenSource_bom.json", 1), ("MLBOM_Dataset_bom.json", 2)],
+)
+def test_pr50_files_with_commas_fixed_fail_on_licence_id_and_name(name: str, count: int) -> None:
+    import re
+
+    raw = (FIXTURES / "bom-examples-pr50" / name).read_bytes()
+    result = validate_bom(re.sub(rb",(\s*[}\]])", rb"\1", raw))
+    assert [f.code for f in result.errors] == ["schema.license-id-and-name"] * count
+    assert "license has both id" in result.errors[0].message

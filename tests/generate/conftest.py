@@ -17,8 +17,9 @@ def run_mbom(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     import os
 
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*MBOM, *args], capture_output=True, text=True, cwd=cwd, env=full_env,
-                          check=False)
+    return subprocess.run(
+        [*MBOM, *args], capture_output=True, text=True, cwd=cwd, env=full_env, check=False
+    )
 
 
 def write_safetensors(path: Path, tensors: dict[str, tuple[str, list[int]]]) -> None:
@@ -40,13 +41,16 @@ def write_safetensors(path: Path, tensors: dict[str, tuple[str, list[int]]]) -> 
 def model_dir(tmp_path: Path) -> Path:
     root = tmp_path / "model"
     (root / "tokenizer").mkdir(parents=True)
-    write_safetensors(root / "model.safetensors",
-                      {"w": ("F32", [4, 8]), "b": ("F32", [8])})
-    (root / "config.json").write_text(json.dumps(
-        {"architectures": ["TinyNet"], "model_type": "tiny", "_name_or_path": "org/tiny-base"}))
+    write_safetensors(root / "model.safetensors", {"w": ("F32", [4, 8]), "b": ("F32", [8])})
+    (root / "config.json").write_text(
+        json.dumps(
+            {"architectures": ["TinyNet"], "model_type": "tiny", "_name_or_path": "org/tiny-base"}
+        )
+    )
     (root / "README.md").write_text(
         "---\nlicense: mit\npipeline_tag: text-classification\ndatasets:\n- org/data\n---\n\n"
-        "A tiny test model.\n")
+        "A tiny test model.\n"
+    )
     (root / "tokenizer" / "vocab.txt").write_text("a\nb\n")
     return root
 

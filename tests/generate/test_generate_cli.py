@@ -20,15 +20,26 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 def generate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict:
     result = run_mbom("generate", *args, cwd=cwd, env={**EPOCH, **(env or {})})
     assert result.returncode == 0, result.stderr
-    output = next((args[i + 1] for i, a in enumerate(args) if a in ("-o", "--output")),
-                  "bom.cdx.json")
+    output = next(
+        (args[i + 1] for i, a in enumerate(args) if a in ("-o", "--output")), "bom.cdx.json"
+    )
     return json.loads((cwd / output).read_text())
 
 
 def test_two_runs_are_byte_identical(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     (tmp_path / "train.yaml").write_text("lr: 0.1\nlayers: [2, 3]\n")
-    args = ("--model", "model", "--dataset", "train=data", "--config", "train.yaml",
-            "--name", "tiny", "--version", "1.0")
+    args = (
+        "--model",
+        "model",
+        "--dataset",
+        "train=data",
+        "--config",
+        "train.yaml",
+        "--name",
+        "tiny",
+        "--version",
+        "1.0",
+    )
     generate(*args, "-o", "a.cdx.json", cwd=tmp_path)
     generate(*args, "-o", "b.cdx.json", cwd=tmp_path)
     assert (tmp_path / "a.cdx.json").read_bytes() == (tmp_path / "b.cdx.json").read_bytes()
@@ -36,8 +47,9 @@ def test_two_runs_are_byte_identical(tmp_path: Path, model_dir: Path, dataset_di
 
 def test_bom_layout(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     (tmp_path / "train.yaml").write_text("optimizer:\n  lr: 0.1\nseed: 7\n")
-    bom = generate("--model", "model", "--dataset", "train=data", "--config", "train.yaml",
-                   cwd=tmp_path)
+    bom = generate(
+        "--model", "model", "--dataset", "train=data", "--config", "train.yaml", cwd=tmp_path
+    )
     assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"
     assert bom["serialNumber"].startswith("urn:uuid:")
     assert bom["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
@@ -46,7 +58,8 @@ def test_bom_layout(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     files = {c["name"]: c for c in model["components"]}
     weights = (model_dir / "model.safetensors").read_bytes()
     assert files["model.safetensors"]["hashes"] == [
-        {"alg": "SHA-256", "content": hashlib.sha256(weights).hexdigest()}]
+        {"alg": "SHA-256", "content": hashlib.sha256(weights).hexdigest()}
+    ]
     props = {p["name"]: p["value"] for p in files["model.safetensors"]["properties"]}
     assert props["mbom:role"] == "weights" and props["mbom:checkpoint:tensors"] == "2"
     assert props["mbom:checkpoint:parameters"] == "40"
@@ -62,15 +75,27 @@ def test_bom_layout(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     assert dprops["mbom:dataset:files"] == "5" and len(dataset["components"]) == 5
     assert len(dprops["mbom:merkle-root:sha256"]) == 64
     workflow = bom["formulation"][0]["workflows"][0]
-    parameters = {p["name"]: p["value"] for i in workflow["inputs"] for p in i.get("parameters", [])}
+    parameters = {
+        p["name"]: p["value"] for i in workflow["inputs"] for p in i.get("parameters", [])
+    }
     assert parameters == {"optimizer.lr": "0.1", "seed": "7"}
     assert any(c["name"] == "pytest" for c in bom["formulation"][0]["components"])
 
 
-def test_dataset_above_threshold_goes_to_a_hashed_sidecar(tmp_path: Path, model_dir: Path,
-                                                          dataset_dir: Path) -> None:
-    bom = generate("--model", "model", "--dataset", "train=data", "--manifest-threshold", "3",
-                   "-o", "out.cdx.json", cwd=tmp_path)
+def test_dataset_above_threshold_goes_to_a_hashed_sidecar(
+    tmp_path: Path, model_dir: Path, dataset_dir: Path
+) -> None:
+    bom = generate(
+        "--model",
+        "model",
+        "--dataset",
+        "train=data",
+        "--manifest-threshold",
+        "3",
+        "-o",
+        "out.cdx.json",
+        cwd=tmp_path,
+    )
     dataset = next(c for c in bom["components"] if c["bom-ref"] == "dataset:train")
     props = {p["name"]: p["value"] for p in dataset["properties"]}
     manifest = tmp_path / props["mbom:manifest"]
@@ -91,7 +116,8 @@ def test_mbom_yaml(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     (tmp_path / "pipeline").mkdir()
     (tmp_path / "pipeline" / "mbom.yaml").write_text(
         "name: from-yaml\nversion: '2'\nmodel: ../model\n"
-        "datasets:\n  - {name: train, path: ../data}\nenvironment: {packages: false}\n")
+        "datasets:\n  - {name: train, path: ../data}\nenvironment: {packages: false}\n"
+    )
     bom = generate("-f", "pipeline/mbom.yaml", cwd=tmp_path)
     assert bom["metadata"]["component"]["name"] == "from-yaml"
     assert "components" not in bom["formulation"][0]
@@ -106,7 +132,7 @@ def test_mbom_yaml_unknown_key_is_exit_2(tmp_path: Path, model_dir: Path) -> Non
 
 def malicious_checkpoint(path: Path, sentinel: Path) -> None:
     class Payload:
-        def __reduce__(self):  # noqa: ANN204
+        def __reduce__(self):
             return (os.system, (f"touch {sentinel}",))
 
     with zipfile.ZipFile(path, "w") as archive:
@@ -132,12 +158,14 @@ def test_malicious_pickle_is_flagged_and_never_executed(tmp_path: Path, model_di
     ("make", "message"),
     [
         (lambda m: (m / "model.safetensors").write_bytes(b"\x05\x00"), "model.safetensors"),
-        (lambda m: (m / "model.safetensors").write_bytes(struct.pack("<Q", 10_000) + b"{}"),
-         "model.safetensors"),
+        (
+            lambda m: (m / "model.safetensors").write_bytes(struct.pack("<Q", 10_000) + b"{}"),
+            "model.safetensors",
+        ),
     ],
     ids=["truncated-safetensors", "header-longer-than-file"],
 )
-def test_broken_checkpoint_is_exit_2(tmp_path: Path, model_dir: Path, make, message: str) -> None:  # noqa: ANN001
+def test_broken_checkpoint_is_exit_2(tmp_path: Path, model_dir: Path, make, message: str) -> None:
     make(model_dir)
     result = run_mbom("generate", "--model", "model", cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -170,17 +198,22 @@ def test_existing_output_survives_a_failed_run(tmp_path: Path, model_dir: Path) 
 
 
 def test_parent_lineage(tmp_path: Path, model_dir: Path) -> None:
-    parent = generate("--model", "model", "--name", "base", "--version", "1", "-o", "base.cdx.json",
-                      cwd=tmp_path)
+    parent = generate(
+        "--model", "model", "--name", "base", "--version", "1", "-o", "base.cdx.json", cwd=tmp_path
+    )
     (model_dir / "extra.txt").write_text("fine-tuned")
-    child = generate("--model", "model", "--parent", "base.cdx.json", "-o", "child.cdx.json",
-                     cwd=tmp_path)
+    child = generate(
+        "--model", "model", "--parent", "base.cdx.json", "-o", "child.cdx.json", cwd=tmp_path
+    )
     ancestors = child["metadata"]["component"]["pedigree"]["ancestors"]
     link = next(a for a in ancestors if a["name"] == "base")
     props = {p["name"]: p["value"] for p in link["properties"]}
     assert props["mbom:parent:serialNumber"] == parent["serialNumber"]
-    parent_root = next(p["value"] for p in parent["metadata"]["component"]["properties"]
-                       if p["name"] == "mbom:merkle-root:sha256")
+    parent_root = next(
+        p["value"]
+        for p in parent["metadata"]["component"]["properties"]
+        if p["name"] == "mbom:merkle-root:sha256"
+    )
     assert props["mbom:merkle-root:sha256"] == parent_root
     assert link["externalReferences"][0]["url"].startswith("urn:cdx:")
 

@@ -57,8 +57,12 @@ def test_weights_digest_equals_sha256sum(minilm_bom: tuple[Path, dict]) -> None:
     files = {c["name"]: c for c in bom["metadata"]["component"]["components"]}
     recorded = files["model.safetensors"]["hashes"][0]["content"]
     if shutil.which("sha256sum"):
-        printed = subprocess.run(["sha256sum", str(model / "model.safetensors")],
-                                 capture_output=True, text=True, check=True).stdout.split()[0]
+        printed = subprocess.run(
+            ["sha256sum", str(model / "model.safetensors")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[0]
     else:
         printed = hashlib.sha256((model / "model.safetensors").read_bytes()).hexdigest()
     assert recorded == printed
