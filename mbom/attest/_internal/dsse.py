@@ -1,0 +1,90 @@
+"""DSSE envelopes (v1.0) as they appear in a Sigstore bundle's ``dsseEnvelope``.
+
+Signatures are over the pre-authentication encoding (PAE) of payload type and payload; the
+PAE comes from securesystemslib. Envelopes may carry several signatures (threshold signing);
+each names its key by ``keyid`` (mbom writes the key hint there).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.attest._internal.algorithms import sign_bytes
+from mbom.attest.keys import SigningKey
+from mbom.errors import MalformedFileError
+
+
+@dataclass(frozen=True, slots=True)
+class DsseSignature:
+    keyid: str
+    sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    payload: bytes
+    payload_type: str
+    signatures: tuple[DsseSignature, ...]
+
+    @property
+    def pae(self) -> bytes:
+        return pae(self.payload_type, self.payload)
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """``DSSEv1 <len(type)> <type> <len(payload)> <payload>``."""
+    from securesystemslib.dsse import Envelope as SslibEnvelope
+
+    return SslibEnvelope(payload, payload_type, {}).pae()
+
+
+def sign_envelope(payload: bytes, payload_type: str, keys: Sequence[SigningKey]) -> dict[str, Any]:
+    """The JSON form of an envelope signed by every key in ``keys`` (keyid = key hint)."""
+    message = pae(payload_type, payload)
+    return {
+        "payload": _b64(payload),
+        "payloadType": payload_type,
+        "signatures": [{"sig": _b64(sign_bytes(key, message)), "keyid": key.hint} for key in keys],
+    }
+
+
+def read_envelope(document: Any) -> Envelope:
+    """Parse a ``dsseEnvelope`` object, or raise :class:`MalformedFileError`."""
+    if not isinstance(document, Mapping):
+        raise MalformedFileError("bundle dsseEnvelope is not an object")
+    payload_type = document.get("payloadType")
+    if not isinstance(payload_type, str):
+        raise MalformedFileError("bundle dsseEnvelope has no payloadType")
+    raw_signatures = document.get("signatures")
+    if not isinstance(raw_signatures, list) or not raw_signatures:
+        raise MalformedFileError("bundle dsseEnvelope has no signatures")
+    signatures = []
+    for item in raw_signatures:
+        if not isinstance(item, Mapping):
+            raise MalformedFileError("bundle dsseEnvelope signature is not an object")
+        signatures.append(
+            DsseSignature(keyid=str(item.get("keyid") or ""), sig=b64decode(item.get("sig"), "sig"))
+        )
+    return Envelope(
+        payload=b64decode(document.get("payload"), "payload"),
+        payload_type=payload_type,
+        signatures=tuple(signatures),
+    )
+
+
+def b64decode(value: Any, what: str) -> bytes:
+    """Strict standard base64 (as protobuf JSON writes bytes), else :class:`MalformedFileError`."""
+    if not isinstance(value, str):
+        raise MalformedFileError(f"bundle field {what} is missing or not a string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedFileError(f"bundle field {what} is not valid base64") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

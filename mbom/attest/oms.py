@@ -1,0 +1,214 @@
+"""OpenSSF Model Signing (OMS) v1.0 signatures, as written and read by ``model_signing``.
+
+Usage::
+
+    from mbom.attest.oms import sign_model, verify_model
+
+    bundle = sign_model("tiny-model/", keys=[signing_key])   # write with bundles.write_bundle
+    result = verify_model("tiny-model/", "tiny-model.sig", keys=["oms-key.pub"])
+
+The statement has one subject (the model directory's name; sha256 over the concatenated raw
+file digests, in manifest order) and the predicate ``https://model_signing/signature/v1.0``
+with ``resources`` (name, algorithm, digest per file) and ``serialization`` (method ``files``,
+``hash_type`` sha256, ``allow_symlinks`` false, ``ignore_paths``). Like ``model_signing``, the
+top-level ``.git``, ``.github``, ``.gitattributes``, ``.gitignore`` and the signature file
+itself are ignored; symbolic links are refused. Key bundles carry model_signing's key hint
+(hex SHA-256 of the PEM public key), which ``model_signing verify key`` checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.attest.keyless import Keyless
+from mbom.attest.keys import SigningKey
+from mbom.attest.statement import Statement, Subject
+from mbom.attest.verification import VerifiedBundle, verify_bundle
+from mbom.errors import InputError, VerificationError
+
+OMS_PREDICATE_TYPE = "https://model_signing/signature/v1.0"
+#: Ignored at the model root by model_signing's default (``ignore_git_paths``).
+GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
+
+__all__ = ["OMS_PREDICATE_TYPE", "ModelManifest", "VerifiedModel", "sign_model", "verify_model"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelManifest:
+    """The files of a model as model_signing's ``files`` serialization records them."""
+
+    model_name: str
+    files: tuple[tuple[str, str], ...]  # (name, sha256 hex), in manifest order
+    ignore_paths: tuple[str, ...]
+
+    @property
+    def root_digest(self) -> str:
+        """sha256 over the concatenated raw digests (the statement's subject digest)."""
+        hasher = hashlib.sha256()
+        for _name, digest in self.files:
+            hasher.update(bytes.fromhex(digest))
+        return hasher.hexdigest()
+
+    def statement(self) -> Statement:
+        predicate = {
+            "serialization": {
+                "method": "files",
+                "hash_type": "sha256",
+                "allow_symlinks": False,
+                "ignore_paths": list(self.ignore_paths),
+            },
+            "resources": [
+                {"name": name, "algorithm": "sha256", "digest": digest}
+                for name, digest in self.files
+            ],
+        }
+        subject = Subject(name=self.model_name, digest={"sha256": self.root_digest})
+        return Statement(
+            subjects=(subject,), predicate_type=OMS_PREDICATE_TYPE, predicate=predicate
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedModel:
+    """A model that matches a verified OMS signature."""
+
+    signature: VerifiedBundle
+    model_name: str
+    files: int
+
+
+def model_manifest(
+    model_path: str | os.PathLike[str],
+    *,
+    ignore_paths: Sequence[str] = (),
+    signature_path: str | os.PathLike[str] | None = None,
+) -> ModelManifest:
+    """Hash the model (no cache) the way model_signing does, ignoring what it ignores."""
+    from mbom.hashing import hash_tree
+
+    root = os.fspath(model_path)
+    ignored = sorted({*GIT_PATHS, *ignore_paths, *_inside(root, signature_path)})
+    tree = hash_tree(root, cache=False, use_ignore=False)
+    links = [entry.path for entry in tree.files if entry.symlink is not None]
+    if links:
+        raise InputError(f"{root}: symbolic link {links[0]!r}: OMS signatures refuse symlinks")
+    if tree.is_directory:
+        files = [
+            (entry.path, entry.digests["sha256"])
+            for entry in tree.files
+            if not _ignored(entry.path, ignored)
+        ]
+    else:  # model_signing names a single-file model's only resource "."
+        files = [(".", tree.files[0].digests["sha256"])]
+    files.sort(key=lambda item: item[0].split("/"))  # pathlib order: component by component
+    name = os.path.basename(os.path.abspath(root))
+    return ModelManifest(model_name=name, files=tuple(files), ignore_paths=tuple(ignored))
+
+
+def sign_model(
+    model_path: str | os.PathLike[str],
+    *,
+    keys: Sequence[SigningKey] = (),
+    keyless: Keyless | None = None,
+    signature_path: str | os.PathLike[str] | None = None,
+    ignore_paths: Sequence[str] = (),
+) -> dict[str, Any]:
+    """An OMS signature bundle for the model (``signature_path`` is left out when inside it)."""
+    from mbom.attest._internal.hints import oms_hint
+    from mbom.attest.signing import sign_statement
+
+    if len(keys) > 1:
+        raise InputError("an OMS signature takes one key: model_signing checks one signature")
+    if keys and not keys[0].key_type.startswith("ecdsa"):
+        from mbom._log import warn
+
+        warn(
+            "model_signing 1.1.1 verifies only ECDSA keys; %s signatures need mbom",
+            keys[0].key_type,
+        )
+    manifest = model_manifest(model_path, ignore_paths=ignore_paths, signature_path=signature_path)
+    hint = oms_hint(keys[0].public_key) if keys else None
+    return sign_statement(manifest.statement(), keys=keys, keyless=keyless, hint=hint)
+
+
+def verify_model(
+    model_path: str | os.PathLike[str],
+    signature: str | os.PathLike[str] | Mapping[str, Any],
+    **trust: Any,
+) -> VerifiedModel:
+    """Verify an OMS signature (``trust``: as :func:`verify_bundle`) and re-hash the model."""
+    verified = verify_bundle(signature, **trust)
+    statement = verified.statement
+    if statement is None or statement.predicate_type != OMS_PREDICATE_TYPE:
+        found = statement.predicate_type if statement else "none"
+        raise VerificationError(
+            f"not an OMS model signature (predicateType {found})",
+            check="predicate type",
+            expected=OMS_PREDICATE_TYPE,
+            actual=found,
+        )
+    signed = _signed_manifest(statement)
+    signature_path = None if isinstance(signature, Mapping) else signature
+    actual = model_manifest(
+        model_path, ignore_paths=signed.ignore_paths, signature_path=signature_path
+    )
+    _compare(dict(signed.files), dict(actual.files))
+    return VerifiedModel(signature=verified, model_name=signed.model_name, files=len(signed.files))
+
+
+def _signed_manifest(statement: Statement) -> ModelManifest:
+    predicate = statement.predicate
+    try:
+        serialization = predicate["serialization"]
+        files = tuple((str(r["name"]), str(r["digest"]).lower()) for r in predicate["resources"])
+        algorithms = {r.get("algorithm") for r in predicate["resources"]}
+        ignore = tuple(str(p) for p in serialization.get("ignore_paths", ()))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise VerificationError(f"OMS predicate is malformed: {exc}", check="statement") from None
+    if serialization.get("method") != "files" or algorithms - {"sha256"}:
+        raise InputError(
+            f"unsupported OMS serialization {serialization.get('method')!r} / {algorithms}: "
+            "mbom re-hashes 'files' with sha256"
+        )
+    if serialization.get("allow_symlinks"):
+        raise InputError("OMS signatures that follow symlinks are not supported")
+    manifest = ModelManifest(statement.subjects[0].name, files, ignore)
+    subject = statement.subjects[0].digest.get("sha256")
+    if manifest.root_digest != subject:
+        raise VerificationError(
+            "OMS subject digest does not match the listed resources",
+            check="statement",
+            expected=subject,
+            actual=manifest.root_digest,
+        )
+    return manifest
+
+
+def _compare(signed: dict[str, str], actual: dict[str, str]) -> None:
+    for name in sorted(signed.keys() | actual.keys()):
+        expected, found = signed.get(name), actual.get(name)
+        if expected == found:
+            continue
+        what = "missing" if found is None else "not signed" if expected is None else "changed"
+        raise VerificationError(
+            f"model file {name!r} is {what}",
+            check="model file",
+            path=name,
+            expected=expected,
+            actual=found,
+        )
+
+
+def _ignored(name: str, ignored: Sequence[str]) -> bool:
+    return any(name == path or name.startswith(path.rstrip("/") + "/") for path in ignored)
+
+
+def _inside(root: str, path: str | os.PathLike[str] | None) -> list[str]:
+    if path is None:
+        return []
+    rel = os.path.relpath(os.path.abspath(os.fspath(path)), os.path.abspath(root))
+    return [] if rel == ".." or rel.startswith(("../", "..\\")) else [rel.replace(os.sep, "/")]
