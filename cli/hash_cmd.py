@@ -82,8 +82,9 @@ def _as_json(tree, algorithm: str) -> dict:
 
 def _print_text(tree, algorithm: str) -> None:
     lines = []
+    prefix = os.path.join(tree.path, "")
     for entry in tree.files:
-        shown = os.path.join(tree.path, entry.path) if tree.is_directory else tree.path
+        shown = prefix + entry.path if tree.is_directory else tree.path
         if entry.symlink is not None:
             lines.append(
                 f"# symlink {shown} -> {entry.symlink} ({algorithm} {entry.digests[algorithm]})"

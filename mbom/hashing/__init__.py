@@ -19,10 +19,11 @@ may pass ``cache=True`` to reuse digests of unchanged files; verification must n
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from mbom.errors import InputError
 from mbom.hashing._algorithms import (
@@ -34,7 +35,7 @@ from mbom.hashing._algorithms import (
     digest_bytes,
 )
 from mbom.hashing._cache import HashCache, now_ns
-from mbom.hashing._engine import default_jobs, hash_jobs
+from mbom.hashing._engine import default_jobs, hash_files
 from mbom.hashing._walk import DEFAULT_IGNORE_PATTERNS, IGNORE_FILE, walk_tree
 from mbom.hashing.merkle import leaf_hash, root_from_leaves
 
@@ -57,12 +58,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class FileDigest:
+class FileDigest(NamedTuple):
     """One file of a tree: POSIX path relative to the root, size in bytes, hex digests.
 
     For a symbolic link (never followed), ``symlink`` is the link's target, ``size`` its
-    length in bytes and each digest the digest of the target string.
+    length in bytes and each digest the digest of the target string. (An immutable named
+    tuple rather than a frozen dataclass: a tree may hold a million of them, and a frozen
+    dataclass costs several times more to construct.)
     """
 
     path: str
@@ -95,7 +97,8 @@ class TreeDigest:
 class ProgressSink(Protocol):
     """Receives progress from a long hash run (the CLI draws a bar; the library draws nothing)."""
 
-    def start(self, total_bytes: int, total_files: int) -> None: ...
+    def start(self, total_bytes: int, total_files: int) -> None:
+        """Called once the large files (those streamed in chunks) are known."""
 
     def advance(self, nbytes: int) -> None: ...
 
@@ -143,6 +146,26 @@ def hash_tree(
     gitignore-style patterns. Raises :class:`mbom.errors.InputError` subclasses for a missing
     path, an unreadable file, a symlink leaving the root or a special file.
     """
+    # A tree may hold a million files: building their records would trigger the cyclic
+    # garbage collector over and over, for objects that cannot form cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _hash_tree(path, algorithms, jobs, cache, use_ignore, extra_ignore, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _hash_tree(
+    path: str | os.PathLike[str],
+    algorithms: Sequence[str],
+    jobs: int | None,
+    cache: bool | HashCache,
+    use_ignore: bool,
+    extra_ignore: Sequence[str],
+    progress: ProgressSink | None,
+) -> TreeDigest:
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
         raise InputError("no hash algorithm given")
@@ -155,51 +178,50 @@ def hash_tree(
     is_directory = os.path.isdir(root)
     if is_directory:
         walk = walk_tree(root, use_ignore=use_ignore, extra_ignore=extra_ignore)
-        rows = walk.files
-        links, ignored = walk.links, walk.ignored
+        rows, links, ignored = walk.files, walk.links, walk.ignored
     else:
-        st = os.stat(root)
-        name = os.path.basename(root)
-        rows = [(name, root, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)]
-        links, ignored = [], []
+        rows, links, ignored = [(os.path.basename(root), root)], [], []
+    paths = [row[1] for row in rows]
 
     store = HashCache() if cache is True else (cache or None)
-    cached: dict[int, tuple[str, ...]] = {}
-    if store is not None:
-        cached = _cache_hits(store, names, root, rows)
-    pending = [index for index in range(len(rows)) if index not in cached]
+    known = _cached_digests(store, names, root) if store is not None else {}
     started = now_ns()
-    if progress is not None:
-        progress.start(sum(rows[i][2] for i in pending), len(pending))
-    results = hash_jobs(
-        [(rows[i][1], rows[i][2]) for i in pending],
+    results = hash_files(
+        paths,
         names,
+        names=[row[0] for row in rows] if is_directory else None,
+        cached=known,
         workers=jobs,
+        on_large=progress.start if progress is not None else None,
         progress=progress.advance if progress is not None else None,
         follow_symlinks=not is_directory,
     )
-    digests: dict[int, tuple[str, ...]] = dict(cached)
-    sizes: dict[int, int] = {index: rows[index][2] for index in cached}
-    for index, (size, _identity, hexes) in zip(pending, results):
-        digests[index] = hexes
-        sizes[index] = size
-    if store is not None and pending:
+    fresh = [(path, result) for path, result in zip(paths, results) if not result[4]]
+    if store is not None and fresh:
         for position, name in enumerate(names):
             store.store(
                 name,
-                (
-                    (rows[index][1], identity, hexes[position])
-                    for index, (size, identity, hexes) in zip(pending, results)
-                    if size == identity[0]
-                ),
+                ((path, r[1], r[2][position]) for path, r in fresh if r[0] == r[1][0]),
                 started,
             )
-    files = [
-        FileDigest(rows[i][0], sizes[i], dict(zip(names, digests[i]))) for i in range(len(rows))
-    ]
-    files.extend(_link_digest(rel, target, names) for rel, target in links)
-    files.sort(key=lambda entry: entry.path)
-    roots = {name: merkle_root(files, name) for name in names} if is_directory else {}
+    if len(names) == 1:
+        only = names[0]
+        files = [FileDigest(row[0], r[0], {only: r[2][0]}) for row, r in zip(rows, results)]
+    else:
+        files = [FileDigest(row[0], r[0], dict(zip(names, r[2]))) for row, r in zip(rows, results)]
+    roots: dict[str, str] = {}
+    if is_directory:
+        link_entries = [_link_digest(rel, target, names) for rel, target in links]
+        leaves = [(row[0], result[3]) for row, result in zip(rows, results)]
+        if link_entries:  # rows are sorted by path already; links must be merged in
+            leaves += [(entry.path, _link_leaves(entry, names)) for entry in link_entries]
+            leaves.sort()
+        roots = {
+            name: root_from_leaves(name, [pair[1][position] for pair in leaves]).hex()
+            for position, name in enumerate(names)
+        }
+        files.extend(link_entries)
+        files.sort(key=lambda entry: entry.path)
     return TreeDigest(
         path=given,
         is_directory=is_directory,
@@ -207,27 +229,33 @@ def hash_tree(
         files=tuple(files),
         roots=roots,
         ignored=tuple(ignored),
-        cached=len(cached),
+        cached=len(results) - len(fresh),
     )
 
 
-def _cache_hits(
-    store: HashCache, names: Sequence[str], root: str, rows: Sequence[tuple]
-) -> dict[int, tuple[str, ...]]:
-    """Indexes of rows whose every requested digest is cached under an unchanged identity."""
+def _cached_digests(
+    store: HashCache, names: Sequence[str], root: str
+) -> dict[str, tuple[tuple[int, int, int, int, int], tuple[str, ...]]]:
+    """Path -> (identity, digests) for files whose every requested digest is cached alike."""
     tables = [store.lookup(name, root) for name in names]
-    hits: dict[int, tuple[str, ...]] = {}
-    for index, row in enumerate(rows):
-        identity = row[2:7]
-        found = []
-        for table in tables:
-            entry = table.get(row[1])
+    known = {}
+    for path, (identity, digest) in tables[0].items():
+        digests = [digest]
+        for table in tables[1:]:
+            entry = table.get(path)
             if entry is None or entry[0] != identity:
                 break
-            found.append(entry[1])
+            digests.append(entry[1])
         else:
-            hits[index] = tuple(found)
-    return hits
+            known[path] = (identity, tuple(digests))
+    return known
+
+
+def _link_leaves(entry: FileDigest, names: Sequence[str]) -> tuple[bytes, ...]:
+    return tuple(
+        leaf_hash(name, entry.path, entry.size, bytes.fromhex(entry.digests[name]), symlink=True)
+        for name in names
+    )
 
 
 def _link_digest(rel: str, target: str, names: Sequence[str]) -> FileDigest:

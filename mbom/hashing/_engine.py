@@ -1,29 +1,44 @@
-"""Hash many files in parallel: large files one per task, small files in batches.
+"""Hash many files in parallel: small files in worker processes, large files in threads.
 
-One file's SHA-256 cannot be split across cores, but files can, and the read and the digest
-both release the GIL, so a thread per core keeps every core hashing. Small files are batched
-so per-task overhead does not dominate; large files are scheduled first so the last task to
-finish is a short one.
+Per-file costs (open, fstat, read, digest, close, bookkeeping) dominate small files and hold
+the GIL, so threads cannot share them: above :data:`FORK_MIN_FILES` files, the work is split
+with forked worker processes (POSIX, and only when no other Python thread runs). Each worker
+opens its share of files, learns their identity with ``fstat``, reuses cached digests whose
+identity is unchanged, hashes small files in one read, computes their Merkle leaves, and
+hands large files back. Large files are then hashed by one thread per core, largest first:
+hashlib and blake3 release the GIL on big buffers, so threads use every core.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from mbom.errors import MbomError, UnreadableFileError
+from mbom.hashing._algorithms import one_shot
 from mbom.hashing._cache import Identity
-from mbom.hashing._reader import Progress, block_size, read_digests
+from mbom.hashing._reader import FAST_CONSTRUCTORS as _FAST
+from mbom.hashing._reader import (
+    Progress,
+    block_size,
+    digest_small,
+    digest_stream,
+    open_fd,
+    open_file,
+)
+from mbom.hashing.merkle import _U64, leaf_preimage
 
-# (path to open, expected size) in; (bytes read, identity, hex digests per algorithm) out.
-Job = tuple[str, int]
-Result = tuple[int, Identity, tuple[str, ...]]
+#: Below this size a file is read in one call where it is opened; above, it goes to threads.
+SMALL_FILE = 1024 * 1024
+#: From this many files on, small files are shared out to worker processes.
+FORK_MIN_FILES = 2000
 
-_BATCH_BYTES = 8 * 1024 * 1024
-_BATCH_FILES = 512
-_FORK_MIN_FILES = 2000
+# Per file: (bytes hashed, identity at open, hex digests, Merkle leaves or (), from cache)
+Result = tuple[int, Identity, tuple[str, ...], tuple[bytes, ...], bool]
+Cached = Mapping[str, tuple[Identity, tuple[str, ...]]]
 
 
 def default_jobs() -> int:
@@ -34,104 +49,205 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def hash_jobs(
-    jobs: Sequence[Job],
+class _Plan:
+    """What every worker needs: paths, leaf names, algorithms, cached digests."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        names: Sequence[str] | None,
+        algorithms: Sequence[str],
+        cached: Cached,
+        follow_symlinks: bool,
+    ) -> None:
+        self.paths, self.names, self.algorithms = paths, names, tuple(algorithms)
+        self.cached, self.follow = cached, follow_symlinks
+        self._leaf_hashers = [one_shot(name) for name in self.algorithms]
+
+    def finish(self, index: int, size: int, identity: Identity, raw: tuple[bytes, ...]) -> Result:
+        """The result of one hashed file: hex digests and, when asked, its Merkle leaves."""
+        leaves: tuple[bytes, ...] = ()
+        if self.names is not None:
+            name = self.names[index]
+            leaves = tuple(
+                new(leaf_preimage(name, size, value)).digest()
+                for new, value in zip(self._leaf_hashers, raw)
+            )
+        return size, identity, tuple(value.hex() for value in raw), leaves, False
+
+    def reuse(self, index: int, identity: Identity, hexes: tuple[str, ...]) -> Result:
+        """The result of a file whose digests came from the cache."""
+        result = self.finish(index, identity[0], identity, tuple(map(bytes.fromhex, hexes)))
+        return (*result[:4], True)
+
+    def probe(
+        self, indexes: Sequence[int]
+    ) -> tuple[list[tuple[int, Result]], list[tuple[int, int]]]:
+        """Hash small files and reuse cached digests; return (done, large files left).
+
+        This loop runs once per file of a tree (a million for a large dataset), so it is
+        written flat, with everything it calls bound to locals.
+        """
+        done: list[tuple[int, Result]] = []
+        large: list[tuple[int, int]] = []
+        paths, names, cached, algorithms = self.paths, self.names, self.cached, self.algorithms
+        single = _FAST.get(algorithms[0]) if len(algorithms) == 1 else None
+        leaf_new = self._leaf_hashers[0]
+        fstat, read, close, is_regular = os.fstat, os.read, os.close, stat.S_ISREG
+        pack = _U64.pack
+        for index in indexes:
+            path = paths[index]
+            fd = open_fd(path, self.follow)
+            try:
+                st = fstat(fd)
+                if not is_regular(st.st_mode):
+                    raise UnreadableFileError(f"{path}: not a regular file", path=path)
+                size = st.st_size
+                identity = (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+                hit = cached.get(path) if cached else None
+                if hit is not None and hit[0] == identity:
+                    done.append((index, self.reuse(index, identity, hit[1])))
+                elif size > SMALL_FILE:
+                    large.append((index, size))
+                elif single is not None:
+                    data = read(fd, size + 1)
+                    if len(data) > size:  # grew since fstat: take the general path
+                        size, raw = digest_small(fd, size, algorithms, path, prefix=data)
+                        done.append((index, self.finish(index, size, identity, raw)))
+                        continue
+                    digest = single(data).digest()
+                    leaves: tuple[bytes, ...] = ()
+                    if names is not None:
+                        name = names[index].encode("utf-8")
+                        preimage = b"\x00f" + pack(len(name)) + name + pack(len(data)) + digest
+                        leaves = (leaf_new(preimage).digest(),)
+                    done.append((index, (len(data), identity, (digest.hex(),), leaves, False)))
+                else:
+                    size, raw = digest_small(fd, size, algorithms, path)
+                    done.append((index, self.finish(index, size, identity, raw)))
+            except OSError as exc:
+                raise UnreadableFileError(
+                    f"{path}: read failed: {exc.strerror}", path=path
+                ) from exc
+            finally:
+                close(fd)
+        return done, large
+
+    def stream(self, index: int, buffer: bytearray, progress: Progress | None) -> Result:
+        path = self.paths[index]
+        fd, identity = open_file(path, follow_symlinks=self.follow)
+        try:
+            size, raw = digest_stream(fd, self.algorithms, buffer, path, progress=progress)
+        finally:
+            os.close(fd)
+        return self.finish(index, size, identity, raw)
+
+
+def hash_files(
+    paths: Sequence[str],
     algorithms: Sequence[str],
     *,
+    names: Sequence[str] | None = None,
+    cached: Cached | None = None,
     workers: int | None = None,
+    on_large: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
     follow_symlinks: bool = False,
 ) -> list[Result]:
-    """Hash every job's file; results are in the order of ``jobs``."""
-    size = block_size(algorithms)
-    results: list[Result | None] = [None] * len(jobs)
-    workers = workers or default_jobs()
+    """Digest every file in ``paths``; results in the same order.
 
-    def run(indexes: Sequence[int]) -> None:
+    ``names`` (relative names) asks for Merkle leaves too. ``cached`` maps a path to a known
+    (identity, digests): reused when the opened file has that identity. ``on_large`` is told
+    (total bytes, file count) of the large files before they are streamed, for progress bars.
+    """
+    plan = _Plan(paths, names, algorithms, cached or {}, follow_symlinks)
+    workers = workers or default_jobs()
+    results: list[Result | None] = [None] * len(paths)
+    everything = range(len(paths))
+    if workers > 1 and len(paths) >= FORK_MIN_FILES and _can_fork():
+        # Contiguous shares (neighbouring files share directories: better cache locality).
+        share = -(-len(paths) // workers)
+        children = [_fork(plan, everything[k * share : (k + 1) * share]) for k in range(1, workers)]
+        done, large = plan.probe(everything[:share])
+        for child in children:
+            child_done, child_large = child.collect()
+            done += child_done
+            large += child_large
+    else:
+        done, large = plan.probe(everything)
+    for index, result in done:
+        results[index] = result
+    large.sort(key=lambda item: item[1], reverse=True)
+    if on_large is not None:
+        on_large(sum(size for _, size in large), len(large))
+    _stream_large(plan, [index for index, _ in large], results, workers, progress)
+    return results  # type: ignore[return-value]  # every slot was filled
+
+
+def _stream_large(
+    plan: _Plan,
+    indexes: list[int],
+    results: list[Result | None],
+    workers: int,
+    progress: Progress | None,
+) -> None:
+    size = block_size(plan.algorithms)
+    if not indexes:
+        return
+    if workers == 1 or len(indexes) == 1:
         buffer = bytearray(size)
         for index in indexes:
-            results[index] = read_digests(
-                jobs[index][0],
-                algorithms,
-                buffer,
-                follow_symlinks=follow_symlinks,
-                progress=progress,
-            )
+            results[index] = plan.stream(index, buffer, progress)
+        return
+    from concurrent.futures import ThreadPoolExecutor
 
-    batches = _plan(jobs, size)
-    small = [batch for batch in batches if len(batch) > 1]
-    if workers > 1 and sum(map(len, small)) >= _FORK_MIN_FILES and _can_fork():
-        # Many small files: per-file Python work holds the GIL, so threads cannot share it.
-        # A forked child takes every other small batch; this process does the rest.
-        batches = [batch for batch in batches if len(batch) == 1]
-        child = _fork_worker(small[1::2], jobs, algorithms, size, follow_symlinks, results)
-        for batch in small[::2]:
-            run(batch)
-        child.collect()
-    if workers == 1 or len(batches) <= 1:
-        for batch in batches:
-            run(batch)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
+    local = threading.local()
 
-        with ThreadPoolExecutor(max_workers=min(workers, len(batches))) as pool:
-            for future in [pool.submit(run, batch) for batch in batches]:
-                future.result()
-    return results  # type: ignore[return-value]  # every slot was filled
+    def run(index: int) -> None:
+        buffer = getattr(local, "buffer", None)
+        if buffer is None:
+            buffer = local.buffer = bytearray(size)
+        results[index] = plan.stream(index, buffer, progress)
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(indexes))) as pool:
+        for future in [pool.submit(run, index) for index in indexes]:
+            future.result()
 
 
 def _can_fork() -> bool:
     """Fork only where it is safe: POSIX, and no other Python thread that may hold a lock."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and os.name == "posix"
+    return hasattr(os, "fork") and os.name == "posix" and threading.active_count() == 1
 
 
 class _Child:
-    """A forked worker hashing some batches; :meth:`collect` merges its results."""
+    """A forked worker; :meth:`collect` returns its results or re-raises its error."""
 
-    def __init__(self, pid: int, reader: int, slots: list[Result | None]) -> None:
-        self.pid, self.reader, self.slots = pid, reader, slots
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid, self.reader = pid, reader
 
-    def collect(self) -> None:
+    def collect(self) -> tuple[list[tuple[int, Result]], list[tuple[int, int]]]:
         with os.fdopen(self.reader, "rb") as stream:
             data = stream.read()
         _pid, status = os.waitpid(self.pid, 0)
         payload = pickle.loads(data) if data else None
-        if isinstance(payload, tuple):  # ("error", message, path) from the child
+        if isinstance(payload, tuple) and payload and payload[0] == "error":
             raise UnreadableFileError(payload[1], path=payload[2])
-        if os.waitstatus_to_exitcode(status) != 0 or payload is None:
+        if os.waitstatus_to_exitcode(status) != 0 or not isinstance(payload, tuple):
             raise RuntimeError("hashing worker process failed")
-        for index, result in payload:
-            self.slots[index] = result
+        return payload
 
 
-def _fork_worker(
-    batches: list[list[int]],
-    jobs: Sequence[Job],
-    algorithms: Sequence[str],
-    size: int,
-    follow_symlinks: bool,
-    slots: list[Result | None],
-) -> _Child:
+def _fork(plan: _Plan, indexes: Sequence[int]) -> _Child:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
         os.close(writer)
-        return _Child(pid, reader, slots)
+        return _Child(pid, reader)
     code = 0
-    try:  # in the child: hash, send results (or the error) back, and exit without cleanup
+    try:  # in the child: probe, send results (or the error) back, exit without cleanup
         os.close(reader)
-        buffer = bytearray(size)
         try:
-            payload: object = [
-                (
-                    index,
-                    read_digests(
-                        jobs[index][0], algorithms, buffer, follow_symlinks=follow_symlinks
-                    ),
-                )
-                for batch in batches
-                for index in batch
-            ]
+            payload: object = plan.probe(indexes)
         except MbomError as exc:  # re-raised in the parent
             payload = ("error", exc.message, exc.path)
         with os.fdopen(writer, "wb") as stream:
@@ -140,24 +256,3 @@ def _fork_worker(
         code = 1
     finally:
         os._exit(code)
-
-
-def _plan(jobs: Sequence[Job], large: int) -> list[list[int]]:
-    """Largest files first, one per batch; small files grouped up to a byte/file budget."""
-    order = sorted(range(len(jobs)), key=lambda i: jobs[i][1], reverse=True)
-    batches: list[list[int]] = []
-    current: list[int] = []
-    current_bytes = 0
-    for index in order:
-        file_size = jobs[index][1]
-        if file_size >= large:
-            batches.append([index])
-            continue
-        current.append(index)
-        current_bytes += file_size
-        if current_bytes >= _BATCH_BYTES or len(current) >= _BATCH_FILES:
-            batches.append(current)
-            current, current_bytes = [], 0
-    if current:
-        batches.append(current)
-    return batches

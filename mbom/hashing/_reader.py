@@ -1,10 +1,11 @@
-"""Stream one file through one or more digests with a fixed-size buffer.
+"""Open one file, learn its identity, and stream it through one or more digests.
 
 Reads go into a reused buffer with ``os.readv`` (no per-chunk allocation, no mmap: mapped
-page-cache pages would count towards the process's memory and, measured here, are slower).
-hashlib and blake3 release the GIL on large buffers, so threads hashing different files run
-on different cores. The file's identity comes from ``fstat`` on the descriptor that is read,
-so the size and timestamps recorded always describe the bytes that were hashed.
+page-cache pages would count towards the process's memory and, measured here, are slower for
+SHA-2). hashlib and blake3 release the GIL on large buffers, so threads hashing different
+files run on different cores. The identity (size, mtime, ctime, inode, device) comes from
+``fstat`` on the descriptor that is read, so what is recorded always describes the bytes that
+were hashed, and no separate ``stat`` by path is needed.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ SHA_BLOCK = 256 * 1024
 BLAKE3_BLOCK = 4 * 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# O_NONBLOCK: if a FIFO is swapped in after the walk, open must not hang (fstat then refuses it).
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _FAST = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+FAST_CONSTRUCTORS = _FAST
 
 Progress = Callable[[int], None]
 
@@ -35,32 +38,61 @@ def block_size(algorithms: Sequence[str]) -> int:
     return BLAKE3_BLOCK if "blake3" in algorithms else SHA_BLOCK
 
 
-def read_digests(
-    path: str,
-    algorithms: Sequence[str],
-    buffer: bytearray,
-    *,
-    follow_symlinks: bool = False,
-    progress: Progress | None = None,
-) -> tuple[int, Identity, tuple[str, ...]]:
-    """Hash the file at ``path``; return (bytes read, identity at open, hex digests)."""
+def open_fd(path: str, follow_symlinks: bool) -> int:
+    """Open for reading, never following a final symlink unless asked."""
     try:
-        fd = os.open(path, _OPEN_FLAGS if follow_symlinks else _OPEN_FLAGS | _NOFOLLOW)
+        return os.open(path, _OPEN_FLAGS if follow_symlinks else _OPEN_FLAGS | _NOFOLLOW)
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot open: {exc.strerror}", path=path) from exc
+
+
+def open_file(path: str, *, follow_symlinks: bool = False) -> tuple[int, Identity]:
+    """Open a regular file for reading; return the descriptor and its identity."""
+    fd = open_fd(path, follow_symlinks)
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnreadableFileError(f"{path}: not a regular file", path=path)
-        identity = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-        large = st.st_size >= len(buffer)
-        hashers = [
-            _FAST[name]() if name in _FAST else new_hasher(name, parallel=large)
-            for name in algorithms
-        ]
-        view = memoryview(buffer)
-        total = 0
-        readv = os.readv
+    except OSError as exc:
+        os.close(fd)
+        raise UnreadableFileError(f"{path}: cannot stat: {exc.strerror}", path=path) from exc
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise UnreadableFileError(f"{path}: not a regular file", path=path)
+    return fd, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def digest_small(
+    fd: int, size: int, algorithms: Sequence[str], path: str, *, prefix: bytes | None = None
+) -> tuple[int, tuple[bytes, ...]]:
+    """Digest a file known to be small in one read (one syscall); falls back if it grew.
+
+    ``prefix``: bytes the caller already read (``size + 1`` of them when the file grew).
+    """
+    try:
+        data = os.read(fd, size + 1) if prefix is None else prefix
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path) from exc
+    if len(data) > size:  # grew since fstat: stream the rest
+        return digest_stream(fd, algorithms, bytearray(SHA_BLOCK), path, prefix=data)
+    if len(algorithms) == 1 and algorithms[0] in _FAST:
+        return len(data), (_FAST[algorithms[0]](data).digest(),)
+    return len(data), tuple(_start(name, False, data).digest() for name in algorithms)
+
+
+def digest_stream(
+    fd: int,
+    algorithms: Sequence[str],
+    buffer: bytearray,
+    path: str,
+    *,
+    prefix: bytes = b"",
+    progress: Progress | None = None,
+) -> tuple[int, tuple[bytes, ...]]:
+    """Stream the rest of ``fd`` through every digest; return (bytes read, raw digests)."""
+    hashers = [_start(name, True, prefix) for name in algorithms]
+    view = memoryview(buffer)
+    total = len(prefix)
+    readv = os.readv
+    try:
         while True:
             count = readv(fd, (buffer,))
             if not count:
@@ -69,12 +101,15 @@ def read_digests(
             for hasher in hashers:
                 hasher.update(chunk)
             total += count
-            if progress is not None and large:
+            if progress is not None:
                 progress(count)
-        if progress is not None and not large:
-            progress(total)
     except OSError as exc:
         raise UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path) from exc
-    finally:
-        os.close(fd)
-    return total, identity, tuple(hasher.hexdigest() for hasher in hashers)
+    return total, tuple(hasher.digest() for hasher in hashers)
+
+
+def _start(name: str, large: bool, data: bytes):
+    hasher = _FAST[name]() if name in _FAST else new_hasher(name, parallel=large)
+    if data:
+        hasher.update(data)
+    return hasher

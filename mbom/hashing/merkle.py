@@ -36,11 +36,14 @@ def leaf_hash(
     algorithm: str, path: str, size: int, digest: bytes, *, symlink: bool = False
 ) -> bytes:
     """Hash one tree entry into its Merkle leaf."""
+    return one_shot(algorithm)(leaf_preimage(path, size, digest, symlink=symlink)).digest()
+
+
+def leaf_preimage(path: str, size: int, digest: bytes, *, symlink: bool = False) -> bytes:
+    """The bytes a leaf hashes: 0x00 || kind || u64(len(path)) || path || u64(size) || digest."""
     encoded = path.encode("utf-8")
     kind = KIND_SYMLINK if symlink else KIND_FILE
-    return one_shot(algorithm)(
-        b"".join((LEAF_PREFIX, kind, _U64.pack(len(encoded)), encoded, _U64.pack(size), digest))
-    ).digest()
+    return b"".join((LEAF_PREFIX, kind, _U64.pack(len(encoded)), encoded, _U64.pack(size), digest))
 
 
 def node_hash(algorithm: str, left: bytes, right: bytes) -> bytes:
