@@ -15,13 +15,15 @@ pass. See docs/hashing.md.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mbom._log import warn
+
+if TYPE_CHECKING:
+    import sqlite3
 
 #: Files modified this recently before hashing are not cached (coarse filesystem clocks).
 RACY_WINDOW_NS = 2_000_000_000
@@ -45,34 +47,39 @@ CREATE TABLE IF NOT EXISTS digests (
 Identity = tuple[int, int, int, int, int]
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir() -> str:
     """``$MBOM_CACHE_DIR``, else the platform's user cache directory for mbom.
 
     (XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows; written out here
-    rather than imported because this runs on every ``mbom hash``.)
+    rather than imported because this runs on every ``mbom hash``; plain strings rather than
+    pathlib for the same reason.)
     """
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override)
+        return override
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
-        return Path(base) / "mbom" / "Cache"
+        return os.path.join(base, "mbom", "Cache")
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "mbom"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mbom"
+        return os.path.expanduser("~/Library/Caches/mbom")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "mbom")
 
 
 class HashCache:
     """SQLite-backed digest cache. Failures degrade to "no cache" with a logged warning."""
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_cache_dir()) / "hashes.sqlite3"
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        base = os.fspath(directory) if directory is not None else default_cache_dir()
+        self.path = os.path.join(base, "hashes.sqlite3")
         self._db: sqlite3.Connection | None = None
 
     def _connect(self) -> sqlite3.Connection | None:
+        import sqlite3
+
         if self._db is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
@@ -96,7 +103,7 @@ class HashCache:
         upper = prefix[:-1] + chr(ord(os.sep) + 1)
         try:
             rows = db.execute(query, (algorithm, root, prefix, upper)).fetchall()
-        except sqlite3.Error as exc:
+        except sys.modules["sqlite3"].Error as exc:  # imported by _connect
             warn("hash cache %s unreadable (%s); hashing without it", self.path, exc)
             return {}
         return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
@@ -120,7 +127,7 @@ class HashCache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             db.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except sys.modules["sqlite3"].Error as exc:  # imported by _connect
             warn("hash cache %s not updated (%s)", self.path, exc)
             if db.in_transaction:
                 db.execute("ROLLBACK")

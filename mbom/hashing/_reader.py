@@ -21,8 +21,10 @@ from mbom.hashing._cache import Identity
 
 #: Buffer for SHA-2: fits in a core's L2 cache, so the digest reads what ``read`` just wrote.
 SHA_BLOCK = 256 * 1024
-#: Buffer for BLAKE3: large enough for its internal multi-threading to pay off.
+#: Buffer for BLAKE3 hashing one file on all cores: large enough for its threads to pay off.
 BLAKE3_BLOCK = 4 * 1024 * 1024
+#: Buffer for BLAKE3 on one core (when several large files are hashed side by side).
+BLAKE3_SERIAL_BLOCK = 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 # O_NONBLOCK: if a FIFO is swapped in after the walk, open must not hang (fstat then refuses it).
@@ -33,9 +35,11 @@ FAST_CONSTRUCTORS = _FAST
 Progress = Callable[[int], None]
 
 
-def block_size(algorithms: Sequence[str]) -> int:
-    """The read buffer size suited to these algorithms."""
-    return BLAKE3_BLOCK if "blake3" in algorithms else SHA_BLOCK
+def block_size(algorithms: Sequence[str], parallel: bool = False) -> int:
+    """The read buffer size suited to these algorithms (``parallel``: BLAKE3 uses all cores)."""
+    if "blake3" in algorithms:
+        return BLAKE3_BLOCK if parallel else BLAKE3_SERIAL_BLOCK
+    return SHA_BLOCK
 
 
 def open_fd(path: str, follow_symlinks: bool) -> int:
@@ -86,9 +90,13 @@ def digest_stream(
     *,
     prefix: bytes = b"",
     progress: Progress | None = None,
+    parallel: bool = False,
 ) -> tuple[int, tuple[bytes, ...]]:
-    """Stream the rest of ``fd`` through every digest; return (bytes read, raw digests)."""
-    hashers = [_start(name, True, prefix) for name in algorithms]
+    """Stream the rest of ``fd`` through every digest; return (bytes read, raw digests).
+
+    ``parallel`` lets BLAKE3 spread this one file over all cores (when few files are large).
+    """
+    hashers = [_start(name, parallel, prefix) for name in algorithms]
     view = memoryview(buffer)
     total = len(prefix)
     readv = os.readv
