@@ -15,7 +15,8 @@ ratios the project's targets are stated in (issue: foundation / hashing engine):
 * sha256sum, b3sum (Debian package b3sum), find | xargs -P2 sha256sum;
 * model_signing sign key (when model_signing is installed beside mbom).
 
-Peak RSS is read per child process with os.wait4. Nothing here is a test: numbers are
+Peak RSS is read with GNU time (Debian package ``time``) when installed. Nothing here is a
+test: numbers are
 reported, not asserted.
 """
 
@@ -42,21 +43,26 @@ class Timing:
     peak_rss_mb: float
 
 
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+
+
 def run_once(command: list[str] | str, *, shell: bool = False) -> Timing:
-    """Wall time and peak RSS of one command (its output discarded)."""
+    """Wall time and peak RSS of one command (its output discarded).
+
+    The RSS comes from GNU time when present (Debian package ``time``): a child forked from
+    this Python process would report this process's memory as part of its own peak.
+    """
+    argv = ["sh", "-c", command] if shell else list(command)
+    if GNU_TIME:
+        argv = [GNU_TIME, "-f", "MBOM-BENCH-RSS %M", *argv]
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _pid, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
+    err = process.stderr.decode(errors="replace")
     if process.returncode != 0:
-        err = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise RuntimeError(f"command failed ({process.returncode}): {command}\n{err}")
-    if process.stderr:
-        process.stderr.close()
-    return Timing(elapsed, usage.ru_maxrss / 1024)
+    rss = [line.split()[1] for line in err.splitlines() if line.startswith("MBOM-BENCH-RSS")]
+    return Timing(elapsed, int(rss[-1]) / 1024 if rss else float("nan"))
 
 
 def median_of(
@@ -168,8 +174,11 @@ def main() -> int:
     sha256sum, b3sum = shutil.which("sha256sum"), shutil.which("b3sum")
     if sha256sum:
         measure("sha256sum big", f"{sha256sum} {big}/*", shell=True)
-        measure("find big | xargs -0 -P2 sha256sum",
-                f"find {big} -type f -print0 | xargs -0 -P2 {sha256sum}", shell=True)
+        measure(
+            "find big | xargs -0 -P2 sha256sum",
+            f"find {big} -type f -print0 | xargs -0 -P2 {sha256sum}",
+            shell=True,
+        )
         measure(
             "find small | xargs -0 -P2 sha256sum",
             f"find {small} -type f -print0 | xargs -0 -P2 {sha256sum}",

@@ -24,7 +24,7 @@ SHA_BLOCK = 256 * 1024
 #: Buffer for BLAKE3 hashing one file on all cores: large enough for its threads to pay off.
 BLAKE3_BLOCK = 4 * 1024 * 1024
 #: Buffer for BLAKE3 on one core (when several large files are hashed side by side).
-BLAKE3_SERIAL_BLOCK = 1024 * 1024
+BLAKE3_SERIAL_BLOCK = 512 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 # O_NONBLOCK: if a FIFO is swapped in after the walk, open must not hang (fstat then refuses it).
