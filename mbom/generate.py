@@ -22,7 +22,7 @@ schemas/mbom-yaml.schema.json).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mbom._atomic import write_atomic
@@ -138,7 +138,7 @@ def _capture_config(path: str) -> ConfigInput:
         raise InputError(f"config {path}: no such file", path=path)
     digest = hash_file(path)
     return ConfigInput(
-        digest=replace(digest, path=Path(path).as_posix()), record=parse_config(path)
+        digest=digest._replace(path=Path(path).as_posix()), record=parse_config(path)
     )
 
 
