@@ -580,8 +580,7 @@ class _Builder:
             components=[*datasets, *configs],
         )
         if model is not None:
-            depends = [c for c in [*datasets, *configs]]
-            bom.register_dependency(model, depends)
+            bom.register_dependency(model, [*datasets, *configs])
         for component in [*datasets, *configs]:
             bom.register_dependency(component, [])
         outputter = (JsonV1Dot7 if self.options.spec_version == "1.7" else JsonV1Dot6)(bom)
