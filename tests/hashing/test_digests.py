@@ -11,7 +11,8 @@ import pytest
 
 from mbom.errors import InputError
 from mbom.hashing import hash_file, hash_tree
-from mbom.hashing._reader import BLAKE3_BLOCK, SHA_BLOCK
+from mbom.hashing._engine import SMALL_FILE
+from mbom.hashing._reader import BLAKE3_BLOCK, SHA_BLOCK, digest_small, open_file
 
 SIZES = {
     "empty": 0,
@@ -19,6 +20,8 @@ SIZES = {
     "one-sha-block": SHA_BLOCK,
     "sha-block-plus-one": SHA_BLOCK + 1,
     "one-blake3-block": BLAKE3_BLOCK,
+    "largest-single-read": SMALL_FILE,
+    "smallest-streamed": SMALL_FILE + 1,
     "many-blocks": 3 * BLAKE3_BLOCK + 12345,
 }
 
@@ -127,3 +130,18 @@ def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
 def test_hash_file_refuses_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a directory"):
         hash_file(tmp_path)
+
+
+@pytest.mark.parametrize("algorithms", [("sha256",), ("sha256", "blake3")])
+def test_file_that_grew_after_fstat_is_hashed_whole(tmp_path: Path, algorithms) -> None:
+    """The one-read path trusts nothing: more bytes than fstat said means read on."""
+    data = os.urandom(SHA_BLOCK * 3 + 5)
+    path = tmp_path / "growing.bin"
+    path.write_bytes(data)
+    fd, _identity = open_file(str(path))
+    try:
+        size, raw = digest_small(fd, 10, algorithms, str(path))  # as if fstat had said 10
+    finally:
+        os.close(fd)
+    assert size == len(data)
+    assert [value.hex() for value in raw] == [reference(name, data) for name in algorithms]
