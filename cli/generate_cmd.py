@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from mbom.cli._auditlog import log_option, record
+
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
 
@@ -76,6 +78,7 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     default="text",
     help="What to print after writing: a one-line summary or a JSON report.",
 )
+@log_option
 def generate_command(**options: object) -> None:
     """Generate a CycloneDX ML-BOM for a model (validated before it is written)."""
     from mbom.generate import GenerateRequest, generate, manifest_stem_for, write_bom
@@ -110,6 +113,7 @@ def generate_command(**options: object) -> None:
     )
     written = write_bom(built, output)
     document = built.document
+    record(options["log_file"], "generate", written[-1], serialNumber=document["serialNumber"])
     if options["output_format"] == "json":
         from mbom.cli._output import echo_json
 

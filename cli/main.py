@@ -23,6 +23,12 @@ COMMANDS: dict[str, str] = {
     "keygen": "keygen_cmd:keygen_command",
     "sign": "sign_cmd:sign_command",
     "sign-model": "sign_cmd:sign_model_command",
+    "publish": "publish_cmd:publish_command",
+    "verify": "verify_cmd:verify_command",
+    "diff": "diff_cmd:diff_command",
+    "log": "log_cmd:log_group",
+    "prove": "prove_cmd:prove_command",
+    "check-proof": "prove_cmd:check_proof_command",
 }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from mbom.cli._auditlog import log_option, record
+
 
 def _signing_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
@@ -79,6 +81,7 @@ def _describe(bundle: dict[str, Any]) -> str:
 @click.command("sign")
 @click.argument("bom", type=click.Path(path_type=str))
 @_signing_options
+@log_option
 def sign_command(
     bom: str,
     keys: tuple[str, ...],
@@ -87,6 +90,7 @@ def sign_command(
     trust_config: str | None,
     staging: bool,
     output: str | None,
+    log_file: str | None,
 ) -> None:
     """Sign BOM as an in-toto attestation (subjects: the model's files) in a Sigstore bundle.
 
@@ -99,6 +103,7 @@ def sign_command(
     signers = _signers(keys, sigstore, identity_token, trust_config, staging)
     bundle = sign_bom(load_bom(bom), **signers)
     path = write_bundle(bundle, output or default_bundle_path(bom))
+    record(log_file, "sign", path, bom=bom, signers=_describe(bundle))
     click.echo(f"signed {bom} -> {path} ({_describe(bundle)})")
 
 

@@ -9,3 +9,17 @@ fast, so nothing heavy (cyclonedx, sigstore, huggingface_hub, torch) is imported
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``mbom.record``: the training recorder (:mod:`mbom.recorder`), loaded on first use.
+
+    (The module is not named ``mbom.record``: importing it would bind that name on the
+    package to the module, shadowing the function.)
+    """
+    if name == "record":
+        from mbom.recorder import record
+
+        globals()["record"] = record
+        return record
+    raise AttributeError(f"module 'mbom' has no attribute {name!r}")

@@ -22,13 +22,14 @@ schemas/mbom-yaml.schema.json).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from mbom._atomic import write_atomic
 from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom
 from mbom.errors import InputError
-from mbom.hashing import DEFAULT_ALGORITHM, check_algorithm
+from mbom.hashing import DEFAULT_ALGORITHM, HashCache, check_algorithm
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +61,41 @@ def generate(
     jobs: int | None = None,
 ) -> BuiltBom:
     """Capture what ``request`` names and build a validated BOM (nothing is written)."""
-    from mbom.bom.parents import read_parent
-    from mbom.capture.datasets import capture_dataset, parse_dataset_spec
     from mbom.capture.model import capture_model
 
+    algorithms = request_algorithms(request)
+    if request.model is None and request.hf is None:
+        raise InputError("nothing to describe: give --model PATH or --hf REPO")
+    if request.model is not None and request.hf is not None:
+        raise InputError("give either --model PATH or --hf REPO, not both")
+    if request.hf is not None:
+        from mbom.capture.hub import capture_hub_model
+
+        model = capture_hub_model(request.hf, algorithms=algorithms, cache=cache, jobs=jobs)
+    else:
+        model = capture_model(request.model, algorithms=algorithms, cache=cache, jobs=jobs)
+    inputs = replace(capture_context(request, cache=cache, jobs=jobs), model=model)
+    return build_bom(inputs, build_options(request, manifest_stem))
+
+
+def request_algorithms(request: GenerateRequest) -> tuple[str, ...]:
+    """The request's digest algorithms, checked, SHA-256 first when not named."""
     algorithms = tuple(dict.fromkeys(check_algorithm(a) for a in request.algorithms))
     if DEFAULT_ALGORITHM not in algorithms:
         algorithms = (DEFAULT_ALGORITHM, *algorithms)  # subjects and verification need SHA-256
-    if request.model is None and request.hf is None:
-        raise InputError("nothing to describe: give --model PATH or --hf REPO")
-    model_path = request.model
-    if request.hf is not None:
-        from mbom.integrations.huggingface import resolve_model
+    return algorithms
 
-        model_path = resolve_model(request.hf)
-    model = capture_model(model_path, algorithms=algorithms, cache=cache, jobs=jobs)
+
+def capture_context(
+    request: GenerateRequest, *, cache: bool | HashCache = True, jobs: int | None = None
+) -> BomInputs:
+    """Everything but the model: datasets, configs, parents and the environment (``model``
+    is None in the result; the training recorder captures this at the start of a run)."""
+    from mbom.bom.parents import read_parent
+
+    algorithms = request_algorithms(request)
     datasets = tuple(
-        capture_dataset(parse_dataset_spec(text), algorithms=algorithms, cache=cache, jobs=jobs)
+        _capture_dataset(text, algorithms=algorithms, cache=cache, jobs=jobs)
         for text in request.datasets
     )
     _check_unique([d.name for d in datasets], "dataset name")
@@ -91,8 +110,8 @@ def generate(
             git_dir=request.git_dir,
             include_packages=request.packages,
         )
-    inputs = BomInputs(
-        model=model,
+    return BomInputs(
+        model=None,
         datasets=datasets,
         configs=configs,
         environment=environment,
@@ -100,12 +119,14 @@ def generate(
         name=request.name,
         version=request.version,
     )
-    options = BuildOptions(
+
+
+def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:
+    return BuildOptions(
         spec_version=request.spec_version,
         manifest_threshold=request.manifest_threshold,
         manifest_stem=manifest_stem,
     )
-    return build_bom(inputs, options)
 
 
 def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
@@ -128,6 +149,20 @@ def manifest_stem_for(output: str | os.PathLike[str]) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)] or "bom"
     return name
+
+
+def _capture_dataset(text: str, **options: Any) -> Any:
+    """A ``--dataset`` (local path, URI, or ``hf://datasets/ORG/NAME[@REV]``) -> DatasetRecord."""
+    from mbom.capture.datasets import capture_dataset, parse_dataset_spec
+    from mbom.capture.hub import DATASET_PREFIX, capture_hub_dataset, dataset_reference
+
+    spec = parse_dataset_spec(text)
+    reference = dataset_reference(spec.location)
+    if reference is None:
+        return capture_dataset(spec, **options)
+    if text.startswith(DATASET_PREFIX):  # no NAME= given: the repo id names it
+        spec = type(spec)(name=reference.partition("@")[0], location=spec.location)
+    return capture_hub_dataset(spec, **options)
 
 
 def _capture_config(path: str) -> ConfigInput:

@@ -21,10 +21,17 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(resources.files("mbom.schemas").joinpath(name).read_text("utf-8"))
 
 
+def check_schema(data: Any, validator: Any, name: str) -> None:
+    """Raise :class:`MalformedFileError` naming the first place ``data`` breaks the schema."""
+    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = "/".join(str(part) for part in error.path) or "(top level)"
+        raise MalformedFileError(f"{name}: {where}: {error.message}", path=name)
+
+
 def load_request_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse and validate an mbom.yaml; return GenerateRequest keyword arguments."""
-    import jsonschema
-
+    from mbom._jsonschema import jsonschema
     from mbom.capture._parse import load_yaml, read_text
 
     name = os.fspath(path)
@@ -33,11 +40,8 @@ def load_request_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     data = load_yaml(read_text(name), name)
     if data is None:
         data = {}
-    validator = jsonschema.Draft202012Validator(load_schema("mbom-yaml.schema.json"))
-    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(str(part) for part in error.path) or "(top level)"
-        raise MalformedFileError(f"{name}: {where}: {error.message}", path=name)
+    schema = load_schema("mbom-yaml.schema.json")
+    check_schema(data, jsonschema().Draft202012Validator(schema), name)
     base = Path(name).parent
 
     def local(value: str) -> str:

@@ -22,7 +22,7 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mbom.attest.keyless import Keyless
 from mbom.attest.keys import SigningKey
@@ -30,11 +30,22 @@ from mbom.attest.statement import Statement, Subject
 from mbom.attest.verification import VerifiedBundle, verify_bundle
 from mbom.errors import InputError, VerificationError
 
+if TYPE_CHECKING:
+    from mbom.hashing import TreeDigest
+
 OMS_PREDICATE_TYPE = "https://model_signing/signature/v1.0"
 #: Ignored at the model root by model_signing's default (``ignore_git_paths``).
 GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
 
-__all__ = ["OMS_PREDICATE_TYPE", "ModelManifest", "VerifiedModel", "sign_model", "verify_model"]
+__all__ = [
+    "OMS_PREDICATE_TYPE",
+    "ModelManifest",
+    "VerifiedModel",
+    "manifest_from_tree",
+    "sign_model",
+    "signed_manifest",
+    "verify_model",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +102,19 @@ def model_manifest(
     from mbom.hashing import hash_tree
 
     root = os.fspath(model_path)
-    ignored = sorted({*GIT_PATHS, *ignore_paths, *_inside(root, signature_path)})
     tree = hash_tree(root, cache=False, use_ignore=False)
+    return manifest_from_tree(tree, ignore_paths=ignore_paths, signature_path=signature_path)
+
+
+def manifest_from_tree(
+    tree: TreeDigest,
+    *,
+    ignore_paths: Sequence[str] = (),
+    signature_path: str | os.PathLike[str] | None = None,
+) -> ModelManifest:
+    """The OMS manifest of an already hashed model (``mbom verify`` hashes once for all)."""
+    root = tree.path
+    ignored = sorted({*GIT_PATHS, *ignore_paths, *_inside(root, signature_path)})
     links = [entry.path for entry in tree.files if entry.symlink is not None]
     if links:
         raise InputError(f"{root}: symbolic link {links[0]!r}: OMS signatures refuse symlinks")
@@ -151,7 +173,7 @@ def verify_model(
             expected=OMS_PREDICATE_TYPE,
             actual=found,
         )
-    signed = _signed_manifest(statement)
+    signed = signed_manifest(statement)
     signature_path = None if isinstance(signature, Mapping) else signature
     actual = model_manifest(
         model_path, ignore_paths=signed.ignore_paths, signature_path=signature_path
@@ -160,7 +182,8 @@ def verify_model(
     return VerifiedModel(signature=verified, model_name=signed.model_name, files=len(signed.files))
 
 
-def _signed_manifest(statement: Statement) -> ModelManifest:
+def signed_manifest(statement: Statement) -> ModelManifest:
+    """The manifest an OMS statement signs, checked against its subject digest."""
     predicate = statement.predicate
     try:
         serialization = predicate["serialization"]

@@ -58,13 +58,18 @@ class ConfigInput:
 
 @dataclass(frozen=True, slots=True)
 class CheckpointStep:
-    """A checkpoint saved during training (the recorder's steps), in order."""
+    """A checkpoint saved during training (the recorder's steps), in order.
+
+    ``merkle_root`` is the directory's Merkle root, or the file's SHA-256 when ``is_file``;
+    ``parent_root`` the previous checkpoint's (the lineage chain)."""
 
     path: str
     step: int | None
     merkle_root: str
     metrics: Mapping[str, Any] = field(default_factory=dict)
     parent_root: str | None = None
+    is_file: bool = False
+    properties: tuple[Prop, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,10 @@ class BomInputs:
     version: str | None = None
     checkpoints: tuple[CheckpointStep, ...] = ()
     properties: tuple[Prop, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """Hyperparameters not read from a config file (flattened dotted keys, JSON scalars)."""
+    base_models: tuple[str, ...] = ()
+    """Base models named by the training run (e.g. ``model.config._name_or_path``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +257,10 @@ class _Builder:
                 extra += _checkpoint_properties(info)
                 parameters += info.parameter_count or 0
                 tensors += info.tensor_count or 0
+            extra += _oid_properties(model.hub, record.path)
             files.append(self._file_component("model-file:", record.digest, extra))
         pairs = self._tree_properties("mbom:model:", model.tree)
+        pairs += _hub_properties(model.hub)
         if tensors:
             pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
         if self.config is not None:
@@ -277,6 +288,8 @@ class _Builder:
             properties=_props(pairs),
             components=files,
             pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
+            purl=_hub_purl(model.hub),
+            external_references=_hub_references(model.hub),
         )
 
     def model_name(self) -> str:
@@ -334,7 +347,7 @@ class _Builder:
 
     def base_models(self) -> list[tuple[str, str]]:
         """Base models named by the card (``base_model``) or, failing that, config.json."""
-        found: dict[str, str] = {}
+        found: dict[str, str] = dict.fromkeys(self.inputs.base_models, "training:base-model")
         if self.card is not None:
             for name in self.card.base_model:
                 found.setdefault(name, "model-card:base_model")
@@ -367,10 +380,14 @@ class _Builder:
                     hashes = _hashes(tree.files[0].digests)
                 elif len(tree.files) <= self.options.manifest_threshold:
                     nested = [
-                        self._file_component(f"{ref}:file:", entry, ()) for entry in tree.files
+                        self._file_component(
+                            f"{ref}:file:", entry, _oid_properties(record.hub, entry.path)
+                        )
+                        for entry in tree.files
                     ]
                 else:
                     pairs += self._write_manifest(record.name, tree)
+                pairs += _hub_properties(record.hub)
             card = record.card
             licences = _licence(card.license[0]) if card is not None and card.license else []
             if card is not None:
@@ -389,6 +406,8 @@ class _Builder:
                     description=card.description if card is not None else None,
                     properties=_props(pairs),
                     components=nested,
+                    purl=_hub_purl(record.hub),
+                    external_references=_hub_references(record.hub),
                 )
             )
             refs.append(ref)
@@ -487,6 +506,9 @@ class _Builder:
                 name = f"{config.digest.path}:{key}" if several else key
                 encoded = value if isinstance(value, str) else json.dumps(value)
                 parameters.append(Parameter(name, encoded, _json_scalar_type(value)))
+        for key, value in sorted(self.inputs.parameters.items()):
+            encoded = value if isinstance(value, str) else json.dumps(value)
+            parameters.append(Parameter(key, encoded, _json_scalar_type(value)))
         workflow_props: list[Prop] = []
         formula_props: list[Prop] = []
         components: list[dict[str, Any]] = []
@@ -523,7 +545,12 @@ class _Builder:
                             ("mbom:checkpoint:path", checkpoint.path),
                             ("mbom:checkpoint:step", checkpoint.step),
                             ("mbom:checkpoint:index", index),
-                            ("mbom:merkle-root:sha256", checkpoint.merkle_root),
+                            (
+                                "mbom:checkpoint:sha256"
+                                if checkpoint.is_file
+                                else "mbom:merkle-root:sha256",
+                                checkpoint.merkle_root,
+                            ),
                             ("mbom:checkpoint:parent", checkpoint.parent_root),
                             *(
                                 (f"mbom:metric:{k}", json.dumps(v))
@@ -531,7 +558,8 @@ class _Builder:
                             ),
                         ]
                     )
-                ),
+                )
+                + checkpoint.properties,
             )
             for index, checkpoint in enumerate(self.inputs.checkpoints)
         )
@@ -665,6 +693,54 @@ def _environment_properties(environment: Any) -> list[Prop]:
             )
         )
     return _prop_list(pairs)
+
+
+def _hub_properties(hub: Any) -> list[tuple[str, object]]:
+    """Repository, commit and oid mismatches of a model or dataset from the Hugging Face Hub."""
+    if hub is None:
+        return []
+    snapshot = hub.snapshot
+    return [
+        ("mbom:hf:repo", snapshot.repo_id),
+        ("mbom:hf:revision", snapshot.revision),
+        ("mbom:hf:requested-revision", snapshot.requested),
+        ("mbom:hf:oid-mismatches", json.dumps(list(hub.mismatches)) if hub.mismatches else None),
+    ]
+
+
+def _oid_properties(hub: Any, path: str) -> list[tuple[str, object]]:
+    check = hub.check_for(path) if hub is not None else None
+    if check is None or check.oid is None:
+        return []
+    match = None if check.match is None else str(check.match).lower()
+    return [("mbom:hf:oid", check.oid), ("mbom:hf:oid-match", match)]
+
+
+def _hub_purl(hub: Any) -> Any:
+    if hub is None:
+        return None
+    from packageurl import PackageURL
+
+    snapshot = hub.snapshot
+    namespace, _, name = snapshot.repo_id.rpartition("/")
+    qualifiers = (
+        {"repository_url": "huggingface.co/datasets"} if snapshot.repo_type == "dataset" else {}
+    )
+    return PackageURL(
+        type="huggingface",
+        namespace=namespace or None,
+        name=name,
+        version=snapshot.revision,
+        qualifiers=qualifiers or None,
+    )
+
+
+def _hub_references(hub: Any) -> list[Any]:
+    if hub is None:
+        return []
+    from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+
+    return [ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(hub.snapshot.url))]
 
 
 def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:

@@ -49,9 +49,16 @@ def model_component(bom: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def model_files(bom: Mapping[str, Any]) -> tuple[ModelFile, ...]:
     """The model's files (sorted by path) with their recorded sizes and digests."""
-    model = model_component(bom)
+    files = component_files(model_component(bom), "model")
+    if not files:
+        raise MalformedFileError("the BOM's model component lists no files")
+    return files
+
+
+def component_files(parent: Mapping[str, Any], what: str = "component") -> tuple[ModelFile, ...]:
+    """The nested ``file`` components of a model or dataset component, sorted by path."""
     files = []
-    for component in model.get("components") or ():
+    for component in parent.get("components") or ():
         if not isinstance(component, Mapping) or component.get("type") != "file":
             continue
         name = check_relative_name(str(component.get("name", "")))
@@ -66,7 +73,7 @@ def model_files(bom: Mapping[str, Any]) -> tuple[ModelFile, ...]:
             if isinstance(h, Mapping) and h.get("alg") in ALGORITHM_FROM_CYCLONEDX
         }
         if "sha256" not in digests:
-            raise MalformedFileError(f"model file {name!r} in the BOM has no SHA-256 hash")
+            raise MalformedFileError(f"{what} file {name!r} in the BOM has no SHA-256 hash")
         size = properties.get(SIZE_PROPERTY)
         files.append(
             ModelFile(
@@ -76,7 +83,5 @@ def model_files(bom: Mapping[str, Any]) -> tuple[ModelFile, ...]:
                 symlink=properties.get(SYMLINK_PROPERTY),
             )
         )
-    if not files:
-        raise MalformedFileError("the BOM's model component lists no files")
     files.sort(key=lambda item: item.path)
     return tuple(files)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from mbom.errors import InputError
-from mbom.hashing import DEFAULT_ALGORITHM, TreeDigest, hash_tree
+from mbom.hashing import DEFAULT_ALGORITHM, HashCache, TreeDigest, hash_tree
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
@@ -44,6 +44,7 @@ class DatasetRecord:
     location: str
     tree: TreeDigest | None
     card: object | None = None  # mbom.capture.huggingface.DatasetCardRecord when present
+    hub: object | None = None  # mbom.capture.hub.HubSource for an hf://datasets/ dataset
 
 
 def parse_dataset_spec(text: str) -> DatasetSpec:
@@ -64,16 +65,26 @@ def capture_dataset(
     spec: DatasetSpec,
     *,
     algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,),
-    cache: bool = True,
+    cache: bool | HashCache = True,
     jobs: int | None = None,
+    follow_symlinks_within: str | None = None,
 ) -> DatasetRecord:
-    """Hash a local dataset (file or directory) or record a remote one by reference."""
+    """Hash a local dataset (file or directory) or record a remote one by reference.
+
+    ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
+    snapshots)."""
     if spec.is_remote:
         return DatasetRecord(name=spec.name, location=spec.location, tree=None)
     path = spec.local_path
     if not os.path.exists(path):
         raise InputError(f"dataset {spec.name!r}: {path}: no such file or directory", path=path)
-    tree = hash_tree(path, algorithms=algorithms, cache=cache, jobs=jobs)
+    tree = hash_tree(
+        path,
+        algorithms=algorithms,
+        cache=cache,
+        jobs=jobs,
+        follow_symlinks_within=follow_symlinks_within,
+    )
     card = None
     readme = os.path.join(path, "README.md")
     if tree.is_directory and os.path.isfile(readme):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mbom.capture.roles import file_role
 from mbom.errors import InputError
-from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, TreeDigest, hash_tree
+from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, HashCache, TreeDigest, hash_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class ModelRecord:
     tree: TreeDigest
     files: tuple[ModelFileRecord, ...]
     hf: object | None = None  # mbom.capture.huggingface.HFModelMetadata for a directory
+    hub: object | None = None  # mbom.capture.hub.HubSource when resolved from the Hub
 
     @property
     def is_directory(self) -> bool:
@@ -49,16 +50,26 @@ def capture_model(
     path: str | os.PathLike[str],
     *,
     algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,),
-    cache: bool = True,
+    cache: bool | HashCache = True,
     jobs: int | None = None,
+    follow_symlinks_within: str | None = None,
 ) -> ModelRecord:
-    """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata."""
+    """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata.
+
+    ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
+    snapshots)."""
     from mbom.capture.checkpoints import inspect_checkpoint
 
     location = os.fspath(path)
     if not os.path.exists(location):
         raise InputError(f"model {location}: no such file or directory", path=location)
-    tree = hash_tree(location, algorithms=algorithms, cache=cache, jobs=jobs)
+    tree = hash_tree(
+        location,
+        algorithms=algorithms,
+        cache=cache,
+        jobs=jobs,
+        follow_symlinks_within=follow_symlinks_within,
+    )
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []
     for entry in tree.files:

@@ -34,7 +34,7 @@ from mbom.hashing._algorithms import (
     check_algorithm,
     digest_bytes,
 )
-from mbom.hashing._cache import HashCache, now_ns
+from mbom.hashing._cache import HashCache
 from mbom.hashing._engine import default_jobs, hash_files
 from mbom.hashing._walk import DEFAULT_IGNORE_PATTERNS, IGNORE_FILE, walk_tree
 from mbom.hashing.merkle import leaf_hash, root_from_leaves
@@ -138,20 +138,36 @@ def hash_tree(
     use_ignore: bool = True,
     extra_ignore: Sequence[str] = (),
     progress: ProgressSink | None = None,
+    follow_symlinks_within: str | os.PathLike[str] | None = None,
+    ignore_file: bool = True,
 ) -> TreeDigest:
     """Digest a file, or every file under a directory, and the directory's Merkle roots.
 
     ``cache=True`` uses the user's hash cache (or pass a :class:`HashCache`). ``use_ignore``
-    applies the default ignore set and the root's ``.mbomignore``; ``extra_ignore`` adds
-    gitignore-style patterns. Raises :class:`mbom.errors.InputError` subclasses for a missing
-    path, an unreadable file, a symlink leaving the root or a special file.
+    applies the default ignore set and the root's ``.mbomignore`` (``ignore_file=False``
+    leaves the file out: verification uses the defaults only); ``extra_ignore`` adds
+    gitignore-style patterns. ``follow_symlinks_within`` (a directory enclosing the root, e.g.
+    a Hugging Face cache repo folder whose snapshots link into ``blobs/``): a symbolic link
+    that resolves to a regular file inside it is hashed as that file, under the link's name.
+    Raises :class:`mbom.errors.InputError` subclasses for a missing path, an unreadable file,
+    a symlink leaving the root (or ``follow_symlinks_within``) or a special file.
     """
     # A tree may hold a million files: building their records would trigger the cyclic
     # garbage collector over and over, for objects that cannot form cycles.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _hash_tree(path, algorithms, jobs, cache, use_ignore, extra_ignore, progress)
+        return _hash_tree(
+            path,
+            algorithms,
+            jobs,
+            cache,
+            use_ignore,
+            extra_ignore,
+            progress,
+            follow_symlinks_within,
+            ignore_file,
+        )
     finally:
         if collecting:
             gc.enable()
@@ -165,6 +181,8 @@ def _hash_tree(
     use_ignore: bool,
     extra_ignore: Sequence[str],
     progress: ProgressSink | None,
+    follow_within: str | os.PathLike[str] | None,
+    ignore_file: bool = True,
 ) -> TreeDigest:
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
@@ -177,7 +195,13 @@ def _hash_tree(
         raise InputError(f"{given}: no such file or directory", path=given)
     is_directory = os.path.isdir(root)
     if is_directory:
-        walk = walk_tree(root, use_ignore=use_ignore, extra_ignore=extra_ignore)
+        walk = walk_tree(
+            root,
+            use_ignore=use_ignore,
+            extra_ignore=extra_ignore,
+            follow_within=None if follow_within is None else os.fspath(follow_within),
+            ignore_file=ignore_file,
+        )
         rows, links, ignored = walk.files, walk.links, walk.ignored
     else:
         rows, links, ignored = [(os.path.basename(root), root)], [], []
@@ -185,7 +209,7 @@ def _hash_tree(
 
     store = HashCache() if cache is True else (cache or None)
     known = _cached_digests(store, names, root) if store is not None else {}
-    started = now_ns()
+    horizon = store.racy_horizon(root) if store is not None else 0
     results = hash_files(
         paths,
         names,
@@ -202,7 +226,7 @@ def _hash_tree(
             store.store(
                 name,
                 ((path, r[1], r[2][position]) for path, r in fresh if r[0] == r[1][0]),
-                started,
+                horizon,
             )
     if len(names) == 1:
         only = names[0]

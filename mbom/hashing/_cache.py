@@ -5,7 +5,12 @@ and device all equal what they were when it was hashed. ctime cannot be set from
 so content rewritten with a preserved mtime (``touch -d``, ``cp -p``) still misses the cache.
 Entries whose timestamps were within :data:`RACY_WINDOW_NS` of the moment they were hashed
 are not stored ("racily clean", as git calls it): a write landing in the same timestamp tick
-as the read would otherwise go unnoticed.
+as the read would otherwise go unnoticed. ``HashCache(filesystem_clock=True)`` (the training
+recorder's choice) replaces that fixed window by git's own rule: just before the files are
+read, a probe file is created and removed beside them, and only files whose mtime and ctime
+are strictly older than the probe's mtime -- in the filesystem's own clock and granularity --
+are stored. Any later write gets a timestamp at least the probe's, so it cannot look
+unchanged.
 
 The cache is a convenience for producers (``hash``, ``generate``). Verification never reads
 it: anyone who can write to the user's cache directory could otherwise make a tampered file
@@ -69,10 +74,36 @@ def default_cache_dir() -> str:
 class HashCache:
     """SQLite-backed digest cache. Failures degrade to "no cache" with a logged warning."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str] | None = None, *, filesystem_clock: bool = False
+    ) -> None:
         base = os.fspath(directory) if directory is not None else default_cache_dir()
         self.path = os.path.join(base, "hashes.sqlite3")
+        self.filesystem_clock = filesystem_clock
         self._db: sqlite3.Connection | None = None
+
+    def racy_horizon(self, path: str) -> int:
+        """Call before reading files under ``path``: only timestamps older than this are stored.
+
+        ``now - RACY_WINDOW_NS``; with ``filesystem_clock``, the mtime of a probe file made
+        (and removed at once) in ``path``'s directory on the same filesystem, falling back to
+        the fixed window when the probe cannot be made there.
+        """
+        fallback = now_ns() - RACY_WINDOW_NS
+        if not self.filesystem_clock:
+            return fallback
+        import tempfile
+
+        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        try:
+            with tempfile.TemporaryFile(dir=directory, prefix=".mbom-clock-") as probe:
+                probe.write(b"\0")
+                probe.flush()
+                stamp = os.fstat(probe.fileno())
+            same_device = os.stat(path).st_dev == stamp.st_dev
+        except OSError:
+            return fallback
+        return stamp.st_mtime_ns if same_device else fallback
 
     def _connect(self) -> sqlite3.Connection | None:
         import sqlite3
@@ -109,13 +140,14 @@ class HashCache:
         return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
 
     def store(
-        self, algorithm: str, rows: Iterable[tuple[str, Identity, str]], hashed_at_ns: int
+        self, algorithm: str, rows: Iterable[tuple[str, Identity, str]], horizon_ns: int
     ) -> None:
-        """Remember digests, leaving out files touched within the racy window."""
+        """Remember digests, leaving out files modified at or after ``horizon_ns``
+        (:meth:`racy_horizon`, taken before they were read)."""
         db = self._connect()
         if db is None:
             return
-        horizon = hashed_at_ns - RACY_WINDOW_NS
+        horizon = horizon_ns
         values = [
             (path, algorithm, *identity, digest)
             for path, identity, digest in rows

@@ -6,7 +6,10 @@ Rules (documented in docs/directory-digest.md):
   silently -- ignored paths are returned so callers can report them;
 * ignore patterns are the default set below plus the root's ``.mbomignore`` (gitignore syntax);
 * a symbolic link is never followed: it is recorded as a link with its target, and refused
-  when its target resolves outside the root;
+  when its target resolves outside the root -- unless the caller names an enclosing
+  ``follow_within`` directory and the link resolves to a regular file inside it: then the
+  file is hashed under the link's name (a Hugging Face cache snapshot, whose files link to
+  ``../../blobs/<oid>``, digests like the same files downloaded to a plain directory);
 * anything else (FIFO, socket, device) is refused: reading it could block or lie.
 """
 
@@ -47,21 +50,24 @@ class Walk:
     ignored: list[str]
 
 
-def ignore_matcher(root: str, extra_patterns: Sequence[str] = ()) -> Callable[[str], bool]:
+def ignore_matcher(
+    root: str, extra_patterns: Sequence[str] = (), *, ignore_file: bool = True
+) -> Callable[[str], bool]:
     """A predicate telling whether a relative path (directories end in "/") is ignored.
 
-    Patterns are the defaults, ``extra_patterns`` and the root's ``.mbomignore``, with
+    Patterns are the defaults, ``extra_patterns`` and (unless ``ignore_file`` is false: a
+    verifier must not let a file on disk decide what it checks) the root's ``.mbomignore``, with
     gitignore semantics (pathspec). When no pattern negates, all patterns are folded into one
     regular expression: one match per file instead of one per pattern per file.
     """
     lines = list(extra_patterns)
-    ignore_file = os.path.join(root, IGNORE_FILE)
-    if os.path.isfile(ignore_file):
+    ignore_path = os.path.join(root, IGNORE_FILE)
+    if ignore_file and os.path.isfile(ignore_path):
         try:
-            with open(ignore_file, encoding="utf-8") as handle:
+            with open(ignore_path, encoding="utf-8") as handle:
                 lines.extend(handle.read().splitlines())
         except (OSError, UnicodeDecodeError) as exc:
-            raise UnreadableFileError(f"{ignore_file}: cannot read ignore file: {exc}") from exc
+            raise UnreadableFileError(f"{ignore_path}: cannot read ignore file: {exc}") from exc
     if not lines:
         return _is_ignored_by_default
     import pathspec
@@ -95,10 +101,22 @@ def _check_name(rel: str) -> str:
     return rel
 
 
-def walk_tree(root: str, *, use_ignore: bool = True, extra_ignore: Sequence[str] = ()) -> Walk:
-    """Walk ``root`` (a directory) and return its files, links and ignored paths."""
+def walk_tree(
+    root: str,
+    *,
+    use_ignore: bool = True,
+    extra_ignore: Sequence[str] = (),
+    follow_within: str | None = None,
+    ignore_file: bool = True,
+) -> Walk:
+    """Walk ``root`` (a directory) and return its files, links and ignored paths.
+
+    Links resolving to a regular file inside ``follow_within`` are returned as files (the
+    path to open is the resolved target).
+    """
     root_real = os.path.realpath(root)
-    match = ignore_matcher(root, extra_ignore) if use_ignore else None
+    outer = os.path.realpath(follow_within) if follow_within is not None else None
+    match = ignore_matcher(root, extra_ignore, ignore_file=ignore_file) if use_ignore else None
     files: list[FileRow] = []
     links: list[LinkRow] = []
     ignored: list[str] = []
@@ -118,6 +136,10 @@ def walk_tree(root: str, *, use_ignore: bool = True, extra_ignore: Sequence[str]
                 if entry.is_symlink():
                     if match is not None and match(rel):
                         ignored.append(rel)
+                        continue
+                    target = _followed_file(entry.path, outer) if outer is not None else None
+                    if target is not None:
+                        files.append((_check_name(rel), target))
                         continue
                     links.append((_check_name(rel), _checked_link(entry.path, rel, root_real)))
                 elif entry.is_dir(follow_symlinks=False):
@@ -147,10 +169,22 @@ def walk_tree(root: str, *, use_ignore: bool = True, extra_ignore: Sequence[str]
     return Walk(files=files, links=links, ignored=ignored)
 
 
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _followed_file(path: str, outer: str) -> str | None:
+    """The resolved target of a link to a regular file inside ``outer``, else None."""
+    resolved = os.path.realpath(path)
+    if _inside(resolved, outer) and os.path.isfile(resolved) and not os.path.islink(resolved):
+        return resolved
+    return None
+
+
 def _checked_link(path: str, rel: str, root_real: str) -> str:
     """Return the link's stored target, refusing links that resolve outside the root."""
     target = os.readlink(path)
     resolved = os.path.realpath(path)
-    if resolved != root_real and not resolved.startswith(root_real.rstrip(os.sep) + os.sep):
+    if not _inside(resolved, root_real):
         raise SymlinkEscapeError(rel, target)
     return target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,42 @@ def test_default_cache_lives_in_mbom_cache_dir(
     monkeypatch.setenv("MBOM_CACHE_DIR", str(tmp_path / "env-cache"))
     hash_tree(model, cache=True)
     assert (tmp_path / "env-cache" / "hashes.sqlite3").is_file()
+
+
+def next_tick(directory: Path) -> None:
+    """Wait until the filesystem stamps a new file later than every file in ``directory``."""
+    latest = max(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in directory.iterdir())
+    for _ in range(2000):
+        probe = directory.parent / "tick"
+        probe.write_bytes(b"")
+        if probe.stat().st_mtime_ns > latest:
+            probe.unlink()
+            return
+        time.sleep(0.001)
+    pytest.fail("the filesystem clock did not advance")
+
+
+def test_filesystem_clock_stores_files_older_than_the_probe(
+    model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mbom.hashing._cache.RACY_WINDOW_NS", RACY_WINDOW_NS)
+    clocked = HashCache(tmp_path / "cache", filesystem_clock=True)
+    for path in model.iterdir():
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**6,) * 2)
+    next_tick(model)  # the probe is now made in a later timestamp tick than any file
+    hash_tree(model, cache=clocked)
+    assert hash_tree(model, cache=clocked).cached == 5  # not held back 2 s
+    assert not [p for p in model.iterdir() if p.name.startswith(".mbom-clock")]
+
+
+def test_filesystem_clock_never_stores_a_file_not_older_than_the_probe(
+    model: Path, tmp_path: Path
+) -> None:
+    clocked = HashCache(tmp_path / "cache", filesystem_clock=True)
+    for path in model.iterdir():
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**6,) * 2)
+    next_tick(model)
+    future = (model / "w0.bin").stat().st_mtime_ns + 10**12  # as if written after the probe
+    os.utime(model / "w0.bin", ns=(future, future))
+    hash_tree(model, cache=clocked)
+    assert hash_tree(model, cache=clocked).cached == 4  # w0.bin is re-read every time

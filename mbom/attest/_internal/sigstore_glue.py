@@ -115,6 +115,8 @@ def load_trusted_root(
     trust_config: str | os.PathLike[str] | None = None,
 ) -> Any | None:
     """A sigstore ``TrustedRoot`` from a trusted-root or a trust-config file; no network."""
+    if trusted_root is None and trust_config is None:
+        return None  # key bundles need no root: do not pay for importing sigstore
     from sigstore.models import TrustedRoot
 
     if trusted_root is not None:

@@ -1,0 +1,31 @@
+"""``--log FILE`` for commands that record what they did in a tamper-evident log."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def log_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--log FILE`` (passed to the command as ``log_file``)."""
+    return click.option(
+        "--log",
+        "log_file",
+        metavar="FILE",
+        default=None,
+        help="Append what this command did to a tamper-evident log (mbom log verify).",
+    )(command)
+
+
+def record(log_file: str | None, action: str, written: str | Path, **fields: Any) -> None:
+    """Append ``{"action", "file", "sha256", ...fields}`` for the file just written."""
+    if not log_file:
+        return
+    from mbom.forensics.log import append_event
+
+    digest = hashlib.sha256(Path(written).read_bytes()).hexdigest()
+    append_event(log_file, {"action": action, "file": str(written), "sha256": digest, **fields})

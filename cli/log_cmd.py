@@ -1,0 +1,193 @@
+"""``mbom log append|verify|show|checkpoint``: the tamper-evident log (docs/forensics.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+_FORMAT = click.option(
+    "--format", "output_format", type=click.Choice(("text", "json")), default="text"
+)
+
+
+@click.group("log")
+def log_group() -> None:
+    """Append-only, hash-chained JSON Lines log with signed checkpoints."""
+
+
+def _event(text: str | None, file: str | None) -> dict[str, Any]:
+    from mbom.errors import InputError, MalformedFileError
+
+    if (text is None) == (file is None):
+        raise click.UsageError("give exactly one of --event JSON or --event-file F")
+    source = "--event"
+    if file is not None:
+        source = file
+        try:
+            stream = click.open_file(file, "r", encoding="utf-8")
+            with stream:
+                text = stream.read()
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read: {exc.strerror}", path=file) from None
+    try:
+        event = json.loads(text or "")
+    except ValueError as exc:
+        raise MalformedFileError(f"{source}: not valid JSON: {exc}") from None
+    if not isinstance(event, dict):
+        raise MalformedFileError(f"{source}: the event must be a JSON object")
+    return event
+
+
+@log_group.command("append")
+@click.argument("log", type=str)
+@click.option("--event", "event_text", metavar="JSON", help="The event, a JSON object.")
+@click.option("--event-file", metavar="F", help="Read the event from F ('-' for stdin).")
+@click.option("--key", metavar="PEM", help="Sign a checkpoint every --checkpoint-every entries.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=100, show_default=True)
+@_FORMAT
+def append_command(
+    log: str,
+    event_text: str | None,
+    event_file: str | None,
+    key: str | None,
+    checkpoint_every: int,
+    output_format: str,
+) -> None:
+    """Append one event to LOG (created when missing); safe from many processes at once."""
+    from mbom.forensics.log import append_event
+
+    event = _event(event_text, event_file)
+    signing_key = None
+    if key is not None:
+        from mbom.cli._passphrase import load_key
+
+        signing_key = load_key(key)
+    entry = append_event(log, event, key=signing_key, checkpoint_every=checkpoint_every)
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json(entry.to_json())
+        return
+    click.echo(f"appended entry {entry.index} to {log} (hash {entry.hash})")
+
+
+@log_group.command("checkpoint")
+@click.argument("log", type=str)
+@click.option("--key", required=True, metavar="PEM", help="Private key to sign the tree head.")
+def checkpoint_command(log: str, key: str) -> None:
+    """Verify LOG's chain and append a signed checkpoint over every entry so far."""
+    from mbom.cli._passphrase import load_key
+    from mbom.forensics.log import append_checkpoint
+
+    entry = append_checkpoint(log, load_key(key))
+    click.echo(
+        f"appended checkpoint {entry.index} to {log}: {entry.event['treeSize']} entries, "
+        f"root {entry.event['root']}"
+    )
+
+
+@log_group.command("verify")
+@click.argument("log", type=str)
+@click.option(
+    "--key", "keys", multiple=True, metavar="PUB", help="Public key checkpoints are signed with."
+)
+@click.option(
+    "--min-entries",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Fail when fewer entries are present (detects truncation at the end).",
+)
+@_FORMAT
+def verify_command(log: str, keys: tuple[str, ...], min_entries: int, output_format: str) -> None:
+    """Check LOG's hash chain and checkpoints; exit 1 at the first entry that does not hold.
+
+    A torn last line (a crash mid-append) is reported, not counted as tampering (exit 0).
+    """
+    from mbom._log import warn
+    from mbom.attest.keys import load_public_key
+    from mbom.forensics.log import verify_log
+
+    public_keys = [load_public_key(path) for path in keys]
+    result = verify_log(log, public_keys=public_keys, min_entries=min_entries)
+    if result.torn_tail:
+        warn(
+            "%s: the last line is incomplete (%d bytes after entry %d, a crash mid-append?); "
+            "the next append cuts it off",
+            log,
+            result.torn_tail,
+            result.lines - 1,
+        )
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json(result.to_json())
+    else:
+        click.echo("\n".join(_verify_lines(log, result)))
+    if not result.valid:
+        raise click.exceptions.Exit(1)
+
+
+def _verify_lines(log: str, result: Any) -> list[str]:
+    lines = []
+    for checkpoint in result.checkpoints:
+        lines.append(
+            f"checkpoint {checkpoint.index}: {checkpoint.tree_size} entries, root "
+            f"{checkpoint.root[:16]}…, key {checkpoint.key_hint[:16]}…, {checkpoint.status}"
+        )
+    if result.problem is None:
+        count = len(result.checkpoints)
+        unverified = sum(1 for c in result.checkpoints if c.status == "unverified")
+        note = f" ({unverified} unverified: give --key PUB)" if unverified else ""
+        lines.append(f"{log}: valid, {result.entries} entries, {count} checkpoints{note}")
+    else:
+        problem = result.problem
+        lines.append(
+            f"{log}: TAMPERED at entry {problem.index} ({problem.kind}): {problem.message}; "
+            f"entries 0 to {result.entries - 1} verify"
+            if result.entries
+            else f"{log}: TAMPERED at entry {problem.index} ({problem.kind}): {problem.message}"
+        )
+    return lines
+
+
+@log_group.command("show")
+@click.argument("log", type=str)
+@_FORMAT
+def show_command(log: str, output_format: str) -> None:
+    """List LOG's entries (unverified; use `mbom log verify`)."""
+    from mbom.forensics.log import read_log
+
+    rows, torn = read_log(log)
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json(
+            {
+                "entries": [
+                    row.to_json() if not isinstance(row, bytes) else {"unreadable": _text(row)}
+                    for row in rows
+                ],
+                "tornTail": torn,
+            }
+        )
+        return
+    for number, row in enumerate(rows):
+        if isinstance(row, bytes):
+            click.echo(f"line {number + 1}: unreadable: {_text(row)[:80]}")
+        elif row.kind == "checkpoint":
+            head = row.event
+            click.echo(
+                f"{row.index:>6}  {row.time}  checkpoint  {head.get('treeSize')} entries, "
+                f"root {str(head.get('root'))[:16]}…, key {str(head.get('keyHint'))[:16]}…"
+            )
+        else:
+            compact = json.dumps(row.event, separators=(",", ":"), sort_keys=True)
+            click.echo(f"{row.index:>6}  {row.time}  {compact}")
+    if torn:
+        click.echo(f"(incomplete last line: {torn} bytes)")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")

@@ -1,0 +1,86 @@
+"""``mbom prove`` (write a dataset inclusion proof) and ``mbom check-proof`` (check one)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("prove")
+@click.argument("path", type=str)
+@click.option("--bom", "bom", required=True, help="The BOM (or signed bundle) holding the root.")
+@click.option("--dataset", help="Dataset name (needed when several could hold PATH).")
+@click.option(
+    "--dataset-root",
+    metavar="DIR",
+    help="Folder PATH is relative to [default: the dataset's recorded location].",
+)
+@click.option("-o", "--output", default="proof.json", show_default=True, help="Proof to write.")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+def prove_command(
+    path: str,
+    bom: str,
+    dataset: str | None,
+    dataset_root: str | None,
+    output: str,
+    output_format: str,
+) -> None:
+    """Prove that the file PATH, with its current content, is part of a dataset of BOM.
+
+    Exit 1 (and no proof written) when the file is not in the dataset or its content differs.
+    """
+    from mbom._atomic import write_atomic
+    from mbom.forensics.proofs import make_proof
+
+    proof = make_proof(path, bom, dataset=dataset, dataset_root_dir=dataset_root)
+    text = proof.to_text()
+    write_atomic(output, text)
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json({"output": output, "bytes": len(text.encode()), **proof.to_json()})
+        return
+    click.echo(
+        f"wrote {output}: {proof.leaf.path} is file {proof.index + 1} of {proof.tree_size} "
+        f"in dataset {proof.dataset} ({len(proof.audit_path)} audit-path hashes, "
+        f"root {proof.root[:16]}…)"
+    )
+
+
+@click.command("check-proof")
+@click.argument("proof", type=str)
+@click.option("--bom", "bom", required=True, help="The BOM (or signed bundle) holding the root.")
+@click.option("--file", "file", help="Also re-hash this file and compare it with the leaf.")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+def check_proof_command(proof: str, bom: str, file: str | None, output_format: str) -> None:
+    """Check an inclusion proof against the dataset root in BOM (the dataset is not needed).
+
+    Exit 0 when it holds, 1 when it does not.
+    """
+    from mbom.bom.parents import load_bom_or_bundle
+    from mbom.errors import VerificationError
+    from mbom.forensics.proofs import check_proof, load_proof
+
+    loaded = load_proof(proof)
+    document, _ = load_bom_or_bundle(bom)
+    try:
+        root = check_proof(loaded, document, file=file)
+    except VerificationError as exc:
+        if output_format != "json":
+            raise
+        from mbom.cli._output import echo_json
+
+        echo_json(
+            {"verified": False, "message": str(exc), "expected": exc.expected, "actual": exc.actual}
+        )
+        raise click.exceptions.Exit(1) from None
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json(
+            {"verified": True, "dataset": loaded.dataset, "path": loaded.leaf.path, "root": root}
+        )
+        return
+    click.echo(
+        f"proof holds: {loaded.leaf.path} (sha256 {loaded.leaf.digest[:16]}…) is in dataset "
+        f"{loaded.dataset} of {document.get('serialNumber')} (root {root[:16]}…)"
+    )

@@ -1,0 +1,81 @@
+"""Checkpoints of the tamper-evident log: signed RFC 6962 tree heads over entry hashes.
+
+The tree's leaves are the entries' hashes in index order, each hashed as an RFC 6962 leaf
+(``SHA-256(0x00 || hash bytes)``); inner nodes and the root are :mod:`mbom.hashing.merkle`'s.
+The signature covers the RFC 8785 canonical JSON of ``{"type", "treeSize", "root"}`` and is
+made with the key's usual scheme (ECDSA P-256/P-384 with SHA-256/384, Ed25519, RSA-PSS).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mbom.canonical import canonical_json
+from mbom.hashing.merkle import LEAF_PREFIX, root_from_leaves
+
+CHECKPOINT_TYPE = "https://mbom.dev/log-checkpoint/v1"
+CHECKPOINT_KEYS = frozenset(("type", "algorithm", "treeSize", "root", "keyHint", "signature"))
+
+
+def tree_root(hashes: Sequence[str]) -> str:
+    """Hex RFC 6962 Merkle tree hash over entry hashes (hex), in index order."""
+    leaves = [hashlib.sha256(LEAF_PREFIX + bytes.fromhex(h)).digest() for h in hashes]
+    return root_from_leaves("sha256", leaves).hex()
+
+
+def signed_message(tree_size: int, root: str) -> bytes:
+    """The bytes a checkpoint signature covers."""
+    return canonical_json({"type": CHECKPOINT_TYPE, "treeSize": tree_size, "root": root})
+
+
+def sign_tree_head(hashes: Sequence[str], key: Any) -> dict[str, Any]:
+    """The event of a checkpoint entry over ``hashes`` (every entry so far), signed by ``key``."""
+    from mbom.attest._internal.algorithms import sign_bytes
+
+    root = tree_root(hashes)
+    signature = sign_bytes(key, signed_message(len(hashes), root))
+    return {
+        "type": CHECKPOINT_TYPE,
+        "algorithm": "sha256",
+        "treeSize": len(hashes),
+        "root": root,
+        "keyHint": key.hint,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def check_tree_head(
+    event: Mapping[str, Any], hashes: Sequence[str], public_keys: Sequence[Any]
+) -> tuple[str, str | None]:
+    """("verified" | "unverified", None) when the checkpoint holds, else ("bad", why)."""
+    if set(event) != CHECKPOINT_KEYS or event.get("type") != CHECKPOINT_TYPE:
+        return "bad", "checkpoint is malformed"
+    if event["treeSize"] != len(hashes):
+        return "bad", (
+            f"checkpoint covers {event['treeSize']} entries but {len(hashes)} precede it: "
+            "entries were deleted or inserted before it"
+        )
+    if event["root"] != tree_root(hashes):
+        return "bad", (
+            "checkpoint tree head does not match the entries before it: an earlier entry was "
+            "edited, replaced or reordered"
+        )
+    if not public_keys:
+        return "unverified", None
+    from mbom.attest._internal.algorithms import verify_bytes
+    from mbom.attest.keys import key_hint
+
+    key = next((k for k in public_keys if key_hint(k) == event["keyHint"]), None)
+    if key is None:
+        return "bad", f"checkpoint is signed by key {event['keyHint']}, not by a key given"
+    try:
+        signature = base64.b64decode(str(event["signature"]), validate=True)
+    except (binascii.Error, ValueError):
+        return "bad", "checkpoint signature is not base64"
+    if not verify_bytes(key, signature, signed_message(len(hashes), str(event["root"]))):
+        return "bad", "checkpoint signature does not verify"
+    return "verified", None

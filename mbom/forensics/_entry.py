@@ -1,0 +1,92 @@
+"""One entry of the tamper-evident log: its fields, its hash, its line (docs/forensics.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from mbom.bom.datasets import check_sha256_hex
+from mbom.canonical import canonical_json
+from mbom.errors import MalformedFileError
+
+#: ``prev`` of the first entry.
+GENESIS = "0" * 64
+KINDS = ("event", "checkpoint")
+ENTRY_KEYS = frozenset(("index", "time", "kind", "event", "prev", "hash"))
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of the log, as written on one line."""
+
+    index: int
+    time: str
+    kind: str
+    event: Mapping[str, Any]
+    prev: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """The entry without ``hash``: what ``hash`` is computed over."""
+        return {
+            "index": self.index,
+            "time": self.time,
+            "kind": self.kind,
+            "event": dict(self.event),
+            "prev": self.prev,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash}
+
+    def line(self) -> bytes:
+        """The entry as written: its canonical JSON and a newline."""
+        return canonical_json(self.to_json()) + b"\n"
+
+    @classmethod
+    def parse(cls, raw: bytes) -> LogEntry:
+        """Parse one line; :class:`MalformedFileError` when it is not a well-formed entry."""
+        try:
+            document = json.loads(raw)
+        except ValueError as exc:
+            raise MalformedFileError(f"not JSON ({exc})") from None
+        if not isinstance(document, dict) or set(document) != ENTRY_KEYS:
+            raise MalformedFileError(
+                f"not a log entry (keys must be {', '.join(sorted(ENTRY_KEYS))})"
+            )
+        index = document["index"]
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise MalformedFileError("index is not a non-negative integer")
+        if document["kind"] not in KINDS or not isinstance(document["event"], dict):
+            raise MalformedFileError("kind must be event or checkpoint and event an object")
+        if not isinstance(document["time"], str):
+            raise MalformedFileError("time is not a string")
+        for name in ("prev", "hash"):
+            try:
+                if check_sha256_hex(document[name]) != document[name]:
+                    raise ValueError("uppercase")
+            except ValueError:
+                raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest") from None
+        return cls(**document)
+
+
+def entry_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the RFC 8785 canonical JSON of an entry without its ``hash``."""
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def new_entry(index: int, kind: str, event: Mapping[str, Any], prev: str) -> LogEntry:
+    """A new entry stamped with the current UTC time (microseconds) and hashed."""
+    time = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    body = {"index": index, "time": time, "kind": kind, "event": dict(event), "prev": prev}
+    return LogEntry(**body, hash=entry_hash(body))
+
+
+def split_lines(data: bytes) -> tuple[list[bytes], bytes]:
+    """The whole lines of a log (each ended by a newline) and the torn tail after the last."""
+    end = data.rfind(b"\n") + 1
+    return data[:end].split(b"\n")[:-1], data[end:]

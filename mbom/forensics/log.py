@@ -1,0 +1,197 @@
+"""The tamper-evident log: append-only JSON Lines, hash-chained, with signed checkpoints.
+
+Usage::
+
+    from mbom.attest.keys import load_signing_key, load_public_key
+    from mbom.forensics.log import append_event, append_checkpoint, verify_log, read_log
+
+    append_event("audit.log", {"action": "sign", "bom": "bom.cdx.json"})
+    append_event("audit.log", {...}, key=load_signing_key("log.pem"))  # checkpoint every 100
+    append_checkpoint("audit.log", load_signing_key("log.pem"))         # one now
+    result = verify_log("audit.log", public_keys=[load_public_key("log.pub")])
+    result.valid, result.problem, result.checkpoints, result.torn_tail
+
+Each line is the RFC 8785 canonical JSON of one entry ``{"index", "time", "kind", "event",
+"prev", "hash"}``: ``hash`` is the SHA-256 of the canonical JSON of the entry without
+``hash``, and ``prev`` the hash of the entry before (64 zeros for the first). A checkpoint is
+an entry of kind ``checkpoint`` whose event is a signed RFC 6962 tree head over the hashes of
+every entry before it. Appends from any number of processes are serialised by ``flock`` on
+the log file and written with one ``write`` (``O_APPEND``) and an ``fsync``; a crash mid-append
+leaves a torn last line, which ``verify`` reports and the next append cuts off. The format and
+what verification can and cannot detect are in docs/forensics.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from mbom.canonical import canonical_json
+from mbom.errors import InputError, MalformedFileError, VerificationError
+from mbom.forensics._entry import GENESIS, LogEntry, entry_hash, new_entry, split_lines
+from mbom.forensics._lock import locked
+from mbom.forensics._logverify import (
+    CheckpointStatus,
+    LogProblem,
+    LogVerification,
+    check_log_bytes,
+)
+
+__all__ = [
+    "DEFAULT_CHECKPOINT_EVERY",
+    "GENESIS",
+    "CheckpointStatus",
+    "LogEntry",
+    "LogProblem",
+    "LogVerification",
+    "append_checkpoint",
+    "append_event",
+    "entry_hash",
+    "read_log",
+    "verify_log",
+]
+
+#: With a key, a checkpoint follows every entry whose ``index + 1`` is a multiple of this.
+DEFAULT_CHECKPOINT_EVERY = 100
+
+
+def append_event(
+    path: str | os.PathLike[str],
+    event: Mapping[str, Any],
+    *,
+    key: Any = None,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+) -> LogEntry:
+    """Append ``event`` (a JSON object) to the log at ``path``, creating it when missing.
+
+    With ``key`` (a :class:`mbom.attest.keys.SigningKey`), a signed checkpoint is appended
+    right after every entry whose ``index + 1`` is a multiple of ``checkpoint_every``.
+    Safe to call from many processes at once. Returns the appended event entry.
+    """
+    if not isinstance(event, Mapping):
+        raise InputError("a log event must be a JSON object")
+    if checkpoint_every < 1:
+        raise InputError("checkpoint_every must be at least 1")
+    name = os.fspath(path)
+    canonical_json(dict(event))  # refuse what JSON cannot carry before taking the lock
+    with locked(name, exclusive=True, create=True) as fd:
+        index, prev = _tail(fd, name)
+        entry = new_entry(index, "event", event, prev)
+        _write_line(fd, entry.line())
+        if key is not None and (index + 1) % checkpoint_every == 0:
+            _append_checkpoint(fd, name, key)
+    return entry
+
+
+def append_checkpoint(path: str | os.PathLike[str], key: Any) -> LogEntry:
+    """Verify the log's chain, then append a checkpoint signed with ``key`` over every entry."""
+    name = os.fspath(path)
+    with locked(name, exclusive=True) as fd:
+        _tail(fd, name)
+        return _append_checkpoint(fd, name, key)
+
+
+def verify_log(
+    path: str | os.PathLike[str],
+    *,
+    public_keys: tuple[Any, ...] | list[Any] = (),
+    min_entries: int = 0,
+) -> LogVerification:
+    """Check every entry's hash, the chain, and every checkpoint (signatures with keys).
+
+    Without ``public_keys`` checkpoints are reported as unverified (their tree heads are
+    still recomputed). ``min_entries`` detects truncation below a size known from elsewhere.
+    Raises only for input errors; a tampered log is a result with ``valid`` False.
+    """
+    name = os.fspath(path)
+    with locked(name, exclusive=False) as fd:
+        data = _read_all(fd, name)
+    return check_log_bytes(name, data, public_keys=public_keys, min_entries=min_entries)
+
+
+def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], int]:
+    """Every whole line (parsed, or raw bytes when it is not an entry) and the torn tail size."""
+    name = os.fspath(path)
+    with locked(name, exclusive=False) as fd:
+        data = _read_all(fd, name)
+    lines, tail = split_lines(data)
+    rows: list[LogEntry | bytes] = []
+    for raw in lines:
+        try:
+            rows.append(LogEntry.parse(raw))
+        except MalformedFileError:
+            rows.append(raw)
+    return rows, len(tail)
+
+
+def _append_checkpoint(fd: int, name: str, key: Any) -> LogEntry:
+    from mbom.forensics._checkpoint import sign_tree_head
+
+    data = _read_all(fd, name)
+    result = check_log_bytes(name, data)
+    if result.problem is not None:
+        raise VerificationError(
+            f"{name}: refusing to sign a checkpoint over a log that does not verify: "
+            f"{result.problem.message}",
+            path=name,
+        )
+    entry = new_entry(result.entries, "checkpoint", sign_tree_head(result.hashes, key), result.last)
+    _write_line(fd, entry.line())
+    return entry
+
+
+def _tail(fd: int, name: str) -> tuple[int, str]:
+    """(next index, hash of the last entry); cuts a torn last line off first."""
+    size = os.fstat(fd).st_size
+    chunk = b""
+    position = size
+    while position > 0 and chunk.count(b"\n") < 2:
+        step = min(65536, position)
+        position -= step
+        chunk = os.pread(fd, step, position) + chunk
+    end = chunk.rfind(b"\n")
+    whole_end = position + end + 1
+    if whole_end < size:  # a crash left a partial last line: repair under the lock
+        os.ftruncate(fd, whole_end)
+        os.fsync(fd)
+    if end < 0:
+        return 0, GENESIS
+    last = chunk[chunk.rfind(b"\n", 0, end) + 1 : end]
+    try:
+        entry = LogEntry.parse(last)
+    except MalformedFileError as exc:
+        raise VerificationError(
+            f"{name}: cannot append: the last entry is unreadable ({exc}); run mbom log verify",
+            path=name,
+        ) from None
+    if entry_hash(entry.body()) != entry.hash:
+        raise VerificationError(
+            f"{name}: cannot append: the last entry (index {entry.index}) does not match its "
+            "hash; run mbom log verify",
+            path=name,
+        )
+    return entry.index + 1, entry.hash
+
+
+def _write_line(fd: int, line: bytes) -> None:
+    """One ``write`` of the whole line (O_APPEND), then ``fsync``; loop only on a short write."""
+    view = memoryview(line)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
+
+
+def _read_all(fd: int, name: str) -> bytes:
+    chunks = []
+    offset = 0
+    while True:
+        try:
+            block = os.pread(fd, 1 << 20, offset)
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror}", path=name) from None
+        if not block:
+            return b"".join(chunks)
+        chunks.append(block)
+        offset += len(block)

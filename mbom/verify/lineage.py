@@ -1,0 +1,185 @@
+"""Lineage: every parent model the BOM names, resolved and, given its bundle, verified.
+
+Usage::
+
+    from mbom.verify.lineage import ParentBundles, check_lineage
+
+    parents = ParentBundles.load(["base.cdx.json.sigstore.json"])   # --parent B ...
+    checks = check_lineage(bom, parents, trust)
+
+A parent recorded by ``mbom generate --parent`` is an ancestor with
+``mbom:parent:serialNumber``. Its bundle, when supplied, must verify with the same trust as
+the model's, carry a BOM with that serial number, and describe a model with the recorded
+Merkle root; then its own parents are checked the same way, to :data:`MAX_DEPTH` levels, and
+a cycle (a BOM that is its own ancestor) fails. Base models only named by a model card
+(Hugging Face ids) cannot be verified: they are listed, and policy can restrict them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.errors import MbomError
+from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
+from mbom.verify.checks import Check, fail, passed, skipped
+from mbom.verify.trust import Trust
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ParentBundles:
+    """Supplied parent bundles by the serial number of the BOM they carry (read, unverified)."""
+
+    by_serial: Mapping[str, tuple[str, dict[str, Any]]]
+
+    @classmethod
+    def load(cls, paths: Sequence[str]) -> ParentBundles:
+        from mbom.attest.bundles import read_bundle
+        from mbom.bom.parents import load_bom_or_bundle
+
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for path in paths:
+            document = read_bundle(path)
+            bom, _ = load_bom_or_bundle(path)
+            found[str(bom.get("serialNumber"))] = (path, document)
+        return cls(found)
+
+
+def ancestors(bom: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    from mbom.bom.subjects import model_component
+
+    try:
+        pedigree = model_component(bom).get("pedigree") or {}
+    except MbomError:
+        return []
+    return [a for a in pedigree.get("ancestors") or () if isinstance(a, Mapping)]
+
+
+def check_lineage(bom: Mapping[str, Any], parents: ParentBundles, trust: Trust) -> list[Check]:
+    """Checks for every ancestor; supplied parent bundles nothing refers to are flagged."""
+    used: set[str] = set()
+    checks = _walk(bom, parents, trust, depth=1, trail=(str(bom.get("serialNumber")),), used=used)
+    for serial, (path, _) in sorted(parents.by_serial.items()):
+        if serial not in used:
+            checks.append(
+                fail(
+                    "lineage",
+                    f"parent bundle {path}: no ancestor of the model has serial number {serial}",
+                    path=path,
+                )
+            )
+    if not checks:
+        checks.append(skipped("lineage", "the BOM names no parent models"))
+    return checks
+
+
+def _walk(
+    bom: Mapping[str, Any],
+    parents: ParentBundles,
+    trust: Trust,
+    *,
+    depth: int,
+    trail: tuple[str, ...],
+    used: set[str],
+) -> list[Check]:
+    checks: list[Check] = []
+    for ancestor in ancestors(bom):
+        props = properties(ancestor)
+        name = str(ancestor.get("name", "?"))
+        serial = props.get("mbom:parent:serialNumber")
+        if serial is None:
+            source = props.get("mbom:lineage:source", "named")
+            checks.append(
+                skipped("lineage", f"base model {name}: {source}, no BOM to verify", path=name)
+            )
+            continue
+        if serial in trail:
+            checks.append(
+                fail("lineage", f"parent {name}: lineage cycle through {serial}", path=name)
+            )
+            continue
+        if depth > MAX_DEPTH:
+            checks.append(
+                fail("lineage", f"parent {name}: lineage deeper than {MAX_DEPTH}", path=name)
+            )
+            continue
+        supplied = parents.by_serial.get(serial)
+        if supplied is None:
+            checks.append(
+                skipped(
+                    "lineage",
+                    f"parent {name} ({serial}): no bundle supplied (--parent), not verified",
+                    path=name,
+                )
+            )
+            continue
+        used.add(serial)
+        check, parent_bom = _verify_parent(name, serial, props, supplied, trust)
+        checks.append(check)
+        if parent_bom is not None:
+            checks += _walk(
+                parent_bom, parents, trust, depth=depth + 1, trail=(*trail, serial), used=used
+            )
+    return checks
+
+
+def _verify_parent(
+    name: str,
+    serial: str,
+    props: Mapping[str, str],
+    supplied: tuple[str, dict[str, Any]],
+    trust: Trust,
+) -> tuple[Check, Mapping[str, Any] | None]:
+    from mbom.bom.subjects import model_component
+    from mbom.verify.signature import check_signature
+
+    path, document = supplied
+    outcome = check_signature(document, trust, bundle=path)
+    failed = [c for c in outcome.checks if c.failed]
+    if failed:
+        first = failed[0]
+        return (
+            fail(
+                "lineage",
+                f"parent {name}: bundle {path} fails {first.id}: {first.message}",
+                path=name,
+                bundle=path,
+                evaluated=first.evaluated,
+            ),
+            None,
+        )
+    statement = outcome.verified.statement
+    if statement is None or not statement.is_bom:
+        return fail(
+            "lineage", f"parent {name}: {path} is not an MBOM attestation", path=name, bundle=path
+        ), None
+    parent_bom = statement.predicate
+    if parent_bom.get("serialNumber") != serial:
+        return fail(
+            "lineage",
+            f"parent {name}: signed BOM has another serial number",
+            path=name,
+            expected=serial,
+            actual=str(parent_bom.get("serialNumber")),
+            bundle=path,
+        ), None
+    recorded = props.get(MERKLE_PROPERTY)
+    try:
+        actual = properties(model_component(parent_bom)).get(MERKLE_PROPERTY)
+    except MbomError:
+        actual = None
+    if recorded and actual != recorded:
+        return fail(
+            "lineage",
+            f"parent {name}: model Merkle root differs from the recorded one",
+            path=name,
+            expected=recorded,
+            actual=actual,
+            bundle=path,
+        ), None
+    return passed(
+        "lineage", f"parent {name} ({serial}) verified", path=name, bundle=path
+    ), parent_bom
