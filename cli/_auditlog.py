@@ -25,7 +25,14 @@ def record(log_file: str | None, action: str, written: str | Path, **fields: Any
     """Append ``{"action", "file", "sha256", ...fields}`` for the file just written."""
     if not log_file:
         return
+    digest = hashlib.sha256(Path(written).read_bytes()).hexdigest()
+    record_event(log_file, {"action": action, "file": str(written), "sha256": digest, **fields})
+
+
+def record_event(log_file: str | None, event: dict[str, Any]) -> None:
+    """Append ``event`` as it is (for commands that write no file, such as verify)."""
+    if not log_file:
+        return
     from mbom.forensics.log import append_event
 
-    digest = hashlib.sha256(Path(written).read_bytes()).hexdigest()
-    append_event(log_file, {"action": action, "file": str(written), "sha256": digest, **fields})
+    append_event(log_file, event)

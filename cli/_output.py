@@ -60,3 +60,22 @@ class TerminalProgress:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def chosen_format(
+    explicit: str | None, output: str | None, by_suffix: dict[str, str], default: str
+) -> str:
+    """``--format`` when given, else the one ``-o FILE``'s extension names, else ``default``."""
+    import os
+
+    return explicit or by_suffix.get(os.path.splitext(output or "")[1].lower(), default)
+
+
+def deliver(text: str, output: str | None) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout when no file is named."""
+    if output:
+        from mbom._atomic import write_atomic
+
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)

@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "log": "log_cmd:log_group",
     "prove": "prove_cmd:prove_command",
     "check-proof": "prove_cmd:check_proof_command",
+    "lineage": "lineage_cmd:lineage_command",
+    "audit": "audit_cmd:audit_command",
 }
 
 

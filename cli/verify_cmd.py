@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+
+from mbom.cli._auditlog import log_option, record_event
+from mbom.cli._trust_options import trust_fields, trust_options
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -16,13 +21,7 @@ FORMATS = ("text", "json", "sarif", "junit")
     metavar="B",
     help="Attestation about PATH: MBOM, OMS signature, SLSA... (repeatable).",
 )
-@click.option("--key", "keys", multiple=True, metavar="PUB", help="Trusted public key PEM.")
-@click.option("--identity", help="Trusted keyless certificate identity (exact).")
-@click.option("--identity-regex", help="Trusted keyless identity, a full-match regex.")
-@click.option("--issuer", help="Trusted OIDC issuer of the identity (exact).")
-@click.option("--issuer-regex", help="Trusted OIDC issuer, a full-match regex.")
-@click.option("--trusted-root", metavar="F", help="Sigstore trusted_root.json.")
-@click.option("--trust-config", metavar="F", help="Sigstore ClientTrustConfig JSON.")
+@trust_options
 @click.option(
     "--policy", metavar="P.yaml", help="Policy file (trust, required attestations, rules)."
 )
@@ -44,16 +43,10 @@ FORMATS = ("text", "json", "sarif", "junit")
     "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
 )
 @click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@log_option
 def verify_command(
     path: str,
     bundles: tuple[str, ...],
-    keys: tuple[str, ...],
-    identity: str | None,
-    identity_regex: str | None,
-    issuer: str | None,
-    issuer_regex: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
     policy: str | None,
     datasets: str | None,
     parents: tuple[str, ...],
@@ -61,6 +54,8 @@ def verify_command(
     no_schema: bool,
     output_format: str,
     jobs: int | None,
+    log_file: str | None,
+    **trust_flags: Any,
 ) -> int:
     """Verify PATH (the model as deployed) against its bundles, trust and policy.
 
@@ -75,10 +70,7 @@ def verify_command(
     request = VerifyRequest(
         path=path,
         bundles=bundles,
-        keys=keys,
-        identities=_identities(identity, identity_regex, issuer, issuer_regex),
-        trusted_root=trusted_root,
-        trust_config=trust_config,
+        **trust_fields(trust_flags),
         policy=policy,
         datasets=datasets,
         parents=parents,
@@ -87,24 +79,25 @@ def verify_command(
     )
     report = verify(request)
     _write(report, output_format)
+    document = report.as_json()
+    record_event(
+        log_file,
+        {
+            "action": "verify",
+            "subject": path,
+            "verified": document["verified"],
+            "bundles": [_sha256_of(bundle) for bundle in bundles],
+            "failed": [c["id"] for c in document["checks"] if c["status"] == "fail"],
+        },
+    )
     return report.exit_code
 
 
-def _identities(
-    identity: str | None, identity_regex: str | None, issuer: str | None, issuer_regex: str | None
-) -> tuple:
-    from mbom.verify.trust import IdentityRule
+def _sha256_of(path: str) -> dict[str, str]:
+    import hashlib
+    from pathlib import Path
 
-    if (identity and identity_regex) or (issuer and issuer_regex):
-        raise click.UsageError(
-            "give --identity or --identity-regex (and --issuer or --issuer-regex), not both"
-        )
-    who, by = identity or identity_regex, issuer or issuer_regex
-    if not who and not by:
-        return ()
-    if not who or not by:
-        raise click.UsageError("keyless trust needs both an identity and an issuer")
-    return (IdentityRule(who, by, identity_regex is not None, issuer_regex is not None),)
+    return {"file": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
 
 
 def _write(report: object, output_format: str) -> None:

@@ -15,7 +15,7 @@ other would see different models.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mbom.errors import MalformedFileError
@@ -82,6 +82,24 @@ def bom_schema(bom: Mapping[str, Any], *, bundle: str) -> Check:
     return passed("bom-schema", f"BOM validates (CycloneDX {result.spec_version})", bundle=bundle)
 
 
+def subjects_agree(statement: Any, files: Sequence[Any], *, bundle: str) -> Check:
+    """The statement's subjects are exactly the BOM's model ``files`` (names and SHA-256)."""
+    signed = {s.name: s.digest.get("sha256") for s in statement.subjects}
+    listed = {f.path: f.digests["sha256"] for f in files}
+    if signed == listed:
+        return passed("bom-subjects", f"BOM lists the {len(files)} signed files", bundle=bundle)
+    names = sorted(n for n in signed.keys() | listed.keys() if signed.get(n) != listed.get(n))
+    return fail(
+        "bom-subjects",
+        f"the BOM and the statement's subjects disagree about {len(names)} file(s): "
+        + ", ".join(names[:5]),
+        path=names[0],
+        expected=listed.get(names[0]),
+        actual=signed.get(names[0]),
+        bundle=bundle,
+    )
+
+
 def bom_agreement(statement: Any, model: ModelOnDisk, *, bundle: str) -> list[Check]:
     """Subjects = the BOM's model files; recorded Merkle root = the one on disk; ignored paths."""
     from mbom.bom.subjects import model_component, model_files
@@ -93,26 +111,7 @@ def bom_agreement(statement: Any, model: ModelOnDisk, *, bundle: str) -> list[Ch
         component = model_component(bom)
     except MalformedFileError as exc:
         return [fail("bom-subjects", f"BOM model files unreadable: {exc}", bundle=bundle)]
-    signed = {s.name: s.digest.get("sha256") for s in statement.subjects}
-    listed = {f.path: f.digests["sha256"] for f in files}
-    checks: list[Check] = []
-    if signed != listed:
-        names = sorted(n for n in signed.keys() | listed.keys() if signed.get(n) != listed.get(n))
-        checks.append(
-            fail(
-                "bom-subjects",
-                f"the BOM and the statement's subjects disagree about {len(names)} file(s): "
-                + ", ".join(names[:5]),
-                path=names[0],
-                expected=listed.get(names[0]),
-                actual=signed.get(names[0]),
-                bundle=bundle,
-            )
-        )
-    else:
-        checks.append(
-            passed("bom-subjects", f"BOM lists the {len(files)} signed files", bundle=bundle)
-        )
+    checks: list[Check] = [subjects_agree(statement, files, bundle=bundle)]
     ignored = recorded_ignored(bom)
     present = [f.path for f in model.files if under(f.path, ignored)]
     recorded_root = properties(component).get(MERKLE_PROPERTY)

@@ -133,18 +133,39 @@ def _verify_parent(
     supplied: tuple[str, dict[str, Any]],
     trust: Trust,
 ) -> tuple[Check, Mapping[str, Any] | None]:
-    from mbom.bom.subjects import model_component
     from mbom.verify.signature import check_signature
 
     path, document = supplied
-    outcome = check_signature(document, trust, bundle=path)
+    return judge_parent(name, serial, props, path, check_signature(document, trust, bundle=path))
+
+
+def judge_parent(
+    name: str,
+    serial: str | None,
+    props: Mapping[str, str],
+    path: str,
+    outcome: Any,
+    *,
+    role: str = "parent",
+) -> tuple[Check, Mapping[str, Any] | None]:
+    """One ``lineage`` check for a parent bundle from its signature ``outcome``
+    (:func:`mbom.verify.signature.check_signature`), and its signed BOM when it passes.
+
+    The bundle must verify, carry an MBOM statement whose subjects are the BOM's model files,
+    and, when the child recorded them (``serial``, ``props``), the same serial number and
+    model Merkle root. ``role`` starts each message ("parent", or "model" for a BOM given
+    directly).
+    """
+    from mbom.bom.subjects import model_component, model_files
+    from mbom.verify.bom_checks import subjects_agree
+
     failed = [c for c in outcome.checks if c.failed]
     if failed:
         first = failed[0]
         return (
             fail(
                 "lineage",
-                f"parent {name}: bundle {path} fails {first.id}: {first.message}",
+                f"{role} {name}: bundle {path} fails {first.id}: {first.message}",
                 path=name,
                 bundle=path,
                 evaluated=first.evaluated,
@@ -154,13 +175,26 @@ def _verify_parent(
     statement = outcome.verified.statement
     if statement is None or not statement.is_bom:
         return fail(
-            "lineage", f"parent {name}: {path} is not an MBOM attestation", path=name, bundle=path
+            "lineage", f"{role} {name}: {path} is not an MBOM attestation", path=name, bundle=path
         ), None
     parent_bom = statement.predicate
-    if parent_bom.get("serialNumber") != serial:
+    try:
+        agreement = subjects_agree(statement, model_files(parent_bom), bundle=path)
+    except MbomError as exc:
+        agreement = fail("bom-subjects", f"BOM model files unreadable: {exc}", bundle=path)
+    if agreement.failed:
         return fail(
             "lineage",
-            f"parent {name}: signed BOM has another serial number",
+            f"{role} {name}: bundle {path} fails {agreement.id}: {agreement.message}",
+            path=name,
+            expected=agreement.expected,
+            actual=agreement.actual,
+            bundle=path,
+        ), None
+    if serial is not None and parent_bom.get("serialNumber") != serial:
+        return fail(
+            "lineage",
+            f"{role} {name}: signed BOM has another serial number",
             path=name,
             expected=serial,
             actual=str(parent_bom.get("serialNumber")),
@@ -174,12 +208,11 @@ def _verify_parent(
     if recorded and actual != recorded:
         return fail(
             "lineage",
-            f"parent {name}: model Merkle root differs from the recorded one",
+            f"{role} {name}: model Merkle root differs from the recorded one",
             path=name,
             expected=recorded,
             actual=actual,
             bundle=path,
         ), None
-    return passed(
-        "lineage", f"parent {name} ({serial}) verified", path=name, bundle=path
-    ), parent_bom
+    who = f"{role} {name} ({serial})" if serial else f"{role} {name}"
+    return passed("lineage", f"{who} verified", path=name, bundle=path), parent_bom

@@ -248,7 +248,9 @@ def _assemble(
         from mbom.verify.rules import Evidence, evaluate_rules
 
         lineage = [c for c in checks if c.id == "lineage"]
-        bare_signers = [{k: v for k, v in s.items() if k != "bundle"} for s in signers]
+        bare_signers = [
+            {k: v for k, v in s.items() if k not in ("bundle", "integratedTime")} for s in signers
+        ]
         checks += evaluate_rules(
             policy,
             Evidence(bom=bom, attestations=attestations, signers=bare_signers, lineage=lineage),

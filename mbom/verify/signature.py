@@ -53,7 +53,9 @@ class SignatureOutcome:
     def signers(self) -> tuple[dict[str, str], ...]:
         if self.verified is None:
             return ()
-        return tuple(signer_json(signer) for signer in self.verified.signers)
+        time = self.verified.integrated_time
+        stamp = {"integratedTime": time.isoformat().replace("+00:00", "Z")} if time else {}
+        return tuple({**signer_json(signer), **stamp} for signer in self.verified.signers)
 
 
 def signer_json(signer: Any) -> dict[str, str]:

@@ -116,3 +116,16 @@ def test_oms_signature(signed: Signed, work, tmp_path) -> None:
     (model / "tokenizer" / "vocab.txt").write_text("changed")
     bad = run_mbom("verify", model, "--bundle", sig, "--key", signed.pub)
     assert bad.returncode == 1 and "tokenizer/vocab.txt" in bad.stdout
+
+
+def test_verify_outcomes_go_to_the_tamper_evident_log(signed: Signed, work, tmp_path) -> None:
+    model, _ = work
+    log = tmp_path / "audit.log"
+    assert run_mbom(*_args(signed, model, "--log", str(log))).returncode == 0
+    (model / "config.json").write_text("{}")
+    assert run_mbom(*_args(signed, model, "--log", str(log))).returncode == 1
+    assert run_mbom("log", "verify", str(log)).returncode == 0
+    entries = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert [e["verified"] for e in entries] == [True, False]
+    assert "file-digest" in entries[1]["failed"]
+    assert entries[0]["bundles"][0]["sha256"] == entries[1]["bundles"][0]["sha256"]

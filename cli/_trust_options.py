@@ -1,0 +1,68 @@
+"""The trust flags shared by ``mbom verify``, ``mbom lineage`` and ``mbom audit``.
+
+Usage::
+
+    @click.command()
+    @trust_options
+    def command(keys, identity, identity_regex, issuer, issuer_regex, trusted_root,
+                trust_config): ...
+        identities = identity_rules(identity, identity_regex, issuer, issuer_regex)
+
+Trust itself is loaded by the library (:func:`mbom.verify.trust.load_trust`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS = (
+    click.option("--key", "keys", multiple=True, metavar="PUB", help="Trusted public key PEM."),
+    click.option("--identity", help="Trusted keyless certificate identity (exact)."),
+    click.option("--identity-regex", help="Trusted keyless identity, a full-match regex."),
+    click.option("--issuer", help="Trusted OIDC issuer of the identity (exact)."),
+    click.option("--issuer-regex", help="Trusted OIDC issuer, a full-match regex."),
+    click.option("--trusted-root", metavar="F", help="Sigstore trusted_root.json."),
+    click.option("--trust-config", metavar="F", help="Sigstore ClientTrustConfig JSON."),
+)
+
+
+def trust_options(function: F) -> F:
+    """Add --key, --identity[-regex], --issuer[-regex], --trusted-root, --trust-config."""
+    for option in reversed(_OPTIONS):
+        function = option(function)
+    return function
+
+
+def identity_rules(
+    identity: str | None, identity_regex: str | None, issuer: str | None, issuer_regex: str | None
+) -> tuple:
+    """The keyless identity the flags name, as a tuple of ``IdentityRule`` (empty if none)."""
+    from mbom.verify.trust import IdentityRule
+
+    if (identity and identity_regex) or (issuer and issuer_regex):
+        raise click.UsageError(
+            "give --identity or --identity-regex (and --issuer or --issuer-regex), not both"
+        )
+    who, by = identity or identity_regex, issuer or issuer_regex
+    if not who and not by:
+        return ()
+    if not who or not by:
+        raise click.UsageError("keyless trust needs both an identity and an issuer")
+    return (IdentityRule(who, by, identity_regex is not None, issuer_regex is not None),)
+
+
+def trust_fields(flags: dict[str, Any]) -> dict[str, Any]:
+    """The trust flags as ``VerifyRequest`` / ``load_trust`` keyword arguments."""
+    return {
+        "keys": flags["keys"],
+        "identities": identity_rules(
+            flags["identity"], flags["identity_regex"], flags["issuer"], flags["issuer_regex"]
+        ),
+        "trusted_root": flags["trusted_root"],
+        "trust_config": flags["trust_config"],
+    }

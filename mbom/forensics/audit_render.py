@@ -1,0 +1,292 @@
+"""HTML and Markdown forms of an audit report (the JSON form is ``AuditReport.document``).
+
+Usage::
+
+    from mbom.forensics.audit_render import render_html, render_markdown
+
+    html = render_html(report.document)       # self-contained, prints legibly
+    text = render_markdown(report.document)
+
+Both are built from one list of sections read from the JSON document, so the page, the
+Markdown and the JSON never disagree. Digests are printed in full. Every string from a BOM or
+bundle is escaped (HTML) or has its table-breaking characters neutralised (Markdown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mbom.forensics._html import esc, page, status_badge, table
+from mbom.forensics.lineage_render import render_html_section, render_mermaid, verdict
+
+FACTS, TABLE, LINEAGE = "facts", "table", "lineage"
+#: table columns printed in a monospace font (digests, serial numbers)
+_MONO = {"sha256", "digest (sha256)", "Merkle root", "expected", "actual", "key / identity"}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of the report: key/value facts, a table, or the lineage graph."""
+
+    title: str
+    kind: str
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    note: str = ""
+
+
+def outcome(document: Mapping[str, Any]) -> str:
+    """The verdict in words."""
+    code = document["exitCode"]
+    if document["verified"]:
+        return "VERIFIED"
+    return "COULD NOT BE EVALUATED" if code == 3 else "NOT VERIFIED"
+
+
+def sections(document: Mapping[str, Any]) -> list[Section]:
+    """The report's parts in reading order; absent parts are left out."""
+    evidence = document["evidence"]
+    trust = evidence["trust"]
+    facts = [
+        ("outcome", f"{outcome(document)} (exit code {document['exitCode']})"),
+        ("subject (PATH)", document["subject"]),
+        ("BOM serial number", evidence["bomSerialNumber"] or "none"),
+        ("files verified on disk", str(evidence["filesVerified"])),
+        ("audited at (UTC)", evidence["auditedAt"]),
+        ("tool", f"{evidence['tool']['name']} {evidence['tool']['version']}"),
+        ("policy", _file(evidence["policy"])),
+        *((f"bundle {i + 1}", _file(b)) for i, b in enumerate(evidence["bundles"])),
+        *((f"parent bundle {i + 1}", _file(b)) for i, b in enumerate(evidence["parents"])),
+        *((f"trusted key {i + 1}", _file(k)) for i, k in enumerate(trust["keys"])),
+        *(
+            (f"trusted identity {i + 1}", f"{r['identity']} from {r['issuer']}")
+            for i, r in enumerate(trust["identities"])
+        ),
+        ("trusted root", _file(trust["trustedRoot"])),
+        ("trust config", _file(trust["trustConfig"])),
+    ]
+    parts = [Section("Evidence", FACTS, rows=tuple(facts))]
+    parts.append(
+        Section(
+            "Checks",
+            TABLE,
+            ("status", "check", "message", "path", "expected", "actual", "bundle"),
+            tuple(
+                tuple(
+                    c.get(k) or ""
+                    for k in ("status", "id", "message", "path", "expected", "actual", "bundle")
+                )
+                for c in document["checks"]
+            ),
+        )
+    )
+    parts.append(
+        Section(
+            "Signers",
+            TABLE,
+            ("kind", "key / identity", "issuer", "log integrated time (UTC)", "bundle"),
+            tuple(
+                (
+                    s["kind"],
+                    s.get("identity") or s.get("keyHint") or "",
+                    s.get("issuer") or "",
+                    s.get("integratedTime") or "not logged (key signature)",
+                    s["bundle"],
+                )
+                for s in document["signers"]
+            ),
+            note="" if document["signers"] else "No signature verified.",
+        )
+    )
+    parts += _model_sections(document)
+    parts += _training_sections(document)
+    if document["lineage"] is not None:
+        parts.append(Section("Lineage", LINEAGE, note=verdict(document["lineage"])))
+    return parts
+
+
+def _model_sections(document: Mapping[str, Any]) -> list[Section]:
+    model = document["model"]
+    if model is None:
+        return [Section("Model", FACTS, note="No MBOM attestation: no BOM to describe.")]
+    facts = (
+        ("name", model["name"] or ""),
+        ("version", model["version"] or ""),
+        ("licences", ", ".join(model["licenses"]) or "none recorded"),
+        ("Merkle root (sha256)", model["merkleRoot"] or "none recorded"),
+        ("files", f"{model['fileCount']} ({model['bytes'] or '?'} bytes)"),
+    )
+    parts = [
+        Section("Model", FACTS, rows=facts),
+        Section(
+            "Model files",
+            TABLE,
+            ("path", "size", "sha256", "role"),
+            tuple(
+                (
+                    f["path"],
+                    str(f["size"] if f["size"] is not None else ""),
+                    f["sha256"] or "",
+                    f.get("role", ""),
+                )
+                for f in model["files"]
+            ),
+        ),
+    ]
+    if model["parents"]:
+        parts.append(
+            Section(
+                "Parents (as the BOM records them)",
+                TABLE,
+                ("name", "version", "serial number / purl", "source"),
+                tuple(
+                    (
+                        p["name"] or "",
+                        p["version"] or "",
+                        p["serialNumber"] or p["purl"] or "",
+                        p["source"] or "",
+                    )
+                    for p in model["parents"]
+                ),
+            )
+        )
+    return parts
+
+
+def _training_sections(document: Mapping[str, Any]) -> list[Section]:
+    parts = []
+    if document["datasets"]:
+        parts.append(
+            Section(
+                "Datasets",
+                TABLE,
+                ("name", "location", "files", "bytes", "Merkle root"),
+                tuple(
+                    (
+                        d["name"] or "",
+                        d["location"] or "",
+                        d["files"] or "",
+                        d["bytes"] or "",
+                        d["merkleRoot"] or ("not hashed (by reference)" if not d["hashed"] else ""),
+                    )
+                    for d in document["datasets"]
+                ),
+            )
+        )
+    if document["configs"]:
+        parts.append(
+            Section(
+                "Configs",
+                TABLE,
+                ("name", "sha256"),
+                tuple((c["name"] or "", c["sha256"] or "") for c in document["configs"]),
+            )
+        )
+    for title, key in (("Hyperparameters", "hyperparameters"), ("Environment", "environment")):
+        if document[key]:
+            rows = tuple((str(k), str(v)) for k, v in document[key].items())
+            parts.append(Section(title, FACTS, rows=rows))
+    if document["checkpoints"]:
+        parts.append(
+            Section(
+                "Checkpoints",
+                TABLE,
+                ("step", "path", "digest (sha256)"),
+                tuple(
+                    (
+                        c.get("checkpoint:step", ""),
+                        c.get("checkpoint:path", ""),
+                        c.get("merkle-root:sha256") or c.get("checkpoint:sha256", ""),
+                    )
+                    for c in document["checkpoints"]
+                ),
+            )
+        )
+    return parts
+
+
+def render_markdown(document: Mapping[str, Any]) -> str:
+    """Markdown for a ticket or an incident report."""
+    lines = ["# Model audit report", "", f"**{outcome(document)}**: `{_md(document['subject'])}`"]
+    for part in sections(document):
+        lines += ["", f"## {part.title}", ""]
+        if part.note:
+            lines += [_md(part.note), ""]
+        if part.kind == LINEAGE:
+            lineage = document["lineage"]
+            lines += ["```mermaid", render_mermaid(lineage).rstrip("\n"), "```", ""]
+            lines += _md_table(
+                ("kind", "name", "status", "why", "digest (sha256)"),
+                [
+                    (
+                        n["kind"],
+                        n["label"],
+                        n["status"],
+                        n.get("reason") or "",
+                        n.get("digest") or "",
+                    )
+                    for n in lineage["nodes"]
+                ],
+            )
+        elif part.kind == FACTS:
+            lines += (
+                _md_table(("item", "value"), [tuple(row) for row in part.rows]) if part.rows else []
+            )
+        else:
+            lines += _md_table(part.headers, list(part.rows)) if part.rows else []
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_html(document: Mapping[str, Any]) -> str:
+    """A self-contained page (no script, no external asset) that prints legibly."""
+    word = outcome(document)
+    body = [
+        "<h1>Model audit report</h1>",
+        f'<p class="verdict {"ok" if document["verified"] else "bad"}">{esc(word)}: '
+        f"<code>{esc(document['subject'])}</code></p>",
+    ]
+    for part in sections(document):
+        body.append(f"<h2>{esc(part.title)}</h2>")
+        if part.note:
+            body.append(f"<p>{esc(part.note)}</p>")
+        if part.kind == LINEAGE:
+            body.append(render_html_section(document["lineage"]))
+        elif part.kind == FACTS and part.rows:
+            items = "".join(f"<dt>{esc(k)}</dt><dd>{_cell(k, v)}</dd>" for k, v in part.rows)
+            body.append(f'<dl class="facts">{items}</dl>')
+        elif part.rows:
+            rows = [
+                tuple(_cell(h, c) for h, c in zip(part.headers, row, strict=True))
+                for row in part.rows
+            ]
+            body.append(table(part.headers, rows))
+    return page(f"mbom audit: {document['subject']}", "\n".join(body))
+
+
+def _cell(header: str, value: str) -> str:
+    if header == "status":
+        return status_badge(value)
+    if header in _MONO or "sha256" in value or len(value) == 64:
+        return f'<span class="mono">{esc(value)}</span>'
+    return esc(value)
+
+
+def _file(item: Mapping[str, Any] | None) -> str:
+    if not item:
+        return "none"
+    return f"{item['path']} (sha256 {item['sha256'] or 'unreadable'})"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _md_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    head = "| " + " | ".join(headers) + " |"
+    return [
+        head,
+        "|" + "---|" * len(headers),
+        *("| " + " | ".join(_md(c) for c in row) + " |" for row in rows),
+    ]
