@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def log_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,7 +26,10 @@ def record(log_file: str | None, action: str, written: str | Path, **fields: Any
     """Append ``{"action", "file", "sha256", ...fields}`` for the file just written."""
     if not log_file:
         return
-    digest = hashlib.sha256(Path(written).read_bytes()).hexdigest()
+    import hashlib
+
+    with open(written, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
     record_event(log_file, {"action": action, "file": str(written), "sha256": digest, **fields})
 
 

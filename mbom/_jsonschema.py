@@ -17,18 +17,35 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+#: Optional format-checker back-ends jsonschema imports if installed, for formats no schema
+#: mbom validates against uses (the CycloneDX schemas and schemas/ use date, date-time, uri,
+#: idn-email and iri-reference): rfc3987_syntax (iri, ~1 s), isoduration (duration, pulls in
+#: arrow and dateutil, ~20 ms), webcolors, uri_template, jsonpointer, fqdn.
+_UNUSED_BACKENDS = (
+    "rfc3987_syntax",
+    "isoduration",
+    "webcolors",
+    "uri_template",
+    "jsonpointer",
+    "fqdn",
+)
+
 
 def jsonschema() -> Any:
-    """The jsonschema module, imported without ``rfc3987_syntax`` if nothing loaded it yet."""
+    """The jsonschema module, imported without the unused format back-ends (if not loaded yet).
+
+    They are hidden only while jsonschema itself is imported: other code importing them later
+    gets them as usual.
+    """
     if "jsonschema" not in sys.modules:
-        hide = "rfc3987_syntax" not in sys.modules
-        if hide:
-            sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # ImportError
+        hidden = [name for name in _UNUSED_BACKENDS if name not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]  # makes the import fail
         try:
             import jsonschema as module  # noqa: F401
         finally:
-            if hide:
-                sys.modules.pop("rfc3987_syntax", None)
+            for name in hidden:
+                sys.modules.pop(name, None)
     return sys.modules["jsonschema"]
 
 

@@ -72,3 +72,30 @@ def test_malformed_statements(payload, message):
 def test_canonical_json_rejects_what_json_cannot_carry():
     with pytest.raises(MalformedFileError):
         canonical_json({"n": 2**60})
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "payload"),
+    [("application/vnd.in-toto+json", b'{"a": 1}'), ("t", b""), ("ü/x", "ünïcode".encode())],
+)
+def test_pae_matches_securesystemslib(payload_type: str, payload: bytes) -> None:
+    from securesystemslib.dsse import Envelope
+
+    from mbom.attest._internal.dsse import pae
+
+    assert pae(payload_type, payload) == Envelope(payload, payload_type, {}).pae()
+
+
+@pytest.mark.parametrize("key_type", ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa"])
+def test_verification_agrees_with_securesystemslib(key_type: str) -> None:
+    """Signatures made through securesystemslib verify with the cryptography-only checker."""
+    from securesystemslib.signer import Signature
+
+    from mbom.attest import SigningKey, generate_key
+    from mbom.attest._internal.algorithms import sign_bytes, sslib_key, verify_bytes
+
+    key = SigningKey(generate_key(key_type), "test")
+    signature = sign_bytes(key, b"message")
+    assert verify_bytes(key.public_key, signature, b"message")
+    assert not verify_bytes(key.public_key, signature, b"messagE")
+    sslib_key(key.public_key, "k").verify_signature(Signature("k", signature.hex()), b"message")

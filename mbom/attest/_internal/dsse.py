@@ -1,8 +1,9 @@
 """DSSE envelopes (v1.0) as they appear in a Sigstore bundle's ``dsseEnvelope``.
 
 Signatures are over the pre-authentication encoding (PAE) of payload type and payload; the
-PAE comes from securesystemslib. Envelopes may carry several signatures (threshold signing);
-each names its key by ``keyid`` (mbom writes the key hint there).
+PAE is written out (one line of the DSSE spec) and checked against securesystemslib's in a
+test. Envelopes may carry several signatures (threshold signing); each names its key by
+``keyid`` (mbom writes the key hint there).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class Envelope:
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
-    """``DSSEv1 <len(type)> <type> <len(payload)> <payload>``."""
-    from securesystemslib.dsse import Envelope as SslibEnvelope
+    """``DSSEv1 <len(type)> <type> <len(payload)> <payload>`` (DSSE v1.0 protocol).
 
-    return SslibEnvelope(payload, payload_type, {}).pae()
+    Written out rather than taken from securesystemslib so verification does not import it
+    (see mbom.attest._internal.algorithms); a test checks it equals securesystemslib's.
+    """
+    encoded_type = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(encoded_type), encoded_type, len(payload), payload)
 
 
 def sign_envelope(payload: bytes, payload_type: str, keys: Sequence[SigningKey]) -> dict[str, Any]:
