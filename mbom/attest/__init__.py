@@ -21,8 +21,7 @@ Formats and decisions: docs/attestation.md, docs/keys.md, docs/keyless-ci.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mbom._lazy import lazy_exports
 
 #: public name -> submodule of mbom.attest that defines it
 _EXPORTS = {
@@ -56,14 +55,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mbom.attest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"mbom.attest.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -19,8 +19,7 @@ docs/verify.md, docs/policy.md, docs/threat-model.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mbom._lazy import lazy_exports
 
 #: public name -> submodule of mbom.verify that defines it
 _EXPORTS = {
@@ -44,14 +43,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mbom.verify' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"mbom.verify.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
