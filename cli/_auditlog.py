@@ -26,10 +26,9 @@ def record(log_file: str | None, action: str, written: str | Path, **fields: Any
     """Append ``{"action", "file", "sha256", ...fields}`` for the file just written."""
     if not log_file:
         return
-    import hashlib
+    from mbom.hashing import hash_file
 
-    with open(written, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
+    digest = hash_file(written).digests["sha256"]
     record_event(log_file, {"action": action, "file": str(written), "sha256": digest, **fields})
 
 

@@ -66,3 +66,31 @@ def trust_fields(flags: dict[str, Any]) -> dict[str, Any]:
         "trusted_root": flags["trusted_root"],
         "trust_config": flags["trust_config"],
     }
+
+
+def verify_request(
+    path: str,
+    bundles: tuple[str, ...],
+    trust_flags: dict[str, Any],
+    *,
+    policy: str | None,
+    datasets: str | None,
+    parents: tuple[str, ...],
+    jobs: int | None,
+    schema: bool = True,
+) -> Any:
+    """The ``VerifyRequest`` that ``verify`` and ``audit`` build from the same flags."""
+    from mbom.verify.pipeline import VerifyRequest
+
+    if not bundles:
+        raise click.UsageError("give at least one --bundle")
+    return VerifyRequest(
+        path=path,
+        bundles=bundles,
+        **trust_fields(trust_flags),
+        policy=policy,
+        datasets=datasets,
+        parents=parents,
+        schema=schema,
+        jobs=jobs,
+    )

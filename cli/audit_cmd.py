@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mbom.cli._trust_options import trust_fields, trust_options
+from mbom.cli._trust_options import trust_options, verify_request
 
 FORMATS = ("html", "markdown", "json")
 #: file name ending -> format, when -o is given without --format
@@ -56,19 +56,10 @@ def audit_command(
     """
     from mbom.cli._output import chosen_format, deliver
     from mbom.forensics.audit import AuditRequest, audit
-    from mbom.verify.pipeline import VerifyRequest
 
-    if not bundles:
-        raise click.UsageError("give at least one --bundle")
     chosen = chosen_format(output_format, output, BY_SUFFIX, "markdown")
-    request = VerifyRequest(
-        path=path,
-        bundles=bundles,
-        **trust_fields(trust_flags),
-        policy=policy,
-        datasets=datasets,
-        parents=parents,
-        jobs=jobs,
+    request = verify_request(
+        path, bundles, trust_flags, policy=policy, datasets=datasets, parents=parents, jobs=jobs
     )
     report = audit(AuditRequest(request, search=search))
     deliver(render(report.document, chosen), output)

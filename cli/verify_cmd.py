@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mbom.cli._auditlog import log_option, record_event
-from mbom.cli._trust_options import trust_fields, trust_options
+from mbom.cli._trust_options import trust_options, verify_request
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -62,20 +62,18 @@ def verify_command(
     Exit 0 verified, 1 a check failed, 2 input error, 3 could not evaluate (no trust
     material or bundle).
     """
-    from mbom.verify.pipeline import VerifyRequest, verify
+    from mbom.verify.pipeline import verify
 
     del offline  # verification never uses the network; the flag documents the intent
-    if not bundles:
-        raise click.UsageError("give at least one --bundle")
-    request = VerifyRequest(
-        path=path,
-        bundles=bundles,
-        **trust_fields(trust_flags),
+    request = verify_request(
+        path,
+        bundles,
+        trust_flags,
         policy=policy,
         datasets=datasets,
         parents=parents,
-        schema=not no_schema,
         jobs=jobs,
+        schema=not no_schema,
     )
     report = verify(request)
     _write(report, output_format)
@@ -94,10 +92,9 @@ def verify_command(
 
 
 def _sha256_of(path: str) -> dict[str, str]:
-    import hashlib
-    from pathlib import Path
+    from mbom.hashing import hash_file
 
-    return {"file": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+    return {"file": path, "sha256": hash_file(path).digests["sha256"]}
 
 
 def _write(report: object, output_format: str) -> None:

@@ -22,7 +22,6 @@ whole report: that is what an auditor needs. See docs/forensics.md.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -232,9 +231,11 @@ def _trust_evidence(request: Any, policy: Any) -> dict[str, Any]:
 
 def _file_evidence(path: str) -> dict[str, Any]:
     """A file named by the audit, with the SHA-256 of its bytes as read now."""
+    from mbom.errors import InputError
+    from mbom.hashing import hash_file
+
     try:
-        with open(path, "rb") as handle:
-            digest: str | None = hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
+        digest: str | None = hash_file(path).digests["sha256"]
+    except InputError:  # gone or unreadable since verification: say so, do not guess
         digest = None
     return {"path": path, "sha256": digest}
