@@ -18,8 +18,6 @@ from typing import Any
 
 from mbom.errors import MalformedFileError
 
-#: Predicate types of a BOM inside an in-toto statement (the unversioned one is what mbom writes).
-BOM_PREDICATE_PREFIX = "https://cyclonedx.org/bom"
 MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
 
 
@@ -85,8 +83,10 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
         raise MalformedFileError(f"{location}: DSSE payload is not base64 JSON: {exc}") from None
     if not isinstance(statement, Mapping):
         raise MalformedFileError(f"{location}: DSSE payload is not an in-toto statement")
+    from mbom.attest.statement import is_bom_predicate_type  # the one rule for BOM types
+
     predicate_type = str(statement.get("predicateType", ""))
-    if not predicate_type.startswith(BOM_PREDICATE_PREFIX):
+    if not is_bom_predicate_type(predicate_type):
         raise MalformedFileError(
             f"{location}: the statement's predicateType {predicate_type!r} is not a CycloneDX BOM"
         )

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import InputError
-from mbom.verify.binding import MBOM, MESSAGE, ModelOnDisk, attestation_kind, bind, describe_kind
+from mbom.verify.binding import (
+    MBOM,
+    MESSAGE,
+    ModelOnDisk,
+    attestation_kind,
+    bind,
+    bind_message,
+    describe_kind,
+)
 from mbom.verify.checks import Check, Report, fail, passed, skipped
 from mbom.verify.policy import ENFORCE, Policy, load_policy
 from mbom.verify.trust import IdentityRule, Trust, load_trust
@@ -186,10 +194,12 @@ def _assemble(
     schema_checks: dict[int, Check],
 ) -> Report:
     from mbom.verify.bom_checks import bom_agreement, bom_summary, recorded_ignored
+    from mbom.verify.coverage import Covered, model_coverage, verified_files
 
     checks: list[Check] = []
     signers: list[dict[str, str]] = []
     attestations: list[dict[str, Any]] = []
+    covered: list[Covered] = []
     primary = None
     for index, bundle in enumerate(bundles):
         outcome = signatures[index]
@@ -200,6 +210,7 @@ def _assemble(
         own.append(
             passed("predicate-type", describe_kind(kind, predicate_type), bundle=bundle.name)
         )
+        binding = bind_message(model, outcome.verified is not None)
         if kind == MBOM:
             from mbom.bom.subjects import model_files
             from mbom.errors import MalformedFileError
@@ -208,7 +219,7 @@ def _assemble(
                 bom_files = model_files(statement.predicate)
             except MalformedFileError:
                 bom_files = ()
-            own += bind(
+            binding = bind(
                 statement,
                 kind,
                 model,
@@ -216,6 +227,7 @@ def _assemble(
                 bom_files=bom_files,
                 recorded_ignored=recorded_ignored(statement.predicate),
             )
+            own += binding.checks
             own.append(
                 schema_checks.get(index)
                 or skipped(
@@ -226,34 +238,37 @@ def _assemble(
             if primary is None:
                 primary = (bundle, statement.predicate)
         elif statement is not None:
-            own += bind(statement, kind, model, bundle=bundle.name)
+            binding = bind(statement, kind, model, bundle=bundle.name)
+            own += binding.checks
         elif kind != MESSAGE:
             own.append(
                 fail("statement", "the bundle's statement cannot be read", bundle=bundle.name)
             )
         ok = outcome.verified is not None and not any(c.failed for c in own)
+        covered.append(Covered(bundle=bundle.name, verified=ok, binding=binding))
         attestations.append(
             {
                 "bundle": bundle.name,
                 "predicateType": predicate_type or "message-signature",
                 "kind": kind,
                 "verified": ok,
+                "coversModel": covered[-1].covers_model,
             }
         )
         signers += [{**s, "bundle": bundle.name} for s in outcome.signers]
         checks += own
+    files = tuple(f.path for f in model.files)
+    checks += model_coverage(files, covered)
     bom = primary[1] if primary else None
     checks += _bom_dependent(request, trust, parents, primary)
     if policy is not None:
         from mbom.verify.rules import Evidence, evaluate_rules
 
         lineage = [c for c in checks if c.id == "lineage"]
-        bare_signers = [
-            {k: v for k, v in s.items() if k not in ("bundle", "integratedTime")} for s in signers
-        ]
+        rule_signers = [{k: v for k, v in s.items() if k != "integratedTime"} for s in signers]
         checks += evaluate_rules(
             policy,
-            Evidence(bom=bom, attestations=attestations, signers=bare_signers, lineage=lineage),
+            Evidence(bom=bom, attestations=attestations, signers=rule_signers, lineage=lineage),
         )
     return Report(
         subject=request.path,
@@ -262,7 +277,7 @@ def _assemble(
         bom=bom_summary(bom) if bom is not None else None,
         mode=policy.mode if policy else ENFORCE,
         attestations=tuple(attestations),
-        files=tuple(f.path for f in model.files),
+        files=verified_files(covered),
     )
 
 

@@ -47,6 +47,9 @@ class Policy:
     trust_config: str | None = None
     required_attestations: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
+    #: predicate types whose attestations may list part of the model and still count for
+    #: requiredAttestations and minSigners (never for verification itself)
+    partial_attestations: tuple[str, ...] = ()
 
 
 def parse_duration(text: str) -> int:
@@ -99,4 +102,7 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
             ALIASES.get(item, item) for item in data.get("requiredAttestations") or ()
         ),
         rules=rules,
+        partial_attestations=tuple(
+            ALIASES.get(item, item) for item in data.get("partialAttestations") or ()
+        ),
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
@@ -34,23 +34,42 @@ class Evidence:
     """What the rules judge: the signed BOM and what the signature layer proved."""
 
     bom: Mapping[str, Any] | None
-    attestations: Sequence[Mapping[str, Any]] = ()  # {"predicateType", "verified"}
-    signers: Sequence[Mapping[str, str]] = ()
+    #: {"bundle", "predicateType", "verified", "coversModel"} per bundle
+    attestations: Sequence[Mapping[str, Any]] = ()
+    signers: Sequence[Mapping[str, str]] = ()  # {"kind", "keyHint" | "identity"..., "bundle"}
     lineage: Sequence[Check] = ()
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    #: predicate types the policy lets count although they list only part of the model
+    partial: tuple[str, ...] = ()
+
+    def counted(self) -> list[Mapping[str, Any]]:
+        """Attestations that count for the policy: verified, and covering the whole model
+        unless the policy names their predicate type in ``partialAttestations``."""
+        return [
+            a
+            for a in self.attestations
+            if a.get("verified")
+            and (
+                a.get("coversModel")
+                or any(same_predicate(p, a["predicateType"]) for p in self.partial)
+            )
+        ]
+
+
+def same_predicate(wanted: str, actual: str) -> bool:
+    """A policy's predicate type matches a bundle's (every CycloneDX spelling is one)."""
+    from mbom.attest.statement import is_bom_predicate_type
+
+    return wanted == actual or (is_bom_predicate_type(wanted) and is_bom_predicate_type(actual))
 
 
 def evaluate_rules(policy: Policy, evidence: Evidence) -> list[Check]:
     """One check per required attestation and per rule the policy sets."""
-    from mbom.attest.statement import is_bom_predicate_type
-
     checks = []
-    verified = [a["predicateType"] for a in evidence.attestations if a.get("verified")]
+    evidence = replace(evidence, partial=policy.partial_attestations)
+    verified = [a["predicateType"] for a in evidence.counted()]
     for wanted in policy.required_attestations:
-        found = any(
-            t == wanted or (is_bom_predicate_type(wanted) and is_bom_predicate_type(t))
-            for t in verified
-        )
+        found = any(same_predicate(wanted, t) for t in verified)
         checks.append(
             passed("policy:required-attestation", f"a verified {wanted} attestation is present")
             if found
@@ -219,11 +238,19 @@ def _max_age(setting: str, evidence: Evidence) -> Check:
 
 
 def _min_signers(setting: int, evidence: Evidence) -> Check:
-    distinct = {tuple(sorted(s.items())) for s in evidence.signers}
+    """Distinct signers (a key, or a certificate identity and issuer: once, however many
+    bundles it signed) of verified attestations that cover the whole model."""
+    bundles = {a["bundle"] for a in evidence.counted()}
+    distinct = {
+        tuple(sorted((k, v) for k, v in s.items() if k != "bundle"))
+        for s in evidence.signers
+        if s.get("bundle") in bundles
+    }
     if len(distinct) < setting:
         return fail(
             "policy:minSigners",
-            f"{len(distinct)} distinct signer(s), {setting} required",
+            f"{len(distinct)} distinct signer(s) of verified attestations covering the whole "
+            f"model, {setting} required",
             expected=str(setting),
             actual=str(len(distinct)),
         )
