@@ -369,3 +369,30 @@ def test_required_attestation_needs_whole_model_unless_partial(signed: Signed, m
         "requiredAttestations: [slsa-provenance]\npartialAttestations: [slsa-provenance]\n",
     )
     assert run(model, [signed.bundle, slsa], [signed.pub], partial).verified
+
+
+def test_a_wrong_sha512_in_an_mbom_subject_fails(signed: Signed, model, tmp_path):
+    from mbom.attest.statement import bom_statement
+
+    bom = json.loads(signed.bom.read_text())
+    statement = bom_statement(bom)
+    first = statement.subjects[0]
+    forged = Subject(first.name, {**first.digest, "sha512": hashlib.sha512(b"x").hexdigest()})
+    statement = Statement((forged, *statement.subjects[1:]), statement.predicate_type, bom)
+    report = run(model, [sign(statement, signed.key, tmp_path / "b.json")], [signed.pub])
+    assert [c.path for c in failing(report, "file-digest")] == [first.name]
+
+
+def test_a_binding_vouches_for_nothing_unless_every_check_passed(model):
+    from mbom.hashing import hash_tree
+    from mbom.verify.binding import IN_TOTO, MBOM, ModelOnDisk, bind
+
+    on_disk = ModelOnDisk(tree=hash_tree(model, cache=False, ignore_file=False))
+    whole = bind(statement_for(model, sorted(MODEL)), IN_TOTO, on_disk, bundle="b")
+    assert whole.passed and whole.whole and set(whole.covered) == set(MODEL)
+    part = bind(statement_for(model, ["config.json"]), IN_TOTO, on_disk, bundle="b")
+    assert part.passed and not part.whole and part.covered == ("config.json",)
+    wrong = statement_for(model, sorted(MODEL), extra={"config.json": {"sha512": "00" * 64}})
+    for kind in (IN_TOTO, MBOM):
+        bad = bind(wrong, kind, on_disk, bundle="b")
+        assert not bad.passed and bad.covered == () and not bad.whole

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -44,7 +45,12 @@ ADDED = {
     "gitignore lookalike": {".gitignore2": b"x"},
     "recorded ignore": {"logs/run.txt": b"step 1\n"},
     "under recorded ignore": {"logs/deep/run.py": b"x"},
+    "recorded ignore skipped by default": {"notes.cdx.json": b"{}"},
+    "recorded ignore inside hg": {".hg/cache/x": b"x"},
+    "beside a recorded ignore inside hg": {".hg/cache/x": b"x", ".hg/y": b"y"},
 }
+#: what the signer told model_signing to leave out (recorded in the manifest's ignore_paths)
+SIGN_IGNORE = ("logs", "notes.cdx.json", ".hg/cache")
 
 
 def _ms_sign(model: Path, pem: Path, signature: Path, ignore=()) -> None:
@@ -56,8 +62,8 @@ def _ms_sign(model: Path, pem: Path, signature: Path, ignore=()) -> None:
     )
 
 
-def _ms_verifies(model: Path, pub: Path, signature: Path, ignore=()) -> bool:
-    """model_signing's own verdict (library API, as its CLI calls it)."""
+def _ms_verdict(model: Path, pub: Path, signature: Path, ignore=()) -> str | None:
+    """model_signing's own verdict (library API, as its CLI calls it): None or its error."""
     from model_signing import hashing, verifying
 
     config = hashing.Config().set_ignored_paths(paths=list(ignore), ignore_git_paths=True)
@@ -65,9 +71,13 @@ def _ms_verifies(model: Path, pub: Path, signature: Path, ignore=()) -> bool:
         verifying.Config().use_elliptic_key_verifier(public_key=pub).set_hashing_config(
             config
         ).verify(model, signature)
-    except ValueError:
-        return False
-    return True
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _ms_verifies(model: Path, pub: Path, signature: Path, ignore=()) -> bool:
+    return _ms_verdict(model, pub, signature, ignore) is None
 
 
 def _mbom(model: Path, signature: Path, pub: Path):
@@ -82,20 +92,24 @@ def model(tmp_path) -> Path:
 @pytest.mark.parametrize("case", sorted(ADDED))
 def test_mbom_and_model_signing_agree(signed: Signed, model, tmp_path, case):
     signature = tmp_path / "model.sig"
-    _ms_sign(model, signed.key, signature, ignore=[model / "logs"])
+    _ms_sign(model, signed.key, signature, ignore=[model / p for p in SIGN_IGNORE])
     write_tree(model, ADDED[case])
-    expected = _ms_verifies(model, signed.pub, signature)
+    refusal = _ms_verdict(model, signed.pub, signature)
     report = _mbom(model, signature, signed.pub)
-    assert report.verified == expected, (case, [c.as_json() for c in report.failures()])
-    if not expected:
-        added = set(ADDED[case])
-        assert {c.path for c in report.failures() if c.id == "extra-file"} == added
+    assert report.verified == (refusal is None), (case, [c.as_json() for c in report.failures()])
+    if refusal is not None:  # the same files, named by both
+        extra = {c.path for c in report.failures() if c.id == "extra-file"}
+        assert extra and extra <= set(ADDED[case])
+        named = re.search(r"Extra files found in model 'model': (.*?)[\"']", refusal)
+        assert named is not None and named.group(1) == ", ".join(sorted(extra))
     else:
         assert not set(ADDED[case]) & set(report.files)  # ignored: never handed out
         assert set(report.files) == set(MODEL)
 
 
-@pytest.mark.parametrize("where", [".git/link", "tokenizer/.hg/link", ".github/link", "link.txt"])
+@pytest.mark.parametrize(
+    "where", [".git/link", "tokenizer/.hg/link", ".github/link", "link.txt", "link.cdx.json"]
+)
 def test_a_symlink_anywhere_is_refused_by_both(signed: Signed, model, tmp_path, where):
     signature = tmp_path / "model.sig"
     _ms_sign(model, signed.key, signature)
@@ -108,11 +122,12 @@ def test_a_symlink_anywhere_is_refused_by_both(signed: Signed, model, tmp_path, 
     assert [c.id for c in report.failures()][:1] == ["symlink"]
 
 
-def test_a_fifo_in_an_ignored_directory_is_refused_by_both(signed: Signed, model, tmp_path):
+@pytest.mark.parametrize("where", [".hg/pipe", ".git/pipe", "pipe.cdx.json"])
+def test_a_fifo_skipped_by_default_is_refused_by_both(signed: Signed, model, tmp_path, where):
     signature = tmp_path / "model.sig"
     _ms_sign(model, signed.key, signature)
-    (model / ".hg").mkdir()
-    os.mkfifo(model / ".hg" / "pipe")
+    (model / where).parent.mkdir(exist_ok=True)
+    os.mkfifo(model / where)
     assert not _ms_verifies(model, signed.pub, signature)
     report = _mbom(model, signature, signed.pub)
     assert report.exit_code == 1 and report.failures()[0].id == "unreadable-file"
