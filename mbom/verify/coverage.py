@@ -57,9 +57,7 @@ def model_coverage(model_files: Sequence[str], items: Sequence[Covered]) -> list
             )
         ]
     if not any(item.verified for item in items):  # another check failed first, and says why
-        return [
-            fail("model-coverage", "no verified attestation covers the model", evaluated=False)
-        ]
+        return [fail("model-coverage", "no verified attestation covers the model", evaluated=False)]
     covered = set(verified_files(items))
     uncovered = [path for path in model_files if path not in covered]
     if not uncovered:
