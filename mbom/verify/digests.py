@@ -26,9 +26,10 @@ from typing import Any
 
 from mbom.verify.checks import Check, fail, skipped
 
-#: in-toto DigestSet names (lowercase, "-" and "_" dropped) -> hashlib names; sha256 is
-#: checked by the file comparison itself.
+#: in-toto DigestSet names (lowercase, "-" and "_" dropped) -> hashlib names. The key
+#: ``sha256`` itself is checked by the file comparison; other spellings of it here.
 _HASHLIB = {
+    "sha256": "sha256",
     "sha224": "sha224",
     "sha384": "sha384",
     "sha512": "sha512",
@@ -53,10 +54,6 @@ _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 def _normal(algorithm: str) -> str:
     return re.sub(r"[-_]", "", algorithm.lower())
-
-
-def is_sha256(algorithm: str) -> bool:
-    return _normal(algorithm) == "sha256"
 
 
 def _constructor(algorithm: str) -> Callable[[], Any] | None:
@@ -109,7 +106,7 @@ def check_digest_sets(
     for subject, entry in pairs:
         factories = {}
         for algorithm in sorted(subject.digest):
-            if is_sha256(algorithm):
+            if algorithm == "sha256":  # compared with the tree's digest already
                 continue
             make = _constructor(algorithm)
             if make is None:

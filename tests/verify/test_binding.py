@@ -396,3 +396,11 @@ def test_a_binding_vouches_for_nothing_unless_every_check_passed(model):
     for kind in (IN_TOTO, MBOM):
         bad = bind(wrong, kind, on_disk, bundle="b")
         assert not bad.passed and bad.covered == () and not bad.whole
+
+
+def test_another_spelling_of_sha256_is_checked_too(signed: Signed, model, tmp_path):
+    extra = {"config.json": {"SHA-256": hashlib.sha256(b"evil").hexdigest()}}
+    bundle = sign(statement_for(model, sorted(MODEL), extra=extra), signed.key, tmp_path / "s")
+    report = run(model, [bundle], [signed.pub])
+    (check,) = failing(report, "file-digest")
+    assert check.path == "config.json" and "SHA-256" in check.message
