@@ -117,7 +117,7 @@ def manifest_from_tree(
 ) -> ModelManifest:
     """The OMS manifest of an already hashed model (``mbom verify`` hashes once for all)."""
     root = tree.path
-    ignored = sorted({*GIT_PATHS, *ignore_paths, *_inside(root, signature_path)})
+    ignored = sorted({*GIT_PATHS, *ignore_paths, *signature_inside(root, signature_path)})
     links = [entry.path for entry in tree.files if entry.symlink is not None]
     if links:
         raise InputError(f"{root}: symbolic link {links[0]!r}: OMS signatures refuse symlinks")
@@ -280,7 +280,8 @@ def oms_name(name: str) -> str:
     return str(PurePosixPath(name))
 
 
-def _inside(root: str, path: str | os.PathLike[str] | None) -> list[str]:
+def signature_inside(root: str, path: str | os.PathLike[str] | None) -> list[str]:
+    """The signature path relative to the model root, when it lies inside (else empty)."""
     if path is None:
         return []
     rel = os.path.relpath(os.path.abspath(os.fspath(path)), os.path.abspath(root))

@@ -226,12 +226,12 @@ def _oms_tree(model: ModelOnDisk, ignore_paths: Sequence[str], bundle: str) -> A
     ignored directory. Files the default walk skipped (``.hg/``, ``*.cdx.json`` ...) are
     therefore walked here; OMS-ignored ones only for links and special files.
     """
-    from mbom.attest.oms import GIT_PATHS, _inside, oms_ignored
+    from mbom.attest.oms import GIT_PATHS, oms_ignored, signature_inside
 
     tree = model.tree
     if not tree.is_directory or not tree.ignored:
         return tree
-    skip = (*GIT_PATHS, *ignore_paths, *_inside(tree.path, bundle))
+    skip = (*GIT_PATHS, *ignore_paths, *signature_inside(tree.path, bundle))
     extra = []
     for rel in tree.ignored:
         extra += _ignored_entries(tree.path, rel.rstrip("/"), lambda name: oms_ignored(name, skip))
