@@ -520,7 +520,10 @@ class _Builder:
                         ("mbom:git:commit", git.commit),
                         ("mbom:git:branch", git.branch),
                         ("mbom:git:remote", git.remote_url),
-                        ("mbom:git:dirty", str(git.dirty).lower()),
+                        (
+                            "mbom:git:dirty",
+                            "unknown" if git.dirty is None else str(git.dirty).lower(),
+                        ),
                     ]
                 )
             formula_props += _environment_properties(environment)
