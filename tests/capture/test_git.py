@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from mbom.capture import git as git_module
 from mbom.capture.git import capture_git, strip_credentials
 
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
