@@ -88,10 +88,16 @@ def bind(
     return []  # a message signature is bound by its signature check (message-digest)
 
 
-def _expected(name: str, sha256: str, size: int | None = None, link: str | None = None) -> Any:
+def _expected(
+    name: str,
+    sha256: str,
+    size: int | None = None,
+    link: str | None = None,
+    mode: str | None = None,
+) -> Any:
     from mbom.bom.subjects import ModelFile
 
-    return ModelFile(path=name, size=size, digests={"sha256": sha256}, symlink=link)
+    return ModelFile(path=name, size=size, digests={"sha256": sha256}, symlink=link, mode=mode)
 
 
 def _bind_mbom(
@@ -114,6 +120,7 @@ def _bind_mbom(
                 digest,
                 item.size if item is not None else None,
                 item.symlink if item is not None else None,
+                item.mode if item is not None else None,  # fs workstream: recorded mbom:mode
             )
         )
     actual = [f for f in model.files if not under(f.path, recorded_ignored)]
