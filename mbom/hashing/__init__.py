@@ -42,7 +42,7 @@ from mbom.hashing._ignore import (
     is_loadable,
     recorded_mode,
 )
-from mbom.hashing._walk import UNREADABLE, Anomaly, printable, walk_tree
+from mbom.hashing._walk import SPECIAL_FILE, UNREADABLE, Anomaly, printable, walk_tree
 from mbom.hashing.merkle import leaf_hash, root_from_leaves
 
 __all__ = [
@@ -226,7 +226,8 @@ def _hash_tree(
         )
         rows, links, ignored = walk.files, walk.links, walk.ignored
     else:
-        rows, links, ignored = [(os.path.basename(root), root)], [], []
+        single = _check_single(given, root, anomalies)
+        rows, links, ignored = [(os.path.basename(root), root)] if single else [], [], []
     paths = [row[1] for row in rows]
 
     store = HashCache() if cache is True else (cache or None)
@@ -292,6 +293,19 @@ def _hash_tree(
         cached=len(results) - len(fresh),
         anomalies=tuple(sorted(anomalies or (), key=lambda a: a.path)),
     )
+
+
+def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> bool:
+    """PATH itself must be a regular file (a FIFO would block the open)."""
+    import stat
+
+    mode = os.stat(root).st_mode
+    if stat.S_ISREG(mode):
+        return True
+    if anomalies is None:
+        raise InputError(f"{given}: not a regular file or directory", path=given)
+    anomalies.append(Anomaly(printable(os.path.basename(root)), SPECIAL_FILE, "not a regular file"))
+    return False
 
 
 def _cached_digests(

@@ -46,7 +46,9 @@ class ModelOnDisk:
 
     def sha256(self) -> str | None:
         """The digest of PATH when it is a single file."""
-        return None if self.tree.is_directory else self.tree.files[0].digests["sha256"]
+        if self.tree.is_directory or not self.tree.files:  # fs: unreadable/special PATH
+            return None
+        return self.tree.files[0].digests["sha256"]
 
 
 def attestation_kind(statement: Any) -> str:

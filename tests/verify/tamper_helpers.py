@@ -22,6 +22,7 @@ def mbom_cli(*args: str, cwd: Path | None = None, user: str | None = None):
         stdin=subprocess.DEVNULL,
         env=env,
         check=False,
+        timeout=600,  # a safety net against a hang, not a timing assertion
     )
 
 

@@ -296,3 +296,18 @@ def test_hash_and_generate_still_refuse_such_input(tmp_path: Path) -> None:
         done = mbom_cli(*argv, cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert "pipe" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_single_file_model_replaced_by_a_fifo_fails_without_blocking(tmp_path: Path) -> None:
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(MODEL["model.safetensors"])
+    out = tmp_path / "out"
+    out.mkdir()
+    _bom, bundle, pub = generate_and_sign(weights, out)
+    weights.unlink()
+    os.mkfifo(weights)  # opening it for reading would block until a writer comes
+    done = mbom_cli(
+        "verify", str(weights), "--bundle", str(bundle), "--key", str(pub), "--format", "json"
+    )
+    assert done.returncode == 1, done.stderr
+    assert "model.safetensors" in failing(json.loads(done.stdout))["special-file"]
