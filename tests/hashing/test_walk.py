@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mbom.errors import SymlinkEscapeError, UnreadableFileError
+from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
 from mbom.hashing import hash_tree
 from tests.hashing.test_digests import deny_reading
 
@@ -130,3 +130,54 @@ def test_default_set_is_files_only_and_never_code(tmp_path: Path) -> None:
     tree = hash_tree(tmp_path)
     assert set(tree.ignored) == {name for name in names if spec.match_file(name)}
     assert {"run.cdx.json", "pkg.cdx.json/a.txt"} <= set(paths(tree))
+
+
+def test_report_anomalies_lists_instead_of_raising(tmp_path: Path) -> None:
+    from mbom.hashing import Anomaly
+
+    (tmp_path / "ok.bin").write_bytes(b"ok")
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink("/etc", tmp_path / "etc")
+    with open(os.fsencode(tmp_path) + b"/\xff", "wb") as handle:
+        handle.write(b"x")
+    tree = hash_tree(tmp_path, report_anomalies=True)
+    assert paths(tree) == ["ok.bin"]
+    assert {(a.path, a.kind) for a in tree.anomalies} == {
+        ("etc", "symlink-escape"),
+        ("pipe", "special-file"),
+        ("\\xff", "file-name"),
+    }
+    assert all(isinstance(a, Anomaly) and a.detail for a in tree.anomalies)
+    with pytest.raises(InputError):
+        hash_tree(tmp_path)
+
+
+def test_file_modes_are_reported(tmp_path: Path) -> None:
+    from mbom.hashing import recorded_mode
+
+    (tmp_path / "plain").write_bytes(b"p")
+    (tmp_path / "run").write_bytes(b"r")
+    (tmp_path / "run").chmod(0o750)
+    (tmp_path / "suid").write_bytes(b"s")
+    (tmp_path / "suid").chmod(0o4644)
+    modes = {f.path: recorded_mode(f.mode) for f in hash_tree(tmp_path).files}
+    assert modes == {"plain": None, "run": "0755", "suid": "4644"}
+
+
+@pytest.mark.parametrize(
+    ("rel", "loadable"),
+    [
+        ("modeling_x.py", True),
+        ("__pycache__/modeling_x.cpython-311.pyc", True),
+        ("__pycache__/anything", True),
+        ("lib/libx.so.1.2", True),
+        ("x.PTH", True),
+        ("model.safetensors", False),
+        ("README.md", False),
+        ("python.txt", False),
+    ],
+)
+def test_is_loadable_by_name(rel: str, loadable: bool) -> None:
+    from mbom.hashing import is_loadable
+
+    assert is_loadable(rel) is loadable
