@@ -77,7 +77,7 @@ def dirty_state(repo: Repository, commit: str, config: Config, *, depth: int = 0
         if _tracked_changed(repo, entries, algorithm, converts, index_mtime, config, depth):
             return True
         return _has_untracked(repo, entries, config)
-    except (_Unknown, OSError, ValueError, struct.error, zlib.error):
+    except (_Unknown, OSError, ValueError, IndexError, RecursionError, struct.error, zlib.error):
         return None
 
 
@@ -309,7 +309,7 @@ def _tracked_changed(
             return True
         if filemode and not is_link and bool(info.st_mode & 0o100) != bool(entry.mode & 0o100):
             return True
-        mtime = (int(info.st_mtime), info.st_mtime_ns % 1_000_000_000)
+        mtime = divmod(info.st_mtime_ns, 1_000_000_000)
         same_size = info.st_size & 0xFFFFFFFF == entry.size
         racy = info.st_mtime_ns >= index_mtime
         if same_size and mtime == entry.mtime and info.st_ino & 0xFFFFFFFF == entry.ino:
@@ -367,8 +367,6 @@ def _has_untracked(repo: Repository, entries: list[IndexEntry], config: Config) 
     import pathspec
 
     tracked = {e.path for e in entries}
-    tracked_dirs = {p.rsplit(b"/", 1)[0] + b"/" for p in tracked if b"/" in p}
-    tracked_dirs |= {d[: i + 1] for d in list(tracked_dirs) for i in _slashes(d)}
     base_specs = [_spec(os.path.join(repo.commondir, "info", "exclude"))]
     base_specs.append(_spec(_global_ignore(config)))
     walked = 0
@@ -395,32 +393,10 @@ def _has_untracked(repo: Repository, entries: list[IndexEntry], config: Config) 
             is_dir = child.is_dir(follow_symlinks=False)
             if _ignored(rel + b"/" if is_dir else rel, specs, base_specs):
                 continue
-            if is_dir and rel + b"/" in tracked_dirs:
+            if is_dir:  # git lists a directory only for an untracked, unignored file in it
                 stack.append((child.path, rel + b"/", specs))
                 continue
-            if is_dir and not _has_files(child.path):
-                continue  # git lists no empty directory
             return True
-    return False
-
-
-def _slashes(path: bytes) -> list[int]:
-    return [i for i, byte in enumerate(path[:-1]) if byte == 0x2F]
-
-
-def _has_files(directory: str) -> bool:
-    """Does a directory hold anything git would list (any file, at any depth)?"""
-    stack, seen = [directory], 0
-    while stack:
-        with os.scandir(stack.pop()) as listing:
-            for child in listing:
-                seen += 1
-                if seen > MAX_WALKED:
-                    raise _Unknown
-                if child.is_dir(follow_symlinks=False):
-                    stack.append(child.path)
-                else:
-                    return True
     return False
 
 

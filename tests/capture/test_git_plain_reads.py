@@ -79,6 +79,8 @@ MUTATIONS = {
     "ignored-only": lambda r: edit(r / "out.log", "x") or (r / "build").mkdir(),
     "ignored-dir-with-files": lambda r: (r / "build").mkdir() or edit(r / "build" / "o", "x"),
     "empty-dir": lambda r: (r / "empty").mkdir(),
+    "new-dir-with-ignored-only": lambda r: (r / "n").mkdir() or edit(r / "n" / "x.log", "x"),
+    "nested-empty-dirs": lambda r: (r / "a" / "b").mkdir(parents=True),
     "exec-bit": lambda r: (r / "train.py").chmod(0o755),
     "exec-bit-removed": lambda r: (r / "run.sh").chmod(0o644),
     "link-retargeted": lambda r: (r / "link.py").unlink() or os.symlink("run.sh", r / "link.py"),
