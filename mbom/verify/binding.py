@@ -55,7 +55,9 @@ class ModelOnDisk:
 
     def sha256(self) -> str | None:
         """The digest of PATH when it is a single file."""
-        return None if self.tree.is_directory else self.tree.files[0].digests["sha256"]
+        if self.tree.is_directory or not self.tree.files:  # fs: unreadable/special PATH
+            return None
+        return self.tree.files[0].digests["sha256"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +146,16 @@ def duplicate_subjects(names: Sequence[str], bundle: str) -> list[Check]:
     ]
 
 
-def _expected(name: str, sha256: str, size: int | None = None, link: str | None = None) -> Any:
+def _expected(
+    name: str,
+    sha256: str,
+    size: int | None = None,
+    link: str | None = None,
+    mode: str | None = None,
+) -> Any:
     from mbom.bom.subjects import ModelFile
 
-    return ModelFile(path=name, size=size, digests={"sha256": sha256}, symlink=link)
+    return ModelFile(path=name, size=size, digests={"sha256": sha256}, symlink=link, mode=mode)
 
 
 def _no_sha256(subjects: Sequence[Any], bundle: str) -> list[Check]:
@@ -179,6 +187,7 @@ def _bind_mbom(
                 subject.digest["sha256"],
                 item.size if item is not None else None,
                 item.symlink if item is not None else None,
+                item.mode if item is not None else None,  # fs workstream: recorded mbom:mode
             )
         )
     actual = [f for f in model.files if not under(f.path, recorded_ignored)]

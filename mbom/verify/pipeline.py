@@ -142,7 +142,12 @@ def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
 
     tree = hash_tree(
-        request.path, cache=False, ignore_file=False, jobs=request.jobs, progress=early
+        request.path,
+        cache=False,
+        ignore_file=False,
+        jobs=request.jobs,
+        progress=early,
+        report_anomalies=True,  # what differs on disk is a finding (exit 1), not an input error
     )
     root = os.path.abspath(request.path)
     inside = []
@@ -260,6 +265,9 @@ def _assemble(
     files = tuple(f.path for f in model.files)
     checks += model_coverage(files, covered)
     bom = primary[1] if primary else None
+    from mbom.verify.files import anomaly_checks
+
+    checks += anomaly_checks(model.tree.anomalies)
     checks += _bom_dependent(request, trust, parents, primary)
     if policy is not None:
         from mbom.verify.rules import Evidence, evaluate_rules
