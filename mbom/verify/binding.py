@@ -120,8 +120,8 @@ def bind(
 
 def bind_message(model: ModelOnDisk, verified: bool) -> Binding:
     """A message signature binds by its ``message-digest`` check: one file, when verified."""
-    if not verified or model.tree.is_directory:
-        return Binding(checks=())
+    if not verified or model.tree.is_directory or not model.tree.files:
+        return Binding(checks=())  # (no files: PATH is not a regular file, an anomaly fails it)
     return Binding(checks=(), covered=(model.tree.files[0].path,), whole=True)
 
 

@@ -130,7 +130,9 @@ def test_a_fifo_skipped_by_default_is_refused_by_both(signed: Signed, model, tmp
     os.mkfifo(model / where)
     assert not _ms_verifies(model, signed.pub, signature)
     report = _mbom(model, signature, signed.pub)
-    assert report.exit_code == 1 and report.failures()[0].id == "unreadable-file"
+    assert report.exit_code == 1
+    # The walk reports the FIFO once per run (special-file); the OMS binding refuses it too.
+    assert ("special-file", where) in {(c.id, c.path) for c in report.failures()}
 
 
 def test_the_signature_inside_the_model_is_left_out(signed: Signed, model, tmp_path):
