@@ -191,7 +191,7 @@ def _bind_mbom(
             )
         )
     actual = [f for f in model.files if not under(f.path, recorded_ignored)]
-    if not model.tree.is_directory and len(expected) == 1:
+    if not model.tree.is_directory and len(expected) == 1 and model.tree.files:
         actual = [f._replace(path=expected[0].path) for f in actual]  # a file's own name
         subjects = [replace(subjects[0], name=model.tree.files[0].path)]
     checks = compare_files(expected, actual, scope="model", bundle=bundle)
