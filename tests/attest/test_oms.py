@@ -106,16 +106,64 @@ def test_model_signing_api_accepts_p384_and_rejects_a_change(tmp_path, key_pairs
 
 def test_default_output_is_beside_the_model(tmp_path, key_pairs):
     model = write_model(tmp_path / "model")
-    result = run_mbom("sign-model", f"{model}/", "--key", str(key_pairs["ed25519"][0]))
+    result = run_mbom("sign-model", f"{model}/", "--key", str(key_pairs["ecdsa-p256"][0]))
     assert result.returncode == 0, result.stderr
-    assert verify_model(model, tmp_path / "model.sig", keys=[key_pairs["ed25519"][1]]).files == 3
+    assert verify_model(model, tmp_path / "model.sig", keys=[key_pairs["ecdsa-p256"][1]]).files == 3
 
 
 def test_symlinks_are_refused(tmp_path, key_pairs):
     model = write_model(tmp_path / "model")
     (model / "link.json").symlink_to("config.json")
     with pytest.raises(InputError, match="symbolic link"):
-        sign_model(model, keys=[load_signing_key(key_pairs["ed25519"][0])])
+        sign_model(model, keys=[load_signing_key(key_pairs["ecdsa-p256"][0])])
+
+
+def _model_signing_verify(model, signature, public):
+    return subprocess.run(
+        [
+            tool("model_signing"),
+            "verify",
+            "key",
+            str(model),
+            "--signature",
+            str(signature),
+            "--public_key",
+            str(public),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("kind", ["ecdsa-p256", "ecdsa-p384"])
+def test_oms_key_types_are_accepted_and_model_signing_verifies(tmp_path, key_pairs, kind):
+    model = write_model(tmp_path / "model")
+    signature = tmp_path / "model.sig"
+    private, public = key_pairs[kind]
+    result = run_mbom("sign-model", str(model), "--key", str(private), "-o", str(signature))
+    assert result.returncode == 0, result.stderr
+    checked = _model_signing_verify(model, signature, public)
+    assert checked.returncode == 0 and "Verification succeeded" in checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "rsa"])
+def test_non_oms_key_types_are_refused_unless_allowed(tmp_path, key_pairs, kind):
+    """model_signing cannot verify Ed25519 / RSA OMS signatures: mbom says so and refuses."""
+    model = write_model(tmp_path / "model")
+    signature = tmp_path / "model.sig"
+    private, public = key_pairs[kind]
+    refused = run_mbom("sign-model", str(model), "--key", str(private), "-o", str(signature))
+    assert refused.returncode == 2 and not signature.exists()
+    assert f"a {kind} key" in refused.stderr and "--allow-non-oms-key" in refused.stderr
+    allowed = run_mbom(
+        "sign-model", str(model), "--key", str(private), "-o", str(signature), "--allow-non-oms-key"
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert verify_model(model, signature, keys=[public]).files == 3  # mbom verifies it
+    # ... and model_signing does not: the reason for the refusal
+    assert _model_signing_verify(model, signature, public).returncode != 0
 
 
 def test_a_bom_bundle_is_not_an_oms_signature(model_and_bom, key_pairs):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = Path(os.environ.get("MBOM_SHARED_FIXTURES", REPO.parent / "shared" / "fixtures"))
 FLAGGED_PICKLE = b"cos\nsystem\n(S'echo pwned'\ntR."
 CARD = """---
 license: apache-2.0
