@@ -101,8 +101,7 @@ def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:
         trusted_root=chosen["trusted root"],
         trust_config=chosen["trust config"],
         certificate_chain=chosen["certificate chain"],
-        artifact_signature=request.artifact_signature
-        or bool(policy and policy.artifact_signature),
+        artifact_signature=request.artifact_signature or bool(policy and policy.artifact_signature),
     )
 
 

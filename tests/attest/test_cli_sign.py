@@ -96,9 +96,10 @@ def test_two_keys_write_one_bundle_each(tmp_path, model_and_bom, key_pairs, outp
         assert len(document["dsseEnvelope"]["signatures"]) == 1
         parsed = _sigstore_model_bundle(path)
         assert parsed.media_type == "application/vnd.dev.sigstore.bundle.v0.3+json"
-        assert parsed.verification_material.public_key.hint == hints[
-            "{rsa}" if kind == "rsa" else "{p384}"
-        ]
+        assert (
+            parsed.verification_material.public_key.hint
+            == hints["{rsa}" if kind == "rsa" else "{p384}"]
+        )
         assert len(parsed.dsse_envelope.signatures) == 1
         (signer,) = verify_bundle(path, keys=[key_pairs[kind][1]]).signers
         assert signer.key_hint == document["verificationMaterial"]["publicKey"]["hint"]

@@ -135,7 +135,7 @@ def test_dsse_signature_rewrapped_as_a_message_signature(signed: Signed, tmp_pat
         artifact, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
     assert code == 1 and _failed(report) == ["artifact-signature"]
-    failing = [c for c in report["checks"] if c["status"] == "fail"][0]
+    failing = next(c for c in report["checks"] if c["status"] == "fail")
     assert "pre-authentication encoding" in failing["message"] and failing["path"] == str(artifact)
 
 

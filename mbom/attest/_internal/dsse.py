@@ -19,7 +19,6 @@ from mbom.attest._internal.algorithms import sign_bytes
 from mbom.attest.keys import SigningKey
 from mbom.errors import MalformedFileError
 
-
 #: How every DSSE v1 pre-authentication encoding starts (the PAE signatures are made over).
 PAE_PREFIX = b"DSSEv1 "
 

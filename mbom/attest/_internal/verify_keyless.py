@@ -2,8 +2,10 @@
 
 sigstore-python checks the certificate chain at the signing time, the SCT, the identity policy,
 the log entry (inclusion proof, checkpoint, SET) and the signature, and that the log entry
-records this signature. mbom adds what it leaves to callers (the DSSE payload type) and turns
-its errors into :class:`VerificationError` with a ``check`` name.
+records this signature. mbom adds what it leaves to callers (the DSSE payload type, the
+closed validity windows of the log key and the CA at the integrated time, see
+:mod:`mbom.attest._internal.windows`) and turns its errors into :class:`VerificationError`
+with a ``check`` name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from mbom.attest._internal.sigstore_glue import (
     check_for,
     one_line,
 )
+from mbom.attest._internal.windows import check_ca_window, check_log_key_window
 from mbom.errors import VerificationError
 
 
@@ -74,8 +77,11 @@ def verify_keyless(
     outcome.signers.append(
         SignerIdentity(kind="certificate", identity=found.identity, issuer=found.issuer)
     )
-    time = bundle.log_entry._inner.integrated_time
-    outcome.integrated_time = int(time) if time else None
+    inner = bundle.log_entry._inner
+    time = int(inner.integrated_time) if inner.integrated_time else None
+    check_log_key_window(trusted_root, inner.log_id.key_id, time)
+    check_ca_window(trusted_root, bundle.signing_certificate, time)
+    outcome.integrated_time = time
     return outcome
 
 

@@ -83,8 +83,7 @@ def _chain(material: dict[str, Any]) -> tuple[Any, list[Any]]:
         raise VerificationError("the bundle has no certificate chain", check=CHECK)
     try:
         certificates = [
-            x509.load_der_x509_certificate(b64decode(c.get("rawBytes"), "certificate"))
-            for c in raw
+            x509.load_der_x509_certificate(b64decode(c.get("rawBytes"), "certificate")) for c in raw
         ]
     except ValueError as exc:
         raise VerificationError(f"a certificate cannot be parsed: {exc}", check=CHECK) from None
@@ -98,6 +97,8 @@ def _validate_chain(leaf: Any, intermediates: list[Any], anchors: list[Any]) -> 
         ExtensionPolicy,
         PolicyBuilder,
         Store,
+    )
+    from cryptography.x509.verification import (
         VerificationError as ChainError,
     )
 
