@@ -60,3 +60,44 @@ def log_envelope(
 ) -> dict[str, Any]:
     """Append the bundle's envelope to `log`; return the bundle entry (proof at that size)."""
     return bundle_entry(log.append(proposed_entry(bundle["dsseEnvelope"], public_key, kind)))
+
+
+def keyless_intoto_bundle(stack: Any, envelope_of: Any, identity: str | None = None) -> dict:
+    """A keyless bundle as `cosign attest-blob` writes it: a Fulcio certificate from the
+    local CA and an `intoto` 0.0.2 entry in the local log (whose key the trusted root holds).
+
+    `envelope_of(private_key)` returns the `dsseEnvelope` JSON signed with the ephemeral key.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.sigstore_stack.fulcio import CERT_LIFETIME
+    from tests.sigstore_stack.principals import principal_from_claims
+    from tests.sigstore_stack.tokens import DEFAULT_EMAIL
+
+    token = stack.mint_token(identity or DEFAULT_EMAIL)
+    principal = principal_from_claims(stack.material.token_issuer.verify(token))
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = stack.material.ca.issue_leaf(
+        public_key=private_key.public_key(),
+        san=principal.san,
+        extensions=principal.extensions,
+        ct_log=stack.material.ct_log,
+        lifetime=CERT_LIFETIME,
+    )
+    envelope = envelope_of(private_key)
+    pem = leaf.public_bytes(serialization.Encoding.PEM)
+    signatures = [{"sig": _b64(s["sig"]), "publicKey": _b64(pem)} for s in envelope["signatures"]]
+    proposed = {
+        "kind": "intoto",
+        "apiVersion": "0.0.2",
+        "spec": {"content": {"envelope": {**envelope, "signatures": signatures}}},
+    }
+    return {
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": _b64(leaf.public_bytes(serialization.Encoding.DER))},
+            "tlogEntries": [bundle_entry(stack.log.append(proposed))],
+        },
+        "dsseEnvelope": envelope,
+    }

@@ -26,7 +26,9 @@ from mbom.attest._internal.sigstore_glue import (
     IdentityPolicy,
     certificate_identity,
     check_for,
+    is_intoto_v002,
     one_line,
+    verify_intoto_dsse,
 )
 from mbom.attest._internal.windows import check_ca_window, check_log_key_window
 from mbom.errors import VerificationError
@@ -62,7 +64,10 @@ def verify_keyless(
     try:
         verifier = Verifier(trusted_root=trusted_root)
         policy = IdentityPolicy(identity, issuer)
-        if "dsseEnvelope" in document:
+        if "dsseEnvelope" in document and is_intoto_v002(bundle.log_entry):
+            outcome.payload_type, outcome.payload = verify_intoto_dsse(trusted_root, bundle, policy)
+            _check_intoto_entry(bundle, read_envelope(document["dsseEnvelope"]))
+        elif "dsseEnvelope" in document:
             outcome.payload_type, outcome.payload = verifier.verify_dsse(bundle, policy)
         else:
             hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(artifact_digest))
@@ -83,6 +88,21 @@ def verify_keyless(
     check_ca_window(trusted_root, bundle.signing_certificate, time)
     outcome.integrated_time = time
     return outcome
+
+
+def _check_intoto_entry(bundle: Any, envelope: Any) -> None:
+    """The ``intoto`` 0.0.2 entry's body records this envelope, signed by this certificate."""
+    from mbom.attest._internal.tlog import CHECK, check_intoto_body
+    from mbom.attest.keys import spki_der
+    from mbom.errors import MalformedFileError
+
+    try:
+        spec = json.loads(bundle.log_entry._inner.canonicalized_body)["spec"]
+        check_intoto_body(spec, spki_der(bundle.signing_certificate.public_key()), envelope)
+    except (KeyError, TypeError, ValueError, MalformedFileError) as exc:
+        raise VerificationError(
+            f"transparency log entry body is malformed: {exc}", check=CHECK
+        ) from None
 
 
 def _parse_certificate(document: dict[str, Any]) -> None:
