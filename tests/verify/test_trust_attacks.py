@@ -212,3 +212,26 @@ def test_two_signatures_in_one_envelope_are_refused(signed: Signed, tmp_path: Pa
     bundle = _write(tmp_path / "two.sigstore.json", document)
     code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
     assert code == 1 and _failed(report) == ["dsse-signatures"]
+
+
+def test_min_signers_counts_signers_across_bundles(signed: Signed, tmp_path: Path) -> None:
+    """`mbom sign --key A --key B -o DIR/` writes one bundle each; minSigners: 2 counts both
+    (by key hint), and the same bundle given twice is one signer."""
+    out = tmp_path / "bundles"
+    out.mkdir()
+    result = run_mbom(
+        "sign", signed.bom, "--key", signed.key, "--key", signed.other_pem, "-o", f"{out}/"
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = sorted(out.iterdir())
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"trust:\n  publicKeys: [{signed.pub}, {signed.other_pub}]\nrules:\n  minSigners: 2\n"
+    )
+    common = ("--policy", policy, "--parent", signed.parent_bundle)
+    code, report = _verify_json(signed.model, "--bundle", first, "--bundle", second, *common)
+    assert code == 0, _failed(report)
+    hints = {s["keyHint"] for s in report["signers"]}
+    assert len(hints) == 2 and all(s["kind"] == "key" for s in report["signers"])
+    code, report = _verify_json(signed.model, "--bundle", first, "--bundle", first, *common)
+    assert code == 1 and "policy:minSigners" in _failed(report)
