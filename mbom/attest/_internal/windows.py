@@ -29,6 +29,18 @@ def _shown(start: dt.datetime, end: dt.datetime | None) -> str:
     return f"[{start.isoformat()}, {end.isoformat() if end else 'open'}]"
 
 
+def _require(windows: list[Any], moment: dt.datetime, what: str, check: str) -> None:
+    """Some window holds ``moment`` (or there is none to check), else a failure of ``check``."""
+    if not windows or any(within(w.start, w.end, moment) for w in windows):
+        return
+    raise VerificationError(
+        f"{what} was not valid when the entry was integrated ({moment.isoformat()})",
+        check=check,
+        expected=", ".join(_shown(w.start, w.end) for w in windows),
+        actual=moment.isoformat(),
+    )
+
+
 def check_log_key_window(trusted_root: Any, log_id: bytes, integrated_time: int | None) -> None:
     """The Rekor key that signed the entry was valid when the entry was integrated."""
     if integrated_time is None:
@@ -39,15 +51,8 @@ def check_log_key_window(trusted_root: Any, log_id: bytes, integrated_time: int 
         for tlog in trusted_root._inner.tlogs
         if tlog.log_id.key_id == log_id and tlog.public_key.valid_for is not None
     ]
-    if not windows or any(within(w.start, w.end, moment) for w in windows):
-        return  # an unknown log id already failed the signature check of the log's proof
-    raise VerificationError(
-        f"the transparency log's key was not valid when the entry was integrated "
-        f"({moment.isoformat()})",
-        check="tlog entry",
-        expected=", ".join(_shown(w.start, w.end) for w in windows),
-        actual=moment.isoformat(),
-    )
+    # no window: an unknown log id already failed the signature check of the log's proof
+    _require(windows, moment, "the transparency log's key", "tlog entry")
 
 
 def check_ca_window(trusted_root: Any, leaf: Any, integrated_time: int | None) -> None:
@@ -68,12 +73,5 @@ def check_ca_window(trusted_root: Any, leaf: Any, integrated_time: int | None) -
                 continue
             windows.append(authority.valid_for)
             break
-    if not windows or any(within(w.start, w.end, moment) for w in windows):
-        return  # a leaf no CA issued already failed the chain check
-    raise VerificationError(
-        f"the certificate authority was not valid when the signature was logged "
-        f"({moment.isoformat()})",
-        check="certificate",
-        expected=", ".join(_shown(w.start, w.end) for w in windows),
-        actual=moment.isoformat(),
-    )
+    # no window: a leaf that no CA of the root issued already failed the chain check
+    _require(windows, moment, "the certificate authority", "certificate")
