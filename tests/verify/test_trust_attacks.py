@@ -235,3 +235,18 @@ def test_min_signers_counts_signers_across_bundles(signed: Signed, tmp_path: Pat
     assert len(hints) == 2 and all(s["kind"] == "key" for s in report["signers"])
     code, report = _verify_json(signed.model, "--bundle", first, "--bundle", first, *common)
     assert code == 1 and "policy:minSigners" in _failed(report)
+
+
+def test_a_validly_signed_envelope_of_another_payload_type_is_refused(
+    signed: Signed, tmp_path: Path
+) -> None:
+    """The trusted key signed a DSSE envelope for another purpose (payloadType not in-toto):
+    the signature is genuine, but it is no MBOM attestation."""
+    from mbom.attest._internal.keybundle import key_bundle
+
+    document = json.loads(signed.bundle.read_text())
+    payload = base64.b64decode(document["dsseEnvelope"]["payload"])
+    other = key_bundle(payload, "application/vnd.cyclonedx+json", load_signing_key(signed.key))
+    bundle = _write(tmp_path / "other-type.sigstore.json", other)
+    code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and _failed(report) == ["payload-type"]
