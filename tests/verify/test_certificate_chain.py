@@ -10,13 +10,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.verify.conftest import MODEL, run_mbom, write_tree
+from tests.verify.conftest import MODEL, report_schema, run_mbom, write_tree
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -27,6 +28,9 @@ class Pki:
     leaf_key: Path
     leaf: Path
     intermediate: Path
+
+
+VALIDATOR = jsonschema.Draft7Validator(report_schema())
 
 
 def _name(common_name: str) -> x509.Name:
@@ -129,7 +133,9 @@ def _verify(model: Path, signature: Path, chain: Path) -> tuple[int, dict]:
         "verify", model, "--bundle", signature, "--certificate-chain", chain, "--format", "json"
     )
     assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    VALIDATOR.validate(report)  # a complete report, whatever the verdict
+    return result.returncode, report
 
 
 def _failed(report: dict) -> list[str]:

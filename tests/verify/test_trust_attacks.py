@@ -15,6 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,15 +23,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mbom.attest.keys import load_signing_key
-from tests.verify.conftest import Signed, run_mbom
+from tests.verify.conftest import Signed, report_schema, run_mbom
 
 IN_TOTO = "application/vnd.in-toto+json"
+
+VALIDATOR = jsonschema.Draft7Validator(report_schema())
 
 
 def _verify_json(*args: object) -> tuple[int, dict]:
     result = run_mbom("verify", *args, "--format", "json")
     assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    VALIDATOR.validate(report)  # a complete report, whatever the verdict
+    return result.returncode, report
 
 
 def _failed(report: dict) -> list[str]:
