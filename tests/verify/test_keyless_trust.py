@@ -195,3 +195,12 @@ def test_window_check_itself() -> None:
     second = dt.timedelta(seconds=1)
     assert within(t, t, t) and within(t, None, t) and within(t - second, t + second, t)
     assert not within(t + second, None, t) and not within(t - 2 * second, t - second, t)
+
+
+def test_a_second_log_entry_in_a_keyless_bundle_is_refused(sigstore_stack, signed, tmp_path):
+    """Each entry must be checked; sigstore-python checks one, so two are refused outright."""
+    bundle = keyless_intoto_bundle(sigstore_stack, _envelope_of(_statement(signed)))
+    entries = bundle["verificationMaterial"]["tlogEntries"]
+    entries.append(entries[0])
+    report = _report(signed, _write(tmp_path, bundle), sigstore_stack.trusted_root_path)
+    assert report["exitCode"] == 1 and _failed(report) == ["bundle"]

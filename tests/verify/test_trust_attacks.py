@@ -255,3 +255,17 @@ def test_a_validly_signed_envelope_of_another_payload_type_is_refused(
     bundle = _write(tmp_path / "other-type.sigstore.json", other)
     code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
     assert code == 1 and _failed(report) == ["payload-type"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "sarif", "junit"])
+def test_trust_material_failure_is_a_full_report_in_every_format(
+    signed: Signed, tmp_path: Path, output_format: str
+) -> None:
+    document = json.loads(signed.bundle.read_text())
+    document["verificationMaterial"]["certificate"] = {"rawBytes": _self_signed_der()}
+    bundle = _write(tmp_path / "with-cert.sigstore.json", document)
+    result = run_mbom(
+        "verify", signed.model, "--bundle", bundle, "--key", signed.pub, "--format", output_format
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "trust-material" in result.stdout and "files" in result.stdout
