@@ -10,14 +10,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.verify.conftest import MODEL, report_schema, run_mbom, write_tree
+from tests.verify.conftest import MODEL, failed_ids, run_mbom, verify_json, write_tree
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -28,9 +27,6 @@ class Pki:
     leaf_key: Path
     leaf: Path
     intermediate: Path
-
-
-VALIDATOR = jsonschema.Draft7Validator(report_schema())
 
 
 def _name(common_name: str) -> x509.Name:
@@ -129,17 +125,7 @@ def signed_by_ca(tmp_path_factory) -> tuple[Path, Path, Pki]:
 
 
 def _verify(model: Path, signature: Path, chain: Path) -> tuple[int, dict]:
-    result = run_mbom(
-        "verify", model, "--bundle", signature, "--certificate-chain", chain, "--format", "json"
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    report = json.loads(result.stdout)
-    VALIDATOR.validate(report)  # a complete report, whatever the verdict
-    return result.returncode, report
-
-
-def _failed(report: dict) -> list[str]:
-    return [c["id"] for c in report["checks"] if c["status"] == "fail"]
+    return verify_json(model, "--bundle", signature, "--certificate-chain", chain)
 
 
 def test_model_signing_certificate_bundle_shape(signed_by_ca) -> None:
@@ -157,7 +143,7 @@ def test_verifies_against_the_private_ca(signed_by_ca) -> None:
         model, signature
     )  # model_signing agrees
     code, report = _verify(model, signature, pki.root)
-    assert code == 0, _failed(report)
+    assert code == 0, failed_ids(report)
     (signer,) = report["signers"]
     assert signer["kind"] == "certificate" and signer["identity"] == "release@example.com"
     assert signer["issuer"] == "CN=Test Signing CA" and len(signer["keyHint"]) == 64
@@ -167,7 +153,7 @@ def test_a_wrong_ca_fails(signed_by_ca, tmp_path) -> None:
     model, signature, _ = signed_by_ca
     other = make_pki(tmp_path / "other")
     code, report = _verify(model, signature, other.root)
-    assert code == 1 and _failed(report) == ["certificate"]
+    assert code == 1 and failed_ids(report) == ["certificate"]
 
 
 def test_certificates_in_the_bundle_are_no_anchors(signed_by_ca, tmp_path) -> None:
@@ -183,7 +169,7 @@ def test_certificates_in_the_bundle_are_no_anchors(signed_by_ca, tmp_path) -> No
         certificate_chain=[attacker.intermediate, attacker.root, pki.root],
     ).sign(model, signature)
     code, report = _verify(model, signature, pki.root)
-    assert code == 1 and _failed(report) == ["certificate"]
+    assert code == 1 and failed_ids(report) == ["certificate"]
     code, _ = _verify(model, signature, attacker.root)
     assert code == 0  # the same bundle under its own CA: the rejection above is the anchor's
 
@@ -204,7 +190,7 @@ def test_a_leaf_without_signing_usage_fails(tmp_path) -> None:
     signature = tmp_path / "model.sig"
     _model_signing_sign(model, signature, pki)
     code, report = _verify(model, signature, pki.root)
-    assert code == 1 and _failed(report) == ["certificate"]
+    assert code == 1 and failed_ids(report) == ["certificate"]
     assert "may not sign" in report["checks"][1]["message"]
 
 
@@ -214,4 +200,4 @@ def test_chain_bundle_with_only_a_key_is_a_trust_material_failure(signed_by_ca, 
         "verify", model, "--bundle", signature, "--key", signed.pub, "--format", "json"
     )
     assert result.returncode == 1
-    assert _failed(json.loads(result.stdout)) == ["trust-material"]
+    assert failed_ids(json.loads(result.stdout)) == ["trust-material"]

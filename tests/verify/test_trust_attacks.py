@@ -15,7 +15,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,23 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mbom.attest.keys import load_signing_key
-from tests.verify.conftest import Signed, report_schema, run_mbom
+from tests.verify.conftest import Signed, failed_ids, run_mbom, verify_json
 
 IN_TOTO = "application/vnd.in-toto+json"
-
-VALIDATOR = jsonschema.Draft7Validator(report_schema())
-
-
-def _verify_json(*args: object) -> tuple[int, dict]:
-    result = run_mbom("verify", *args, "--format", "json")
-    assert "Traceback" not in result.stderr, result.stderr
-    report = json.loads(result.stdout)
-    VALIDATOR.validate(report)  # a complete report, whatever the verdict
-    return result.returncode, report
-
-
-def _failed(report: dict) -> list[str]:
-    return [check["id"] for check in report["checks"] if check["status"] == "fail"]
 
 
 def _self_signed_der() -> str:
@@ -74,7 +59,7 @@ def test_a_certificate_added_to_a_key_bundle_is_a_failure_not_exit_3(
         del material["publicKey"]
     material["certificate"] = {"rawBytes": _self_signed_der()}
     bundle = _write(tmp_path / "with-cert.sigstore.json", document)
-    code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
+    code, report = verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
     assert code == 1 and report["exitCode"] == 1 and not report["verified"]
     (check,) = [c for c in report["checks"] if c["status"] == "fail"]
     assert check["id"] == "trust-material" and check.get("evaluated", True)
@@ -82,7 +67,7 @@ def test_a_certificate_added_to_a_key_bundle_is_a_failure_not_exit_3(
 
 
 def test_a_key_bundle_when_only_identities_are_trusted_is_a_failure(signed: Signed) -> None:
-    code, report = _verify_json(
+    code, report = verify_json(
         signed.model,
         "--bundle",
         signed.bundle,
@@ -91,13 +76,13 @@ def test_a_key_bundle_when_only_identities_are_trusted_is_a_failure(signed: Sign
         "--issuer",
         "https://issuer.example",
     )
-    assert code == 1 and _failed(report) == ["trust-material"]
+    assert code == 1 and failed_ids(report) == ["trust-material"]
     assert "bare public key" in report["checks"][1]["message"]
 
 
 def test_no_trust_material_at_all_still_cannot_be_evaluated(signed: Signed) -> None:
-    code, report = _verify_json(signed.model, "--bundle", signed.bundle)
-    assert code == 3 and _failed(report) == ["trust"]
+    code, report = verify_json(signed.model, "--bundle", signed.bundle)
+    assert code == 3 and failed_ids(report) == ["trust"]
 
 
 def _message_bundle(hint: str, digest: bytes, signature: bytes) -> dict:
@@ -134,12 +119,12 @@ def test_dsse_signature_rewrapped_as_a_message_signature(signed: Signed, tmp_pat
     digest = hashlib.sha256(pae).hexdigest()
     assert verify_bundle(rewrapped, keys=[signed.pub], artifact_digest=digest).signers
 
-    code, report = _verify_json(artifact, "--bundle", bundle, "--key", signed.pub)
-    assert code == 1 and _failed(report) == ["artifact-signature"]
-    code, report = _verify_json(
+    code, report = verify_json(artifact, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and failed_ids(report) == ["artifact-signature"]
+    code, report = verify_json(
         artifact, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
-    assert code == 1 and _failed(report) == ["artifact-signature"]
+    assert code == 1 and failed_ids(report) == ["artifact-signature"]
     failing = next(c for c in report["checks"] if c["status"] == "fail")
     assert "pre-authentication encoding" in failing["message"] and failing["path"] == str(artifact)
 
@@ -162,8 +147,8 @@ def test_message_signature_presented_as_a_dsse_envelope(signed: Signed, tmp_path
         },
     }
     bundle = _write(tmp_path / "forged.sigstore.json", forged)
-    code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
-    assert code == 1 and _failed(report) == ["signature"]
+    code, report = verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and failed_ids(report) == ["signature"]
 
 
 def _sign_file(signed: Signed, artifact: Path) -> dict:
@@ -177,34 +162,34 @@ def test_a_real_message_signature_needs_the_opt_in(signed: Signed, tmp_path: Pat
     artifact = tmp_path / "model.gguf"
     artifact.write_bytes(b"GGUF" + bytes(64))
     bundle = _write(tmp_path / "m.sigstore.json", _sign_file(signed, artifact))
-    code, report = _verify_json(artifact, "--bundle", bundle, "--key", signed.pub)
-    assert code == 1 and _failed(report) == ["artifact-signature"]
-    code, report = _verify_json(
+    code, report = verify_json(artifact, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and failed_ids(report) == ["artifact-signature"]
+    code, report = verify_json(
         artifact, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
-    assert code == 0, _failed(report)
+    assert code == 0, failed_ids(report)
     assert {"artifact-signature", "message-digest", "signature"} <= {
         c["id"] for c in report["checks"] if c["status"] == "pass"
     }
     policy = tmp_path / "policy.yaml"
     policy.write_text(f"trust:\n  publicKeys: [{signed.pub}]\n  artifactSignature: true\n")
-    code, report = _verify_json(artifact, "--bundle", bundle, "--policy", policy)
-    assert code == 0, _failed(report)
+    code, report = verify_json(artifact, "--bundle", bundle, "--policy", policy)
+    assert code == 0, failed_ids(report)
     artifact.write_bytes(b"GGUF" + bytes(63) + b"\x01")
-    code, report = _verify_json(
+    code, report = verify_json(
         artifact, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
-    assert code == 1 and _failed(report) == ["message-digest"]
+    assert code == 1 and failed_ids(report) == ["message-digest"]
 
 
 def test_a_message_signature_never_covers_a_directory(signed: Signed, tmp_path: Path) -> None:
     artifact = tmp_path / "blob.bin"
     artifact.write_bytes(b"blob")
     bundle = _write(tmp_path / "m.sigstore.json", _sign_file(signed, artifact))
-    code, report = _verify_json(
+    code, report = verify_json(
         signed.model, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
-    assert code == 1 and _failed(report) == ["message-digest"]
+    assert code == 1 and failed_ids(report) == ["message-digest"]
 
 
 def test_two_signatures_in_one_envelope_are_refused(signed: Signed, tmp_path: Path) -> None:
@@ -215,8 +200,8 @@ def test_two_signatures_in_one_envelope_are_refused(signed: Signed, tmp_path: Pa
     other = sign_bom(statement["predicate"], keys=[load_signing_key(signed.other_pem)])
     document["dsseEnvelope"]["signatures"] += other["dsseEnvelope"]["signatures"]
     bundle = _write(tmp_path / "two.sigstore.json", document)
-    code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
-    assert code == 1 and _failed(report) == ["dsse-signatures"]
+    code, report = verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and failed_ids(report) == ["dsse-signatures"]
 
 
 def test_min_signers_counts_signers_across_bundles(signed: Signed, tmp_path: Path) -> None:
@@ -234,12 +219,12 @@ def test_min_signers_counts_signers_across_bundles(signed: Signed, tmp_path: Pat
         f"trust:\n  publicKeys: [{signed.pub}, {signed.other_pub}]\nrules:\n  minSigners: 2\n"
     )
     common = ("--policy", policy, "--parent", signed.parent_bundle)
-    code, report = _verify_json(signed.model, "--bundle", first, "--bundle", second, *common)
-    assert code == 0, _failed(report)
+    code, report = verify_json(signed.model, "--bundle", first, "--bundle", second, *common)
+    assert code == 0, failed_ids(report)
     hints = {s["keyHint"] for s in report["signers"]}
     assert len(hints) == 2 and all(s["kind"] == "key" for s in report["signers"])
-    code, report = _verify_json(signed.model, "--bundle", first, "--bundle", first, *common)
-    assert code == 1 and "policy:minSigners" in _failed(report)
+    code, report = verify_json(signed.model, "--bundle", first, "--bundle", first, *common)
+    assert code == 1 and "policy:minSigners" in failed_ids(report)
 
 
 def test_a_validly_signed_envelope_of_another_payload_type_is_refused(
@@ -253,8 +238,8 @@ def test_a_validly_signed_envelope_of_another_payload_type_is_refused(
     payload = base64.b64decode(document["dsseEnvelope"]["payload"])
     other = key_bundle(payload, "application/vnd.cyclonedx+json", load_signing_key(signed.key))
     bundle = _write(tmp_path / "other-type.sigstore.json", other)
-    code, report = _verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
-    assert code == 1 and _failed(report) == ["payload-type"]
+    code, report = verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
+    assert code == 1 and failed_ids(report) == ["payload-type"]
 
 
 @pytest.mark.parametrize("output_format", ["text", "sarif", "junit"])
