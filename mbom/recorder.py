@@ -139,8 +139,14 @@ class _Signing:
             key if hasattr(key, "hint") else attest.load_signing_key(key, self.passphrase)
             for key in given or ()
         ]
-        bundle = attest.sign_bom(document, keys=keys, keyless=self.keyless)
-        return attest.write_bundle(bundle, attest.default_bundle_path(bom_path))
+        from mbom.attest.bundles import bundle_paths, write_bundles
+
+        if keys:  # one bundle per signer (the bundle spec allows one signature)
+            bundles = attest.sign_bom_each(document, keys=keys)
+        else:
+            bundles = [attest.sign_bom(document, keyless=self.keyless)]
+        paths = bundle_paths(bom_path, None, [key.hint for key in keys] or [None])
+        return write_bundles(zip(paths, bundles))[0]
 
 
 class Run:

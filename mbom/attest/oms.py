@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 
 OMS_PREDICATE_TYPE = "https://model_signing/signature/v1.0"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+#: Key types model_signing 1.1.1's key verifier checks: ECDSA on P-256/P-384/P-521
+#: (``sign_ec_key._check_supported_ec_key``); it refuses Ed25519 and RSA keys.
+OMS_KEY_TYPES = ("ecdsa-p256", "ecdsa-p384")
 #: Ignored at the model root by model_signing's default (``ignore_git_paths``).
 GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
 
@@ -141,19 +145,23 @@ def sign_model(
     keyless: Keyless | None = None,
     signature_path: str | os.PathLike[str] | None = None,
     ignore_paths: Sequence[str] = (),
+    allow_non_oms_key: bool = False,
 ) -> dict[str, Any]:
-    """An OMS signature bundle for the model (``signature_path`` is left out when inside it)."""
+    """An OMS signature bundle for the model (``signature_path`` is left out when inside it).
+
+    Keys OMS verifiers cannot check (Ed25519, RSA) are refused unless ``allow_non_oms_key``:
+    such a signature verifies only with mbom.
+    """
     from mbom.attest._internal.hints import oms_hint
     from mbom.attest.signing import sign_statement
 
     if len(keys) > 1:
         raise InputError("an OMS signature takes one key: model_signing checks one signature")
-    if keys and not keys[0].key_type.startswith("ecdsa"):
-        from mbom._log import warn
-
-        warn(
-            "model_signing 1.1.1 verifies only ECDSA keys; %s signatures need mbom",
-            keys[0].key_type,
+    if keys and keys[0].key_type not in OMS_KEY_TYPES and not allow_non_oms_key:
+        raise InputError(
+            f"a {keys[0].key_type} key makes an OMS signature that model_signing cannot verify "
+            f"(it checks only ECDSA P-256/P-384/P-521); use an {' or '.join(OMS_KEY_TYPES)} key, "
+            "or --allow-non-oms-key for a signature only mbom verifies"
         )
     manifest = model_manifest(model_path, ignore_paths=ignore_paths, signature_path=signature_path)
     hint = oms_hint(keys[0].public_key) if keys else None

@@ -48,6 +48,8 @@ class VerifyRequest:
     identities: tuple[IdentityRule, ...] = ()
     trusted_root: str | None = None
     trust_config: str | None = None
+    certificate_chain: str | None = None
+    artifact_signature: bool = False
     policy: str | None = None
     datasets: str | None = None
     parents: tuple[str, ...] = ()
@@ -79,7 +81,7 @@ def verify(request: VerifyRequest) -> Report:
     signatures, schema_checks = early.finish()
     for index, bundle in enumerate(bundles):
         if "messageSignature" in bundle.document:
-            signatures[index] = _message_signature(bundle, trust, model)
+            signatures[index] = _message_signature(bundle, trust, model, request.path)
     return _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
 
 
@@ -90,17 +92,24 @@ def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:
         "identities": (request.identities, policy.identities if policy else ()),
         "trusted root": (request.trusted_root, policy.trusted_root if policy else None),
         "trust config": (request.trust_config, policy.trust_config if policy else None),
+        "certificate chain": (
+            request.certificate_chain,
+            policy.certificate_chain if policy else None,
+        ),
     }
     for what, (flag, file) in pairs.items():
         if flag and file:
             raise InputError(
                 f"{what} given both on the command line and in the policy: give it in one place"
             )
+    chosen = {what: flag or file for what, (flag, file) in pairs.items()}
     return load_trust(
-        keys=request.keys or (policy.keys if policy else ()),
-        identities=request.identities or (policy.identities if policy else ()),
-        trusted_root=request.trusted_root or (policy.trusted_root if policy else None),
-        trust_config=request.trust_config or (policy.trust_config if policy else None),
+        keys=chosen["keys"],
+        identities=chosen["identities"],
+        trusted_root=chosen["trusted root"],
+        trust_config=chosen["trust config"],
+        certificate_chain=chosen["certificate chain"],
+        artifact_signature=request.artifact_signature or bool(policy and policy.artifact_signature),
     )
 
 
@@ -174,18 +183,57 @@ def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tupl
     return signatures, schema_checks
 
 
-def _message_signature(bundle: _Bundle, trust: Trust, model: ModelOnDisk) -> Any:
+def _message_signature(bundle: _Bundle, trust: Trust, model: ModelOnDisk, path: str) -> Any:
+    """A message signature binds one file, and only when the caller asked for that protocol.
+
+    Domain separation (docs/attestation.md): keys trusted for MBOM attestations sign DSSE
+    envelopes; the same key's ECDSA/RSA signature over the PAE is also a valid signature over
+    sha256(PAE), so without the opt-in a DSSE signature could be re-wrapped as a "signature
+    of a file" (and the file would be the PAE bytes, refused below even with the opt-in).
+    """
     from mbom.verify.signature import SignatureOutcome, check_signature
 
+    def failed(check_id: str, message: str, **details: Any) -> Any:
+        check = fail(check_id, message, bundle=bundle.name, **details)
+        return SignatureOutcome(None, (check,), None)
+
+    if not trust.artifact_signature:
+        return failed(
+            "artifact-signature",
+            "the bundle is a message signature over a bare file, not a DSSE in-toto "
+            "attestation; accept it with --artifact-signature "
+            "(or policy trust.artifactSignature: true)",
+            expected="dsseEnvelope",
+            actual="messageSignature",
+        )
     digest = model.sha256()
     if digest is None:
-        check = fail(
-            "message-digest",
-            "a message signature signs one file; PATH is a directory",
-            bundle=bundle.name,
+        return failed("message-digest", "a message signature signs one file; PATH is a directory")
+    if _is_dsse_pae(path):
+        return failed(
+            "artifact-signature",
+            "the file is a DSSE pre-authentication encoding: a DSSE signature re-wrapped as "
+            "a message signature is not a signature of this file",
+            path=path,
         )
-        return SignatureOutcome(None, (check,), None)
-    return check_signature(bundle.document, trust, bundle=bundle.name, artifact_digest=digest)
+    outcome = check_signature(bundle.document, trust, bundle=bundle.name, artifact_digest=digest)
+    if outcome.verified is None:
+        return outcome
+    opted = passed(
+        "artifact-signature", "message signature accepted (opted in)", bundle=bundle.name
+    )
+    return SignatureOutcome(outcome.verified, (opted, *outcome.checks), None)
+
+
+def _is_dsse_pae(path: str) -> bool:
+    """Whether the file starts like a DSSE v1 pre-authentication encoding."""
+    from mbom.attest._internal.dsse import PAE_PREFIX
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(PAE_PREFIX)) == PAE_PREFIX
+    except OSError:
+        return False  # the file was hashed a moment ago; its digest check still applies
 
 
 def _assemble(

@@ -45,6 +45,8 @@ class Policy:
     identities: tuple[IdentityRule, ...] = ()
     trusted_root: str | None = None
     trust_config: str | None = None
+    certificate_chain: str | None = None
+    artifact_signature: bool = False  # accept messageSignature bundles (single file only)
     required_attestations: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
     #: predicate types whose attestations may list part of the model and still count for
@@ -98,6 +100,8 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         identities=identities,
         trusted_root=local(trust.get("trustedRoot")),
         trust_config=local(trust.get("trustConfig")),
+        certificate_chain=local(trust.get("certificateChain")),
+        artifact_signature=trust.get("artifactSignature") is True,
         required_attestations=tuple(
             ALIASES.get(item, item) for item in data.get("requiredAttestations") or ()
         ),
