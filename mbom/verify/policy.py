@@ -60,7 +60,7 @@ def parse_duration(text: str) -> int:
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file."""
     from mbom._jsonschema import jsonschema
-    from mbom.capture._parse import load_yaml, read_text
+    from mbom.load import load_yaml, read_text
     from mbom.request_file import check_schema, load_schema
 
     name = os.fspath(path)
