@@ -323,7 +323,7 @@ def _recorded_steps(bom_path: Path) -> list[CheckpointStep]:
                 else None,
                 merkle_root=digest,
                 metrics={
-                    name.removeprefix("mbom:metric:"): json.loads(value)
+                    name.removeprefix("mbom:metric:"): parse_json(value, allow_nan=True)
                     for name, value in props.items()
                     if name.startswith("mbom:metric:")
                 },

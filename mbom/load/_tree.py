@@ -36,7 +36,7 @@ def lone_surrogate(value: Any) -> str | None:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if not _encodable(item):
+            if not encodable(item):
                 return item
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -46,7 +46,8 @@ def lone_surrogate(value: Any) -> str | None:
     return None
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogate)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

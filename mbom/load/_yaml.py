@@ -29,6 +29,7 @@ from mbom.load._limits import (
     int_digits_limit,
     malformed,
 )
+from mbom.load._tree import encodable
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -60,7 +61,7 @@ class StrictLoader(yaml.SafeLoader):
                 self._closed[anchor] = (values, height)
             self._add_to_parent(values, height)
         elif isinstance(event, ScalarEvent):
-            if not _encodable(event.value):
+            if not encodable(event.value):
                 raise self._limit(event, "a string holds a lone UTF-16 surrogate")
             self._grow(event, 1)
             if event.anchor is not None:
@@ -126,14 +127,6 @@ class StrictLoader(yaml.SafeLoader):
                     problem_mark=key_node.start_mark,
                 )
         return node
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def load_yaml(text: str, name: str, *, line_offset: int = 0) -> Any:

@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mbom.load import MAX_ALIAS_NODES, MAX_DEPTH
+from tests.helpers.cli import run_cli
 from tests.load.test_strict_load import BILLION_LAUGHS
 
-REPO = Path(__file__).resolve().parents[2]
 DEEP = "[" * 100_000 + "]" * 100_000
 HUGE = "9" * 5000
 
 
 def mbom(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mbom.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(*args, timeout=60)
 
 
 def input_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:

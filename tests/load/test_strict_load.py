@@ -142,9 +142,7 @@ def test_yaml_merge_keys_still_merge_and_override() -> None:
 
 
 def test_yaml_aliases_within_the_budget_are_fine() -> None:
-    text = "defaults: &d {lr: 0.1, epochs: 3}\n" + "".join(
-        f"run{i}: *d\n" for i in range(100)
-    )
+    text = "defaults: &d {lr: 0.1, epochs: 3}\n" + "".join(f"run{i}: *d\n" for i in range(100))
     assert load_yaml(text, "c.yaml")["run99"] == {"lr": 0.1, "epochs": 3}
 
 

@@ -10,31 +10,19 @@ failing ``policy:<rule>`` check (or 2 for the malformed policy).
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.verify.conftest import REPO, write_tree
+from tests.helpers.cli import run_cli
+from tests.verify.conftest import write_tree
 
 FUTURE = str(int(time.time()) + 365 * 86400)
 
 
 def mbom(*args: object, env: dict[str, str] | None = None):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "mbom.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli(*args, env=env)
 
 
 def ok(result) -> None:
