@@ -118,7 +118,12 @@ def parse_json(data: bytes | str, *, allow_nan: bool = False) -> Any:
     text = decode_text(data) if isinstance(data, bytes) else data
     if not text.strip():
         raise JsonSyntaxError("the file is empty")
-    raw = data if isinstance(data, bytes) else text.encode("utf-8", "surrogatepass")
+    try:  # a str (a command-line argument, say) may hold surrogates without any escape
+        raw = data if isinstance(data, bytes) else text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise JsonSyntaxError(
+            f"a lone UTF-16 surrogate at character {exc.start} (not a Unicode character)"
+        ) from None
     if nesting_depth_exceeds(raw):
         raise JsonSyntaxError(f"nested deeper than {MAX_DEPTH} levels")
     try:

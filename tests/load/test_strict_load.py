@@ -91,6 +91,11 @@ def test_json_accepted_at_the_bounds(text: str) -> None:
     assert parse_json(text) == json.loads(text)
 
 
+def test_raw_surrogate_in_text_is_refused() -> None:
+    with pytest.raises(JsonSyntaxError, match="lone UTF-16 surrogate at character 2"):
+        parse_json('["\udcff"]')  # what a non-UTF-8 byte in argv decodes to
+
+
 def test_nan_is_allowed_only_when_asked() -> None:
     assert parse_json("[NaN, 1e999]", allow_nan=True)[1] == float("inf")
     with pytest.raises(JsonSyntaxError):
