@@ -9,7 +9,9 @@ Usage::
 Rules read the signed BOM (after its files were bound to disk, so what it says about them is
 about these bytes): licence allow-list, allowed base models and dataset digests, pickle-bearing
 or flagged checkpoints, required model-card fields, BOM age, number of distinct signers,
-verified parents. In ``mode: warn`` a broken rule is a warning (docs/policy.md).
+verified parents. A rule with nothing to judge (no licence, base model, dataset or parent
+recorded) fails unless the policy says ``allowMissing: true``; a BOM field of the wrong shape
+fails the rule. In ``mode: warn`` a broken rule is a warning (docs/policy.md).
 """
 
 from __future__ import annotations
@@ -157,10 +159,10 @@ def _base_models(setting: Mapping[str, Any], evidence: Evidence) -> Check:
 
 
 def _datasets(setting: Mapping[str, Any], evidence: Evidence) -> Check:
-    allowed = {d.lower().removeprefix("sha256:") for d in setting.get("allowDigests", ())}
-    restrict = "allowDigests" in setting
     from mbom.bom.datasets import data_components
 
+    allowed = {d.lower().removeprefix("sha256:") for d in setting.get("allowDigests", ())}
+    restrict = "allowDigests" in setting
     _objects(evidence.bom or {}, "components", "the BOM's components")  # shape, or fail
     datasets = data_components(evidence.bom or {})
     if not datasets:
