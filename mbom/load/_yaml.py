@@ -161,5 +161,11 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> Any:
         if "integer string conversion" in detail:
             detail = f"an integer has more than {int_digits_limit()} digits"
         raise malformed(name, "YAML", detail) from None
+    except (KeyError, IndexError, AttributeError, TypeError) as exc:
+        # PyYAML's constructors fail this way on a scalar that does not fit its explicit tag
+        # (``!!bool maybe``, ``!!float ""``, ``!!timestamp 2001-12#-14``).
+        raise malformed(
+            name, "YAML", f"a value does not fit its tag ({type(exc).__name__}: {exc})"
+        ) from None
     finally:
         loader.dispose()

@@ -131,6 +131,9 @@ def test_depth_prescan_agrees_with_real_depth() -> None:
         ('s: "\\ud800"\n', "a string holds a lone UTF-16 surrogate"),
         ("d: 2024-13-45\n", "month must be in 1..12"),
         ("a: !!python/object/apply:os.system ['true']\n", "could not determine a constructor"),
+        ("a: !!bool maybe\n", "a value does not fit its tag"),
+        ("? [a]\n!!float : 1\n", "a value does not fit its tag"),
+        ("x: !!timestamp 2001-12#-14t21:59:4\n", "a value does not fit its tag"),
     ],
 )
 def test_yaml_refusals(text: str, reason: str) -> None:
