@@ -156,10 +156,12 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise UnreadableFileError(f"{name}: cannot read: {exc.strerror}", path=name) from None
     if len(data) > MAX_BUNDLE_BYTES:
         raise MalformedFileError(f"{name}: larger than any Sigstore bundle should be", path=name)
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc}", path=name) from None
+        document = parse_json(data)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
     return parse_bundle(document, name)
 
 

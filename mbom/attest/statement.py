@@ -15,7 +15,6 @@ attestation; the predicate is the whole CycloneDX BOM.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -107,10 +106,12 @@ def bom_statement(bom: Mapping[str, Any]) -> Statement:
 
 def parse_statement(payload: bytes) -> Statement:
     """Read a statement from DSSE payload bytes, or raise :class:`MalformedFileError`."""
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        document = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedFileError(f"statement is not valid JSON: {exc}") from None
+        document = parse_json(payload)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"statement is not valid JSON: {exc.reason}") from None
     if not isinstance(document, dict):
         raise MalformedFileError("statement is not a JSON object")
     if document.get("_type") != STATEMENT_TYPE:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import MalformedFileError
+from mbom.load import JsonSyntaxError, parse_json
 
 MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
 
@@ -78,7 +78,7 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
             f"{location}: neither a CycloneDX BOM nor a bundle with a DSSE payload"
         )
     try:
-        statement = json.loads(base64.b64decode(payload, validate=True))
+        statement = parse_json(base64.b64decode(payload, validate=True))
     except (binascii.Error, ValueError) as exc:
         raise MalformedFileError(f"{location}: DSSE payload is not base64 JSON: {exc}") from None
     if not isinstance(statement, Mapping):
@@ -101,9 +101,9 @@ def _load_json(location: str) -> dict[str, Any]:
 
     data = read_bom_bytes(location)
     try:
-        document = json.loads(data)
-    except ValueError as exc:
-        raise MalformedFileError(f"{location}: not valid JSON: {exc}") from None
+        document = parse_json(data)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{location}: not valid JSON: {exc.reason}") from None
     if not isinstance(document, dict):
         raise MalformedFileError(f"{location}: not a JSON object")
     return document

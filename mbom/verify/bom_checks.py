@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mbom.errors import MalformedFileError
+from mbom.load import parse_json
 from mbom.verify.binding import ModelOnDisk
 from mbom.verify.checks import WARN, Check, fail, passed, skipped
 from mbom.verify.files import under
@@ -42,7 +43,7 @@ def recorded_ignored(bom: Mapping[str, Any]) -> tuple[str, ...]:
 
     try:
         raw = properties(model_component(bom)).get(IGNORED_PROPERTY)
-        value = json.loads(raw) if raw else []
+        value = parse_json(raw) if raw else []
     except (MalformedFileError, ValueError):
         return ()
     return tuple(str(item) for item in value) if isinstance(value, list) else ()

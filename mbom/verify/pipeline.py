@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mbom.errors import InputError
@@ -65,7 +65,6 @@ class _Bundle:
 
 def verify(request: VerifyRequest) -> Report:
     """Run every check; raise only for input errors (exit 2) and missing bundles (exit 3)."""
-    from mbom.attest.bundles import read_bundle
     from mbom.verify.lineage import ParentBundles
 
     if not os.path.lexists(request.path):
@@ -74,7 +73,7 @@ def verify(request: VerifyRequest) -> Report:
         raise InputError("give at least one --bundle")
     policy = load_policy(request.policy) if request.policy else None
     trust = resolve_trust(request, policy)
-    bundles = [_Bundle(name, read_bundle(name)) for name in request.bundles]
+    bundles, malformed = _read_bundles(request.bundles)
     parents = ParentBundles.load(list(request.parents))
     early = _Overlap(lambda: _signature_layer(bundles, trust, request.schema))
     model = _hash_model(request, early)
@@ -82,7 +81,28 @@ def verify(request: VerifyRequest) -> Report:
     for index, bundle in enumerate(bundles):
         if "messageSignature" in bundle.document:
             signatures[index] = _message_signature(bundle, trust, model, request.path)
-    return _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
+    report = _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
+    return replace(report, checks=(*malformed, *report.checks)) if malformed else report
+
+
+def _read_bundles(names: tuple[str, ...]) -> tuple[list[_Bundle], list[Check]]:
+    """The bundles that parse, and a failing ``bundle`` check for each one that does not.
+
+    A bundle's bytes are whoever wrote it to choose: a malformed one (not JSON, nested too
+    deep, a key given twice, not a Sigstore bundle) is a "no" with a full report (exit 1), not
+    an input error. A missing or unreadable file stays exit 3 / exit 2.
+    """
+    from mbom.attest.bundles import read_bundle
+    from mbom.errors import MalformedFileError
+
+    bundles: list[_Bundle] = []
+    malformed: list[Check] = []
+    for name in names:
+        try:
+            bundles.append(_Bundle(name, read_bundle(name)))
+        except MalformedFileError as exc:
+            malformed.append(fail("bundle", exc.message, path=name, bundle=name))
+    return bundles, malformed
 
 
 def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:

@@ -7,8 +7,10 @@ Usage::
     policy = load_policy("deploy-policy.yaml")      # validated against schemas/policy.schema.json
     policy.mode, policy.required_attestations, policy.rules, policy.identities
 
-YAML or JSON. Paths inside (keys, trusted root, trust config) are relative to the policy
-file. A malformed policy is an input error (exit 2): a gate must not guess what was meant.
+YAML or JSON, read with the strict loader (:mod:`mbom.load`: a key given twice, a YAML
+alias bomb or nesting past the limits is refused). Paths inside (keys, trusted root, trust
+config) are relative to the policy file. A malformed policy is an input error (exit 2): a
+gate must not guess what was meant.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def parse_duration(text: str) -> int:
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file."""
     from mbom._jsonschema import jsonschema
-    from mbom.capture._parse import load_yaml, read_text
+    from mbom.load import load_yaml, read_text
     from mbom.request_file import check_schema, load_schema
 
     name = os.fspath(path)

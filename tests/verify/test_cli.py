@@ -71,18 +71,15 @@ def test_missing_bundle_exits_3(signed: Signed, work, tmp_path) -> None:
     assert result.returncode == 3 and result.stdout == ""
 
 
-@pytest.mark.parametrize("bad", ["path", "policy", "bundle"])
+@pytest.mark.parametrize("bad", ["path", "policy"])
 def test_input_errors_exit_2(signed: Signed, work, tmp_path, bad: str) -> None:
     model, _ = work
     args = list(_args(signed, model))
     if bad == "path":
         args[1] = tmp_path / "absent"
-    elif bad == "policy":
+    else:
         (tmp_path / "p.yaml").write_text("rules: {noSuchRule: 1}\n")
         args += ["--policy", tmp_path / "p.yaml"]
-    else:
-        (tmp_path / "b.json").write_text("{not json")
-        args[3] = tmp_path / "b.json"
     result = run_mbom(*args)
     assert result.returncode == 2, result.stderr
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1

@@ -16,7 +16,6 @@ payload hash and its signature, double base64-encoded, with the signer's public 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from mbom.attest._internal.dsse import Envelope, b64decode
 from mbom.attest._internal.windows import check_log_key_window
 from mbom.attest.keys import spki_der
 from mbom.errors import MalformedFileError, VerificationError
+from mbom.load import parse_json
 
 CHECK = "tlog entry"
 
@@ -68,7 +68,7 @@ def _check_body(
 ) -> None:
     kind, version = inner.kind_version.kind, inner.kind_version.version
     try:
-        body = json.loads(inner.canonicalized_body)
+        body = parse_json(inner.canonicalized_body)
         spec = body["spec"]
         if (kind, version) == ("hashedrekord", "0.0.1"):
             logged_digest = bytes.fromhex(spec["data"]["hash"]["value"])
