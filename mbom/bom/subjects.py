@@ -85,3 +85,12 @@ def component_files(parent: Mapping[str, Any], what: str = "component") -> tuple
         )
     files.sort(key=lambda item: item.path)
     return tuple(files)
+
+
+def recorded_file_safety(bom: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the BOM records about each model file's loading safety
+    (:class:`mbom.capture.checkpoints.safety.RecordedSafety`); MalformedFileError without a
+    model component."""
+    from mbom.capture.checkpoints.safety import recorded_files
+
+    return recorded_files(model_component(bom))

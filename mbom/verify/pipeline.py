@@ -244,6 +244,10 @@ def _assemble(
         checks += own
     bom = primary[1] if primary else None
     checks += _bom_dependent(request, trust, parents, primary)
+    if bom is not None:
+        from mbom.verify.checkpoints import unsafe_checkpoints
+
+        checks += unsafe_checkpoints(bom, policy)
     if policy is not None:
         from mbom.verify.rules import Evidence, evaluate_rules
 

@@ -143,7 +143,13 @@ _STRING_PUSHES = frozenset(
 
 
 class _Unknown:
-    """A stack value the scanner does not track (anything but a string)."""
+    """A computed stack value (the result of a call or import): it could even be a string."""
+
+    __slots__ = ()
+
+
+class _Other:
+    """A value known not to be a string or an int (None, a float, bytes, a fresh container)."""
 
     __slots__ = ()
 
@@ -155,7 +161,14 @@ class _Mark:
 
 
 _ANY: Final = _Unknown()
+_OTHER: Final = _Other()
 _MARK: Final = _Mark()
+_COMPUTED: Final = frozenset(
+    {"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "GLOBAL", "STACK_GLOBAL", "PERSID",
+     "BINPERSID", "EXT1", "EXT2", "EXT4"}
+)  # fmt: skip
+"""Opcodes whose result only the real unpickler knows (it ran code to get it)."""
+_INT_PUSHES: Final = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"})
 
 
 def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
@@ -278,6 +291,9 @@ def scan_pickle(fh: ByteStream, source: str, *, limit: int) -> PickleScan:
         opcode_count=emulator.count,
         globals=tuple(sorted(emulator.found.values(), key=lambda g: (g.module, g.name))),
         errors=tuple(emulator.errors),
+        complete=emulator.complete,
+        imports=emulator.imports,
+        constant=emulator.constant,
     )
 
 
@@ -296,12 +312,19 @@ class _Emulator:
         self.count = 0
         self.found: dict[tuple[str, str], PickleGlobal] = {}
         self.errors: list[str] = []
+        self.complete = False
+        self.imports = 0
+        self.constant: int | None = None
 
     def error(self, message: str) -> None:
         if len(self.errors) < MAX_ERRORS and message not in self.errors:
             self.errors.append(message)
 
     def record(self, module: str, name: str) -> None:
+        if _importable(module) and _importable(name):
+            # An import the real unpickler can attempt; a line of text read as GLOBAL/INST
+            # (``import torch`` in a .py file) names no module and cannot run anything.
+            self.imports += 1
         if (module, name) not in self.found:
             verdict = classify(module, name, protocol=self.protocol or 0)
             self.found[(module, name)] = PickleGlobal(module=module, name=name, verdict=verdict)
@@ -316,6 +339,11 @@ class _Emulator:
             self.record(module, attr)
         elif name == "STACK_GLOBAL":
             self._stack_global(pos)
+        elif name == "STOP":
+            self.complete = not self.errors
+            top = self.stack[-1] if self.stack else None
+            if isinstance(top, int) and not isinstance(top, bool):
+                self.constant = top
         elif name.startswith("EXT"):
             self.error(f"extension-registry import (code {arg}) at byte {pos} cannot be resolved")
 
@@ -329,17 +357,24 @@ class _Emulator:
         if name in _MEMO_GETS:
             if arg not in self.memo:
                 self.error(f"memo entry {arg} read before being stored, at byte {pos}")
-            self.stack.append(self.memo.get(arg, _ANY))
+            self.stack.append(self.memo.get(arg, _OTHER))
             return
         self._apply_stack_effect(opcode, arg, pos)
 
     def _stack_global(self, pos: int | None) -> None:
         top = self.stack[-2:]
-        module, attr = top if len(top) == 2 else (_ANY, _ANY)
+        module, attr = top if len(top) == 2 else (_OTHER, _OTHER)
         if isinstance(module, str) and isinstance(attr, str):
             self.record(module, attr)
+        elif module is _ANY or attr is _ANY:
+            # Names computed at load time (a call's result): an obfuscated import.
+            self.imports += 1
+            self.error(
+                f"STACK_GLOBAL at byte {pos} imports a name that cannot be resolved "
+                "(computed at load time)"
+            )
         else:
-            self.error(f"STACK_GLOBAL at byte {pos} imports a name that cannot be resolved")
+            self.error(f"STACK_GLOBAL at byte {pos} has no string operands")
 
     def _apply_stack_effect(
         self, opcode: pickletools.OpcodeInfo, arg: object, pos: int | None
@@ -360,13 +395,30 @@ class _Emulator:
             if len(popped) < to_pop or _MARK in popped:
                 self.error(f"{opcode.name} at byte {pos} pops more than the stack holds")
             del self.stack[-to_pop:]
+        else:
+            popped = []
         for item in after:
             if item is pickletools.markobject:
                 self.stack.append(_MARK)
-            elif opcode.name in _STRING_PUSHES and isinstance(arg, str):
+            elif _literal(opcode.name, arg):
                 self.stack.append(arg)
-            else:
+            elif opcode.name == "DUP" or opcode.name == "BUILD":
+                self.stack.append(popped[0] if popped else _OTHER)
+            elif opcode.name in _COMPUTED:
                 self.stack.append(_ANY)
+            else:
+                self.stack.append(_OTHER)
+
+
+def _literal(name: str, arg: object) -> bool:
+    """The opcode pushes a string or an int the scanner keeps (import names, magic numbers)."""
+    if name in _STRING_PUSHES:
+        return isinstance(arg, str)
+    return name in _INT_PUSHES and isinstance(arg, int)
+
+
+def _importable(dotted: str) -> bool:
+    return bool(dotted) and all(part.isidentifier() for part in dotted.split("."))
 
 
 def _one_line(exc: BaseException) -> str:
