@@ -65,6 +65,9 @@ _TABLE: Final = (
     ),
     FormatSafety("numpy-npz", "if-pickled", "numpy.load", "zip of .npy members"),
     FormatSafety("zip", "if-pickled", "any", "a zip archive holding pickles (any member name)"),
+    FormatSafety(
+        "compressed", "always", "joblib / any", "compressed content that could not be read"
+    ),
 )
 FORMATS: Final[Mapping[str, FormatSafety]] = {entry.format: entry for entry in _TABLE}
 """Every value ``mbom:checkpoint:format`` can take, with its classification."""

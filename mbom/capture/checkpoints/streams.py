@@ -38,9 +38,9 @@ class Budget:
 
     __slots__ = ("exceeded", "left", "limit")
 
-    def __init__(self, limit: int = MAX_DECOMPRESSED) -> None:
-        self.limit = limit
-        self.left = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_DECOMPRESSED if limit is None else limit
+        self.left = self.limit
         self.exceeded = False
 
     def take(self, count: int) -> None:
