@@ -99,7 +99,7 @@ class ContentScanner:
         self, stream: Stream, source: str, size: int | None, *, force: bool = False
     ) -> Found | None:
         """Scan consecutive pickles from the stream's position (``force``: keep a broken one)."""
-        limit = size if size is not None else self.budget.limit
+        limit = size if size is not None else 1 << 62  # unknown length: the budget bounds it
         scans: list[PickleScan] = []
         legacy = False
         issues: list[str] = []
@@ -121,6 +121,8 @@ class ContentScanner:
                 break
         if not scans:
             return None
+        if stream.failed:
+            issues.append(f"{source}: read error after the pickles: {stream.failed}")
         globals_ = {g.module for scan in scans for g in scan.globals}
         if legacy:
             fmt = "pytorch-legacy"

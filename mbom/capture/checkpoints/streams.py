@@ -53,7 +53,7 @@ class Budget:
 class Stream:
     """Forward-only reader with ``peek``; satisfies the pickle scanner's ByteStream protocol."""
 
-    __slots__ = ("_budget", "_buffer", "_pos", "_read", "_skip")
+    __slots__ = ("_budget", "_buffer", "_pos", "_read", "_skip", "failed")
 
     def __init__(
         self,
@@ -65,6 +65,7 @@ class Stream:
         self._read = read
         self._budget = budget
         self._skip = skip
+        self.failed: str | None = None  # the error a look-ahead met, if any
         self._buffer = b""
         self._pos = 0
 
@@ -75,9 +76,16 @@ class Stream:
         return data
 
     def peek(self, count: int) -> bytes:
-        """Up to ``count`` bytes from the current position, without consuming them."""
+        """Up to ``count`` bytes from the current position, without consuming them.
+
+        A stream error (corrupt data, budget spent) ends the look-ahead early instead of
+        raising: the next read raises it where the scanner records it."""
         while len(self._buffer) < count:
-            data = self._pull(count - len(self._buffer))
+            try:
+                data = self._pull(count - len(self._buffer))
+            except OSError as exc:
+                self.failed = str(exc) or type(exc).__name__
+                break
             if not data:
                 break
             self._buffer += data
