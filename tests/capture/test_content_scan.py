@@ -121,3 +121,31 @@ def test_corrupt_compressed_pickle_is_not_safe(tmp_path: Path) -> None:
 def test_compression_magic_by_coincidence_is_not_an_error(tmp_path: Path) -> None:
     # 0x78 0x5e is a valid zlib header; the rest is text, not zlib data.
     assert inspect_checkpoint(_write(tmp_path, "notes.txt", b"x^2 + y^2\n")) is None
+
+
+TA = b"ctransformers.training_args\nTrainingArguments\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "safe"),
+    [
+        (b"\x80\x02" + TA + b")\x81}X\x01\x00\x00\x00aK\x01sb.", True),  # NEWOBJ + BUILD
+        (b"\x80\x02" + TA + b"q\x00)\x81h\x00)\x81\x86.", True),  # memoized, NEWOBJ twice
+        (b"\x80\x02" + TA + b")R.", False),  # called: its constructor runs
+        (b"\x80\x02" + TA + b"q\x000h\x00)R.", False),  # called after a memo round trip
+        (b"(" + b"itransformers.training_args\nTrainingArguments\n.", False),  # INST
+        (  # handed to a safe function that calls it: func(*args)
+            b"\x80\x02ctorch._tensor\n_rebuild_from_type_v2\n(" + TA
+            + b"ctorch\nTensor\n)}tR.",
+            False,
+        ),
+        (b"\x80\x02ctransformers.trainer_utils\nIntervalStrategy\nX\x05\x00\x00\x00stepsR.", True),
+    ],
+)  # fmt: skip
+def test_trainer_argument_classes_are_safe_only_as_reconstructed_objects(
+    tmp_path: Path, data: bytes, safe: bool
+) -> None:
+    # A real Trainer's training_args.bin pickles TrainingArguments by NEWOBJ + state: safe.
+    # The same class called with arguments runs its constructor: not safe.
+    info = inspect_checkpoint(_write(tmp_path, "training_args.bin", data))
+    assert info is not None and info.safe_to_load is safe, (info.unsafe_globals, info.issues)

@@ -232,6 +232,11 @@ def _npy(payload: bytes, descr: str = "'|O'", version: int = 1) -> bytes:
     return b"\x93NUMPY" + bytes([version, 0]) + length + raw + payload
 
 
+def _evil(s: Path, module: str = "os") -> bytes:
+    """The plainest payload: protocol 2, ``<module>.system('touch <sentinel>')``."""
+    return proto(2, call2(module, "system", _cmd(s)))
+
+
 def _object_array(s: Path) -> bytes:
     """What numpy.load(allow_pickle=True) unpickles for an object array: any pickle."""
     return proto(3, call2("os", "system", _cmd(s)))
@@ -372,7 +377,9 @@ def _names(c: _Corpus) -> None:
 
 
 def _torch(c: _Corpus) -> None:
-    evil2 = lambda s: proto(2, call2("posix", "system", _cmd(s)))  # noqa: E731
+    def evil2(s: Path) -> bytes:
+        return _evil(s, "posix")
+
     c.add(
         "torch/zip-data-pkl.pt",
         "torch",
@@ -512,7 +519,7 @@ def _compressors() -> dict[str, tuple[str, Callable[[bytes], bytes]]]:
 
 
 def _compressed(c: _Corpus) -> None:
-    evil = lambda s: proto(2, call2("os", "system", _cmd(s)))  # noqa: E731
+    evil = _evil
     for kind, (suffix, pack) in _compressors().items():
         c.add(
             f"compressed/payload{suffix}",
@@ -585,7 +592,7 @@ def _joblib(c: _Corpus) -> None:
 
 
 def _nested(c: _Corpus) -> None:
-    evil = lambda s: proto(2, call2("os", "system", _cmd(s)))  # noqa: E731
+    evil = _evil
     c.add(
         "nested/zip-in-zip.zip",
         "any",
@@ -685,4 +692,10 @@ def build_benign(root: Path) -> list[Sample]:
     }
     for name, data in texts.items():
         add(name, "text / non-pickle file").write_bytes(data)
+    try:
+        import transformers
+    except ImportError:
+        return samples
+    arguments = transformers.TrainingArguments(output_dir=str(root / "run"), report_to=[])
+    torch.save(arguments, add("training_args.bin", "a Trainer's training_args.bin"))
     return samples

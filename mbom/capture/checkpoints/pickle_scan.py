@@ -97,7 +97,32 @@ SAFE_GLOBALS: Final[frozenset[str]] = frozenset(
 )
 """Globals a tensor / state-dict checkpoint legitimately imports: rebuild functions, storage and
 tensor types, dtypes, ``OrderedDict``, and numpy array reconstruction. Mirrors the spirit of
-PyTorch's ``weights_only`` unpickler."""
+PyTorch's ``weights_only`` unpickler. Plus the enums a Hugging Face Trainer's
+``training_args.bin`` holds (calling an Enum class only looks a member up)."""
+
+SAFE_GLOBALS = SAFE_GLOBALS | {
+    "accelerate.utils.dataclasses.DistributedType",
+    "transformers.debug_utils.DebugOption",
+    "transformers.trainer_utils.FSDPOption",
+    "transformers.trainer_utils.HubStrategy",
+    "transformers.trainer_utils.IntervalStrategy",
+    "transformers.trainer_utils.SaveStrategy",
+    "transformers.trainer_utils.SchedulerType",
+    "transformers.training_args.OptimizerNames",
+}
+
+RECONSTRUCTED_GLOBALS: Final[frozenset[str]] = frozenset(
+    {
+        "transformers.training_args.TrainingArguments",
+        "transformers.trainer_pt_utils.AcceleratorConfig",
+        "accelerate.state.PartialState",
+    }
+)
+"""Classes that are safe only as the class of a ``NEWOBJ`` (``cls.__new__(cls)`` + the instance
+dict: none defines ``__new__``/``__setstate__``), what ``torch.save(TrainingArguments)`` writes.
+Used any other way (called by ``REDUCE``/``INST``/``OBJ``, put in a container another callable
+could receive) they run their constructor with attacker-chosen arguments, so they are then
+judged ``unknown``."""
 
 DANGEROUS_MODULES: Final[frozenset[str]] = frozenset(
     {
@@ -160,6 +185,15 @@ class _Mark:
     __slots__ = ()
 
 
+class _Ref(_Unknown):
+    """An imported global on the stack: followed to see how a reconstruct-only class is used."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        self.key = key
+
+
 _ANY: Final = _Unknown()
 _OTHER: Final = _Other()
 _MARK: Final = _Mark()
@@ -176,7 +210,7 @@ def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
     if protocol < 3:
         module, name = _py3_names(module, name)
     qualname = f"{module}.{name}"
-    if qualname in SAFE_GLOBALS:
+    if qualname in SAFE_GLOBALS or qualname in RECONSTRUCTED_GLOBALS:
         return "safe"
     if qualname in DANGEROUS_GLOBALS or _under(module, DANGEROUS_MODULES):
         return "dangerous"
@@ -190,6 +224,12 @@ def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
         ):
             return "dangerous"
     return "unknown"
+
+
+def _reconstruct_only(module: str, name: str) -> bool:
+    return f"{module}.{name}" in RECONSTRUCTED_GLOBALS or (
+        f"{_py3_names(module, name)[0]}.{_py3_names(module, name)[1]}" in RECONSTRUCTED_GLOBALS
+    )
 
 
 def _under(module: str, modules: frozenset[str]) -> bool:
@@ -313,6 +353,7 @@ class _Emulator:
         self.found: dict[tuple[str, str], PickleGlobal] = {}
         self.errors: list[str] = []
         self.complete = False
+        self._last: tuple[str, str] | None = None
         self.imports = 0
         self.constant: int | None = None
 
@@ -331,12 +372,16 @@ class _Emulator:
 
     def step(self, opcode: pickletools.OpcodeInfo, arg: Any, pos: int | None) -> None:
         self.count += 1
+        self._last = None
         name = opcode.name
         if name == "PROTO":
             self.protocol = int(arg)
         elif name in ("GLOBAL", "INST"):
             module, _, attr = str(arg).partition(" ")
             self.record(module, attr)
+            self._last = (module, attr)
+            if name == "INST":  # imports and calls with arguments in one opcode
+                self._misused(self._last)
         elif name == "STACK_GLOBAL":
             self._stack_global(pos)
         elif name == "STOP":
@@ -361,12 +406,29 @@ class _Emulator:
             return
         self._apply_stack_effect(opcode, arg, pos)
 
+    def _misused(self, key: tuple[str, str]) -> None:
+        found = self.found.get(key)
+        if found is None or found.verdict != "safe":
+            return
+        if classify(*key, protocol=self.protocol or 0) == "safe" and _reconstruct_only(*key):
+            self.found[key] = PickleGlobal(module=found.module, name=found.name, verdict="unknown")
+
+    def _check_uses(self, opcode: str, popped: list[object], removed: list[object]) -> None:
+        """A reconstruct-only class consumed by anything but NEWOBJ (as its class) is misused."""
+        if opcode in _HARMLESS_USES:
+            return
+        for index, item in enumerate([*popped, *removed]):
+            newobj_class = opcode in ("NEWOBJ", "NEWOBJ_EX") and index == 0
+            if isinstance(item, _Ref) and not newobj_class:
+                self._misused(item.key)
+
     def _stack_global(self, pos: int | None) -> None:
         top = self.stack[-2:]
         module, attr = top if len(top) == 2 else (_OTHER, _OTHER)
         if isinstance(module, str) and isinstance(attr, str):
             self.record(module, attr)
-        elif module is _ANY or attr is _ANY:
+            self._last = (module, attr)
+        elif isinstance(module, _Unknown) or isinstance(attr, _Unknown):
             # Names computed at load time (a call's result): an obfuscated import.
             self.imports += 1
             self.error(
@@ -380,6 +442,7 @@ class _Emulator:
         self, opcode: pickletools.OpcodeInfo, arg: object, pos: int | None
     ) -> None:
         before, after = opcode.stack_before, opcode.stack_after
+        removed: list[object] = []
         to_pop = len(before)
         pops_mark = pickletools.markobject in before
         if pops_mark or (opcode.name == "POP" and self.stack and self.stack[-1] is _MARK):
@@ -387,8 +450,8 @@ class _Emulator:
                 self.error(f"{opcode.name} at byte {pos} needs a MARK that is not there")
                 to_pop = 0
             else:
-                while self.stack.pop() is not _MARK:
-                    pass
+                while (item := self.stack.pop()) is not _MARK:
+                    removed.append(item)
                 to_pop = before.index(pickletools.markobject) if pops_mark else 0
         if to_pop:
             popped = self.stack[-to_pop:]
@@ -397,6 +460,7 @@ class _Emulator:
             del self.stack[-to_pop:]
         else:
             popped = []
+        self._check_uses(opcode.name, popped, removed)
         for item in after:
             if item is pickletools.markobject:
                 self.stack.append(_MARK)
@@ -404,10 +468,16 @@ class _Emulator:
                 self.stack.append(arg)
             elif opcode.name == "DUP" or opcode.name == "BUILD":
                 self.stack.append(popped[0] if popped else _OTHER)
+            elif opcode.name in ("GLOBAL", "STACK_GLOBAL") and self._last is not None:
+                self.stack.append(_Ref(self._last))
+                self._last = None
             elif opcode.name in _COMPUTED:
                 self.stack.append(_ANY)
             else:
                 self.stack.append(_OTHER)
+
+
+_HARMLESS_USES: Final = frozenset({"POP", "POP_MARK", "STOP", "DUP"})
 
 
 def _literal(name: str, arg: object) -> bool:
