@@ -40,6 +40,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         b"[PAD]\n[UNK]\n",
         b"\x93\x00\x01\x02\x03",  # STACK_GLOBAL on an empty stack: the unpickler stops first
         b"K\x05K\x07\x93rest",  # STACK_GLOBAL on ints: the unpickler stops first
+        b".\x00\x00\xc0@",  # STOP on an empty stack (a float32 storage starting with 0x2e)
         b"",
     ],
 )
@@ -49,7 +50,13 @@ def test_text_and_blobs_are_not_pickles(tmp_path: Path, data: bytes) -> None:
 
 def test_torch_storage_bytes_that_look_like_opcodes_are_not_flagged(tmp_path: Path) -> None:
     state = pickle.dumps({"w": 1}, protocol=2)
-    data = _zip({"archive/data.pkl": state, "archive/data/0": b"\x93" + bytes(range(200))})
+    data = _zip(
+        {
+            "archive/data.pkl": state,
+            "archive/data/0": b"\x93" + bytes(range(200)),
+            "archive/data/1": b".\x00\xc0@" * 8,  # seen in a real optimizer.pt
+        }
+    )
     info = inspect_checkpoint(_write(tmp_path, "model.pt", data))
     assert info is not None and info.format == "pytorch" and info.safe_to_load
 

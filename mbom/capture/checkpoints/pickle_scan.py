@@ -385,7 +385,6 @@ class _Emulator:
         elif name == "STACK_GLOBAL":
             self._stack_global(pos)
         elif name == "STOP":
-            self.complete = not self.errors
             top = self.stack[-1] if self.stack else None
             if isinstance(top, int) and not isinstance(top, bool):
                 self.constant = top
@@ -405,6 +404,8 @@ class _Emulator:
             self.stack.append(self.memo.get(arg, _OTHER))
             return
         self._apply_stack_effect(opcode, arg, pos)
+        if name == "STOP":  # clean only if STOP found its value (b"." alone is not a pickle)
+            self.complete = not self.errors
 
     def _misused(self, key: tuple[str, str]) -> None:
         found = self.found.get(key)
