@@ -148,9 +148,14 @@ def _datasets(setting: Mapping[str, Any], evidence: Evidence) -> Check:
 
 
 def _recorded(evidence: Evidence) -> tuple[RecordedSafety, ...]:
+    """Each model file as mbom.capture.checkpoints.safety judges it; none without a model."""
     from mbom.bom.subjects import recorded_file_safety
+    from mbom.errors import MalformedFileError
 
-    return recorded_file_safety(evidence.bom or {})
+    try:
+        return recorded_file_safety(evidence.bom or {})
+    except MalformedFileError:
+        return ()
 
 
 def _forbid_pickle(_setting: Any, evidence: Evidence) -> Check:

@@ -126,3 +126,8 @@ def test_every_reader_format_is_classified() -> None:
     assert executes_code("pickle") and executes_code("pytorch") and executes_code("unknown")
     assert not executes_code("safetensors") and not executes_code("numpy", pickled=False)
     assert executes_code("numpy") and executes_code("numpy-npz", pickled=True)
+
+
+def test_rules_fail_without_a_model_component() -> None:
+    assert _status("forbidPickle", {"metadata": {}})[0] == "fail"
+    assert _status("forbidFlaggedCheckpoints", {"components": []})[0] == "fail"
