@@ -6,10 +6,9 @@ the opcodes with :func:`pickletools.genops` (which only decodes, never executes)
 unpickler's stack and memo just enough to know the strings ``STACK_GLOBAL`` consumes (pushed
 directly or fetched from the memo with ``BINGET`` after ``BINPUT``/``MEMOIZE``).
 
-Each import gets a verdict: ``safe`` (on :data:`SAFE_GLOBALS`, what a plain tensor / state-dict
-checkpoint needs), ``dangerous`` (on :data:`DANGEROUS_MODULES` / :data:`DANGEROUS_GLOBALS`: runs
-commands or code, touches files or the network) or ``unknown`` (anything else: custom classes
-can do anything in ``__setstate__``, so they are not safe either). A pickle that cannot be
+Each import gets a verdict from :mod:`.pickle_globals` (``safe``, ``dangerous`` or ``unknown``);
+a reconstruct-only class (:data:`RECONSTRUCTED_GLOBALS`) seen called becomes ``unknown``: the
+emulated stack carries a reference to each imported global, through the memo, to tell. A pickle that cannot be
 decoded to its ``STOP``, or whose imports cannot be resolved statically, gets an error: the
 real unpickler would have executed everything up to that point, so it is never called safe.
 
@@ -19,7 +18,6 @@ is skipped with a seek instead of being read, and no read may go past the caller
 
 from __future__ import annotations
 
-import _compat_pickle
 import io
 import lzma
 import pickletools
@@ -28,7 +26,26 @@ import zipfile
 import zlib
 from typing import Any, Final, Protocol
 
-from mbom.capture.checkpoints.results import PickleGlobal, PickleScan, Verdict
+from mbom.capture.checkpoints.pickle_globals import (
+    DANGEROUS_GLOBALS,
+    DANGEROUS_MODULES,
+    RECONSTRUCTED_GLOBALS,
+    SAFE_GLOBALS,
+    classify,
+    reconstruct_only,
+)
+from mbom.capture.checkpoints.results import PickleGlobal, PickleScan
+
+__all__ = [
+    "DANGEROUS_GLOBALS",
+    "DANGEROUS_MODULES",
+    "RECONSTRUCTED_GLOBALS",
+    "SAFE_GLOBALS",
+    "ByteStream",
+    "classify",
+    "scan_pickle",
+    "scan_pickle_bytes",
+]
 
 ELIDE_OVER: Final = 1 << 20
 """Arguments longer than this many bytes are skipped, not read (they are data, not imports)."""
@@ -38,126 +55,6 @@ MAX_LINE: Final = 1 << 16
 
 MAX_ERRORS: Final = 20
 """Problems recorded per stream; one is enough to make it unsafe."""
-
-_TORCH_TYPE_PREFIXES = (
-    "Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
-    "ComplexFloat", "ComplexDouble",
-)  # fmt: skip
-_TORCH_DTYPES = (
-    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex32",
-    "complex64", "cfloat", "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32",
-    "int", "int64", "long", "bool", "uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e5m2",
-    "float8_e4m3fnuz", "float8_e5m2fnuz", "quint8", "qint8", "qint32", "quint4x2", "quint2x4",
-)  # fmt: skip
-_TORCH_REBUILD = (
-    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
-    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
-    "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass",
-    "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_device_tensor_from_numpy",
-)  # fmt: skip
-
-SAFE_GLOBALS: Final[frozenset[str]] = frozenset(
-    {
-        "collections.OrderedDict",
-        "_codecs.encode",  # how protocol 2 pickles spell a bytes object
-        "builtins.set",
-        "builtins.frozenset",
-        "builtins.complex",
-        "builtins.bytearray",
-        "builtins.slice",
-        "torch.Size",
-        "torch.Tensor",
-        "torch.device",
-        "torch.nn.parameter.Parameter",
-        "torch._tensor._rebuild_from_type_v2",
-        "torch.serialization._get_layout",
-        "torch.UntypedStorage",
-        "torch.storage.UntypedStorage",
-        "torch.contiguous_format",
-        "torch.channels_last",
-        "torch.channels_last_3d",
-        "torch.preserve_format",
-        "torch.per_tensor_affine",
-        "torch.per_channel_affine",
-        "torch.per_tensor_symmetric",
-        "torch.per_channel_symmetric",
-        "torch.per_channel_affine_float_qparams",
-        "numpy.dtype",
-        "numpy.ndarray",
-        "numpy.core.multiarray._reconstruct",
-        "numpy.core.multiarray.scalar",
-        "numpy._core.multiarray._reconstruct",
-        "numpy._core.multiarray.scalar",
-        *(f"torch._utils.{name}" for name in _TORCH_REBUILD),
-        *(f"torch.{kind}Storage" for kind in _TORCH_TYPE_PREFIXES),
-        *(f"torch.{kind}Storage" for kind in ("QInt8", "QUInt8", "QInt32", "QUInt4x2", "QUInt2x4")),
-        *(f"torch.{kind}Tensor" for kind in _TORCH_TYPE_PREFIXES),
-        *(f"torch.{dtype}" for dtype in _TORCH_DTYPES),
-    }
-)
-"""Globals a tensor / state-dict checkpoint legitimately imports: rebuild functions, storage and
-tensor types, dtypes, ``OrderedDict``, and numpy array reconstruction. Mirrors the spirit of
-PyTorch's ``weights_only`` unpickler. Plus the enums a Hugging Face Trainer's
-``training_args.bin`` holds (calling an Enum class only looks a member up)."""
-
-SAFE_GLOBALS = SAFE_GLOBALS | {
-    "accelerate.utils.dataclasses.DistributedType",
-    "transformers.debug_utils.DebugOption",
-    "transformers.trainer_utils.FSDPOption",
-    "transformers.trainer_utils.HubStrategy",
-    "transformers.trainer_utils.IntervalStrategy",
-    "transformers.trainer_utils.SaveStrategy",
-    "transformers.trainer_utils.SchedulerType",
-    "transformers.training_args.OptimizerNames",
-}
-
-RECONSTRUCTED_GLOBALS: Final[frozenset[str]] = frozenset(
-    {
-        "transformers.training_args.TrainingArguments",
-        "transformers.trainer_pt_utils.AcceleratorConfig",
-        "accelerate.state.PartialState",
-    }
-)
-"""Classes that are safe only as the class of a ``NEWOBJ`` (``cls.__new__(cls)`` + the instance
-dict: none defines ``__new__``/``__setstate__``), what ``torch.save(TrainingArguments)`` writes.
-Used any other way (called by ``REDUCE``/``INST``/``OBJ``, put in a container another callable
-could receive) they run their constructor with attacker-chosen arguments, so they are then
-judged ``unknown``."""
-
-DANGEROUS_MODULES: Final[frozenset[str]] = frozenset(
-    {
-        # processes, code execution, interpreter internals
-        "os", "posix", "nt", "subprocess", "_posixsubprocess", "pty", "sys", "builtins",
-        "__builtin__", "runpy", "code", "codeop", "types", "importlib", "imp", "zipimport",
-        "site", "ctypes", "_ctypes", "multiprocessing", "_multiprocessing", "threading",
-        "_thread", "signal", "asyncio", "bdb", "pdb", "timeit", "profile", "cProfile", "trace",
-        "commands", "popen2", "platform", "pip", "webbrowser",
-        # nested deserialisers
-        "pickle", "_pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "joblib",
-        # call / attribute gadgets
-        "operator", "_operator", "functools",
-        # files and network
-        "io", "_io", "shutil", "tempfile", "socket", "_socket", "http", "httplib", "urllib",
-        "urllib2", "requests", "aiohttp", "ftplib", "smtplib", "telnetlib",
-        # framework entry points that load or compile code
-        "torch.hub", "torch.jit", "torch.package", "torch._inductor", "torch._dynamo",
-        "torch.utils.cpp_extension", "numpy.f2py", "numpy.distutils",
-    }
-)  # fmt: skip
-"""Modules whose every member is treated as dangerous (submodules included)."""
-
-DANGEROUS_GLOBALS: Final[frozenset[str]] = frozenset(
-    {
-        "torch.load",
-        "torch.save",
-        "torch.serialization.load",
-        "torch.serialization.save",
-        "numpy.load",
-        "numpy.save",
-        "numpy.testing._private.utils.runstring",
-    }
-)
-"""Individual globals that load nested pickles, write files or evaluate strings."""
 
 _MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
 _MEMO_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
@@ -203,47 +100,6 @@ _COMPUTED: Final = frozenset(
 )  # fmt: skip
 """Opcodes whose result only the real unpickler knows (it ran code to get it)."""
 _INT_PUSHES: Final = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"})
-
-
-def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
-    """Judge one global. ``protocol`` < 3 applies the Python 2 name mapping, as loading would."""
-    if protocol < 3:
-        module, name = _py3_names(module, name)
-    qualname = f"{module}.{name}"
-    if qualname in SAFE_GLOBALS or qualname in RECONSTRUCTED_GLOBALS:
-        return "safe"
-    if qualname in DANGEROUS_GLOBALS or _under(module, DANGEROUS_MODULES):
-        return "dangerous"
-    # ``name`` may be a dotted path walked with getattr: ``torch`` + ``_utils.os.system``.
-    parts = name.split(".")
-    if any(p.startswith("__") and p.endswith("__") for p in parts):
-        return "dangerous"
-    for i in range(len(parts)):
-        if ".".join(parts[i:]) in DANGEROUS_GLOBALS or _under(
-            ".".join(parts[i:-1]), DANGEROUS_MODULES
-        ):
-            return "dangerous"
-    return "unknown"
-
-
-def _reconstruct_only(module: str, name: str) -> bool:
-    return f"{module}.{name}" in RECONSTRUCTED_GLOBALS or (
-        f"{_py3_names(module, name)[0]}.{_py3_names(module, name)[1]}" in RECONSTRUCTED_GLOBALS
-    )
-
-
-def _under(module: str, modules: frozenset[str]) -> bool:
-    while module:
-        if module in modules:
-            return True
-        module = module.rpartition(".")[0]
-    return False
-
-
-def _py3_names(module: str, name: str) -> tuple[str, str]:
-    if (module, name) in _compat_pickle.NAME_MAPPING:
-        return _compat_pickle.NAME_MAPPING[(module, name)]
-    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
 class ByteStream(Protocol):
@@ -411,7 +267,7 @@ class _Emulator:
         found = self.found.get(key)
         if found is None or found.verdict != "safe":
             return
-        if classify(*key, protocol=self.protocol or 0) == "safe" and _reconstruct_only(*key):
+        if classify(*key, protocol=self.protocol or 0) == "safe" and reconstruct_only(*key):
             self.found[key] = PickleGlobal(module=found.module, name=found.name, verdict="unknown")
 
     def _check_uses(self, opcode: str, popped: list[object], removed: list[object]) -> None:
