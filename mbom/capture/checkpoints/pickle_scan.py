@@ -9,8 +9,9 @@ directly or fetched from the memo with ``BINGET`` after ``BINPUT``/``MEMOIZE``).
 Each import gets a verdict from :mod:`.pickle_globals` (``safe``, ``dangerous`` or ``unknown``);
 a reconstruct-only class (:data:`RECONSTRUCTED_GLOBALS`) seen called becomes ``unknown``: the
 emulated stack carries a reference to each imported global, through the memo, to tell. A
-pickle that cannot be decoded to its ``STOP``, or whose imports cannot be resolved statically, gets an error: the
-real unpickler would have executed everything up to that point, so it is never called safe.
+pickle that cannot be decoded to its ``STOP``, or whose imports cannot be resolved
+statically, gets an error: the real unpickler would have executed everything up to that
+point, so it is never called safe.
 
 Memory is bounded: a string or bytes argument over :data:`ELIDE_OVER` bytes (array payloads)
 is skipped with a seek instead of being read, and no read may go past the caller's limit.
