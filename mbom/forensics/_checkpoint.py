@@ -48,11 +48,23 @@ def sign_tree_head(hashes: Sequence[str], key: Any) -> dict[str, Any]:
     }
 
 
+def _well_formed(event: Mapping[str, Any]) -> bool:
+    """The members of a tree head, each of its type (as the log-entry schema says)."""
+    return (
+        set(event) == CHECKPOINT_KEYS
+        and event["type"] == CHECKPOINT_TYPE
+        and event["algorithm"] == "sha256"
+        and type(event["treeSize"]) is int
+        and isinstance(event["keyHint"], str)
+        and isinstance(event["signature"], str)
+    )
+
+
 def check_tree_head(
     event: Mapping[str, Any], hashes: Sequence[str], public_keys: Sequence[Any]
 ) -> tuple[str, str | None]:
     """("verified" | "unverified", None) when the checkpoint holds, else ("bad", why)."""
-    if set(event) != CHECKPOINT_KEYS or event.get("type") != CHECKPOINT_TYPE:
+    if not _well_formed(event):
         return "bad", "checkpoint is malformed"
     if event["treeSize"] != len(hashes):
         return "bad", (
@@ -73,9 +85,9 @@ def check_tree_head(
     if key is None:
         return "bad", f"checkpoint is signed by key {event['keyHint']}, not by a key given"
     try:
-        signature = base64.b64decode(str(event["signature"]), validate=True)
+        signature = base64.b64decode(event["signature"], validate=True)
     except (binascii.Error, ValueError):
         return "bad", "checkpoint signature is not base64"
-    if not verify_bytes(key, signature, signed_message(len(hashes), str(event["root"]))):
+    if not verify_bytes(key, signature, signed_message(len(hashes), event["root"])):
         return "bad", "checkpoint signature does not verify"
     return "verified", None

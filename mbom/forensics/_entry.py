@@ -49,11 +49,14 @@ class LogEntry:
 
     @classmethod
     def parse(cls, raw: bytes) -> LogEntry:
-        """Parse one line; :class:`MalformedFileError` when it is not a well-formed entry."""
-        try:
-            document = json.loads(raw)
-        except ValueError as exc:
-            raise MalformedFileError(f"not JSON ({exc})") from None
+        """Parse one line (without its newline); :class:`MalformedFileError` unless it is an
+        entry written as mbom writes one: RFC 8785 canonical JSON, each key once.
+
+        Requiring the canonical bytes means one entry has exactly one line: a line that parses
+        to the same entry but differs (a duplicate key whose last value wins, reordered keys,
+        whitespace, another number spelling) was written by something other than mbom.
+        """
+        document = load_json_rejecting_duplicate_keys(raw)
         if not isinstance(document, dict) or set(document) != ENTRY_KEYS:
             raise MalformedFileError(
                 f"not a log entry (keys must be {', '.join(sorted(ENTRY_KEYS))})"
@@ -71,7 +74,51 @@ class LogEntry:
                     raise ValueError("uppercase")
             except ValueError:
                 raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest") from None
+        canonical = canonical_json(document)
+        if canonical != raw:
+            raise MalformedFileError(
+                "not RFC 8785 canonical JSON (first difference at byte "
+                f"{_first_difference(canonical, raw)}): mbom never writes such a line"
+            )
         return cls(**document)
+
+
+def load_json_rejecting_duplicate_keys(raw: bytes) -> Any:
+    """Parse UTF-8 JSON, refusing a key twice in one object, NaN/Infinity and deep nesting.
+
+    The log's one JSON reader. It stands in for the project-wide strict loader (mbom/policy
+    workstream); swap this body for that loader when it lands, callers need not change.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedFileError(f"not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except RecursionError:
+        raise MalformedFileError("not JSON (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, and our duplicate / constant refusals
+        raise MalformedFileError(f"not JSON ({exc})") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _first_difference(left: bytes, right: bytes) -> int:
+    """Offset of the first byte where ``left`` and ``right`` differ (or the shorter length)."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right))
+    )
 
 
 def entry_hash(body: Mapping[str, Any]) -> str:
@@ -87,6 +134,6 @@ def new_entry(index: int, kind: str, event: Mapping[str, Any], prev: str) -> Log
 
 
 def split_lines(data: bytes) -> tuple[list[bytes], bytes]:
-    """The whole lines of a log (each ended by a newline) and the torn tail after the last."""
+    """The whole lines of a log (each ended by a newline) and the bytes after the last one."""
     end = data.rfind(b"\n") + 1
     return data[:end].split(b"\n")[:-1], data[end:]
