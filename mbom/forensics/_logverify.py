@@ -45,6 +45,10 @@ class LogProblem:
     kind: str
     message: str
 
+    def __post_init__(self) -> None:
+        if self.kind not in PROBLEMS:  # the kinds are a documented contract: no others
+            raise ValueError(f"unknown log problem kind {self.kind!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class CheckpointStatus:
@@ -165,6 +169,7 @@ def check_log_bytes(
             f"the {len(tail)} bytes after the last newline are not the start of an entry, so "
             f"not an interrupted append: {escape_bytes(tail)}",
         )
+        tail = b""  # not a torn write: reported as the problem, not as a tail
     sealed = None
     if public_keys:
         sealed = checkpoints[-1].index + 1 if checkpoints else 0
@@ -264,8 +269,10 @@ def span(first: int, last: int) -> str:
 
 
 def _misplaced(position: int, index: int, positions: dict[int, list[int]]) -> LogProblem:
+    """Entry at ``position`` claims ``index``. Every line before it holds its own index, so a
+    lower index is always claimed twice: an insertion, blamed on the index it copies."""
     line = position + 1
-    if len(positions.get(index, ())) > 1:
+    if len(positions[index]) > 1:
         return LogProblem(
             index,
             "inserted",
@@ -278,14 +285,8 @@ def _misplaced(position: int, index: int, positions: dict[int, list[int]]) -> Lo
             f"line {line} holds entry {index} but entry {position} comes later: "
             "entries were reordered",
         )
-    if index > position:
-        return LogProblem(
-            position,
-            "deleted",
-            f"{span(position, index - 1)} missing before entry {index}: deleted",
-        )
     return LogProblem(
-        position, "inserted", f"line {line} holds an entry claiming index {index}: inserted"
+        position, "deleted", f"{span(position, index - 1)} missing before entry {index}: deleted"
     )
 
 
