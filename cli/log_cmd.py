@@ -175,7 +175,7 @@ def _verify_lines(log: str, result: Any) -> list[str]:
         lines.append(
             f"unsealed: {span(result.sealed, result.entries - 1)} after the last signed "
             "checkpoint (allowed by --allow-unsealed-tail): anyone who can write the log can "
-            "rewrite them"
+            "rewrite what is unsealed"
         )
     summary = f"{log}: valid, {result.entries} entries, {len(result.checkpoints)} checkpoints"
     if result.sealed is None:

@@ -203,16 +203,16 @@ def _seal(entries: int, sealed: int, allowed: int, min_entries: int) -> LogProbl
         return LogProblem(
             0,
             "unsealed",
-            f"not sealed: no checkpoint signed by a given key ({covers}); a log rewritten "
-            "without its checkpoints looks like this",
+            f"no checkpoint signed by a given key ({covers}): a log rewritten without its "
+            "checkpoints looks like this",
         )
     unsealed = entries - sealed
     if unsealed > allowed:
         return LogProblem(
             sealed,
             "unsealed",
-            f"not sealed: {span(sealed, entries - 1)} after the last checkpoint (entry "
-            f"{sealed - 1}); {unsealed} unsealed where --allow-unsealed-tail allows {allowed}",
+            f"no signed checkpoint covers {span(sealed, entries - 1)} (after the last, entry "
+            f"{sealed - 1}): {unsealed} unsealed where --allow-unsealed-tail allows {allowed}",
         )
     if sealed < min_entries:
         return LogProblem(

@@ -131,8 +131,8 @@ def test_an_empty_log(made: tuple[bytes, list, list]) -> None:
     assert problem == LogProblem(
         0,
         "unsealed",
-        "not sealed: no checkpoint signed by a given key (the log is empty); a log rewritten "
-        "without its checkpoints looks like this",
+        "no checkpoint signed by a given key (the log is empty): a log rewritten without its "
+        "checkpoints looks like this",
     )
     assert check(b"", public_keys=keys).sealed == 0
 
@@ -204,11 +204,11 @@ def test_no_checkpoint_signed_by_a_given_key(made: tuple[bytes, list, list]) -> 
     assert problem == LogProblem(
         0,
         "unsealed",
-        "not sealed: no checkpoint signed by a given key (entries 0 to 4); a log rewritten "
-        "without its checkpoints looks like this",
+        "no checkpoint signed by a given key (entries 0 to 4): a log rewritten without its "
+        "checkpoints looks like this",
     )
     single = fails(encode(rechain(events[:1])), public_keys=keys, allow_unsealed_tail=99)
-    assert "no checkpoint signed by a given key (entry 0);" in single.message
+    assert "no checkpoint signed by a given key (entry 0):" in single.message
 
 
 @pytest.mark.parametrize(("count", "allowed"), [(1, 0), (2, 1), (3, 2)])
@@ -224,8 +224,8 @@ def test_one_unsealed_entry_more_than_allowed_fails(
     assert problem == LogProblem(
         7,
         "unsealed",
-        f"not sealed: {where} after the last checkpoint (entry 6); {count} unsealed where "
-        f"--allow-unsealed-tail allows {allowed}",
+        f"no signed checkpoint covers {where} (after the last, entry 6): {count} unsealed "
+        f"where --allow-unsealed-tail allows {allowed}",
     )
 
 
