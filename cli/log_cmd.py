@@ -153,6 +153,8 @@ def verify_command(
 
 
 def _verify_lines(log: str, result: Any) -> list[str]:
+    from mbom.forensics._logverify import span
+
     lines = [
         f"checkpoint {c.index}: {c.tree_size} entries, root {c.root[:16]}…, "
         f"key {c.key_hint[:16]}…, {c.status}"
@@ -160,18 +162,18 @@ def _verify_lines(log: str, result: Any) -> list[str]:
     ]
     problem = result.problem
     if problem is not None:
-        if problem.kind in ("unsealed", "truncated"):
-            label, scope = "NOT SEALED", f"{result.sealed} entries sealed"
-        else:
-            label, scope = "TAMPERED", f"entries 0 to {result.entries - 1} verify"
-        scope = f"; {scope}" if result.entries else ""
+        seal = problem.kind in ("unsealed", "truncated")
+        label, count, what = (
+            ("NOT SEALED", result.sealed, "sealed")
+            if seal
+            else ("TAMPERED", result.entries, "verified")
+        )
+        scope = f"; {what}: {span(0, count - 1)}" if count else ""
         lines.append(
             f"{log}: {label} at entry {problem.index} ({problem.kind}): {problem.message}{scope}"
         )
         return lines
     if result.unsealed:
-        from mbom.forensics._logverify import span
-
         lines.append(
             f"unsealed: {span(result.sealed, result.entries - 1)} after the last signed "
             "checkpoint (allowed by --allow-unsealed-tail): anyone who can write the log can "
