@@ -242,9 +242,14 @@ def test_cli_round_trip(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     assert report["valid"] and report["checkpoints"][0]["status"] == "verified"
     shown = run_mbom("log", "show", log)
     assert '"action":"sign"' in shown.stdout and "checkpoint" in shown.stdout
-    for bad in ("[1, 2]", "{not json"):
+    for bad, says in (
+        ("[1, 2]", "the event must be a JSON object"),
+        ("{not json", "not JSON"),
+        ('{"action": "deploy", "action": "nothing"}', "duplicate key 'action'"),
+    ):
         failed = run_mbom("log", "append", log, "--event", bad)
-        assert failed.returncode == 2 and failed.stderr.startswith("mbom: error:")
+        assert failed.returncode == 2 and failed.stderr.startswith("mbom: error: --event: ")
+        assert says in failed.stderr
     entries = lines(Path(log))
     entries[0]["event"]["action"] = "nothing"
     write(Path(log), entries)
