@@ -12,6 +12,7 @@ checkpoint signed by a given key, up to ``allow_unsealed_tail`` entries after it
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -231,16 +232,13 @@ def _walk(
     public_keys: Sequence[Any],
 ) -> LogProblem | None:
     """Check entries in order, filling ``hashes`` and ``checkpoints``; the first problem."""
-    positions: dict[int, list[int]] = {}
-    for position, item in enumerate(parsed):
-        if isinstance(item, LogEntry):
-            positions.setdefault(item.index, []).append(position)
+    claims = Counter(item.index for item in parsed if isinstance(item, LogEntry))
     covered = 0  # entries covered by the last checkpoint that held
     for position, item in enumerate(parsed):
         if isinstance(item, str):
             return LogProblem(position, "malformed", f"line {position + 1} is not an entry: {item}")
         if item.index != position:
-            return _misplaced(position, item.index, positions)
+            return _misplaced(position, item.index, claims)
         if entry_hash(item.body()) != item.hash:
             return LogProblem(
                 position, "edited", f"entry {position} was edited: it no longer matches its hash"
@@ -268,17 +266,18 @@ def span(first: int, last: int) -> str:
     return f"entry {first}" if first == last else f"entries {first} to {last}"
 
 
-def _misplaced(position: int, index: int, positions: dict[int, list[int]]) -> LogProblem:
-    """Entry at ``position`` claims ``index``. Every line before it holds its own index, so a
-    lower index is always claimed twice: an insertion, blamed on the index it copies."""
+def _misplaced(position: int, index: int, claims: Counter[int]) -> LogProblem:
+    """Entry at ``position`` claims ``index`` (``claims``: how many entries claim each index).
+    Every line before it holds its own index, so a lower index is always claimed twice: an
+    insertion, blamed on the index it copies."""
     line = position + 1
-    if len(positions[index]) > 1:
+    if claims[index] > 1:
         return LogProblem(
             index,
             "inserted",
             f"line {line}: a second entry claims index {index}: an entry was inserted",
         )
-    if position in positions:
+    if position in claims:
         return LogProblem(
             position,
             "reordered",
