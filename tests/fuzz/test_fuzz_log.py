@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from mbom.attest.keys import load_signing_key, write_key_pair  # noqa: E402
@@ -42,8 +42,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     key = load_signing_key(private)
     for n in range(5):
         append_event(log, {"action": "train", "n": n, "text": "é\u2028"})
-        if n % 2:
-            append_checkpoint(log, key)
+        if n % 2 or n == 4:
+            append_checkpoint(log, key)  # ... and the log ends sealed
     return folder, log.read_bytes()
 
 
@@ -52,7 +52,9 @@ def mutations(draw: st.DrawFn, seed: bytes) -> bytes:
     data = bytearray(seed)
     for _ in range(draw(st.integers(1, 4))):
         lines = bytes(data).split(b"\n")
-        action = draw(st.sampled_from(["flip", "insert", "delete", "cut", "lines", "token"]))
+        action = draw(
+            st.sampled_from(["flip", "insert", "delete", "cut", "lines", "token", "torn"])
+        )
         at = draw(st.integers(0, max(len(data) - 1, 0)))
         if action == "flip" and data:
             data[at] = draw(st.integers(0, 255))
@@ -64,6 +66,9 @@ def mutations(draw: st.DrawFn, seed: bytes) -> bytes:
             del data[at : at + draw(st.integers(1, 80))]
         elif action == "cut":
             del data[at:]
+        elif action == "torn":  # an interrupted append: part of a line, after the last newline
+            line = draw(st.sampled_from(seed.splitlines()))
+            data += line[: draw(st.integers(0, len(line)))]
         else:
             order = draw(st.permutations(range(len(lines))))
             keep = draw(st.integers(0, len(lines)))
@@ -104,6 +109,7 @@ def test_mutated_logs(made: tuple[Path, bytes], data: st.DataObject) -> None:
     assert code in (0, 1)
     report = json.loads(out)
     assert report["valid"] is (code == 0)
+    event(f"verify --key: exit {code}, {(report['problem'] or {}).get('kind', 'valid')}")
     if code == 0:
         assert report["unsealedEntries"] == 0 and report["sealedEntries"] == report["entries"]
     code, _ = mbom("log", "verify", str(log), "--key", pub, "--allow-unsealed-tail", "3")
@@ -112,6 +118,7 @@ def test_mutated_logs(made: tuple[Path, bytes], data: st.DataObject) -> None:
     code, _ = mbom("log", "repair", str(log))
     after = log.read_bytes()
     end = mutated.rfind(b"\n") + 1
+    event(f"tail: {classify_tail(mutated[end:])}")
     if classify_tail(mutated[end:]) == TORN:
         assert code == 0 and after == mutated[:end]  # cut the torn tail, nothing else
     else:
