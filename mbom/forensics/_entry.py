@@ -69,11 +69,8 @@ class LogEntry:
         if not isinstance(document["time"], str):
             raise MalformedFileError("time is not a string")
         for name in ("prev", "hash"):
-            try:
-                if check_sha256_hex(document[name]) != document[name]:
-                    raise ValueError("uppercase")
-            except ValueError:
-                raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest") from None
+            if not _lowercase_sha256(document[name]):
+                raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest")
         canonical = canonical_json(document)
         if canonical != raw:
             raise MalformedFileError(
@@ -83,6 +80,13 @@ class LogEntry:
         return cls(**document)
 
 
+def _lowercase_sha256(value: Any) -> bool:
+    try:
+        return check_sha256_hex(value) == value
+    except ValueError:
+        return False
+
+
 def load_json_rejecting_duplicate_keys(raw: bytes) -> Any:
     """Parse UTF-8 JSON, refusing a key twice in one object, NaN/Infinity and deep nesting.
 
@@ -90,7 +94,7 @@ def load_json_rejecting_duplicate_keys(raw: bytes) -> Any:
     workstream); swap this body for that loader when it lands, callers need not change.
     """
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode()
     except UnicodeDecodeError as exc:
         raise MalformedFileError(f"not UTF-8 (byte {exc.start})") from None
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import InputError, MalformedFileError
-from mbom.forensics._checkpoint import check_tree_head
+from mbom.forensics._checkpoint import tree_head_problem
 from mbom.forensics._entry import GENESIS, LogEntry, entry_hash, split_lines
 from mbom.forensics._tail import ENTRY, FOREIGN, classify_tail, escape_bytes
 
@@ -247,13 +247,17 @@ def _walk(
         if item.prev != expected:
             return _broken_chain(position, item, parsed)
         if item.kind == "checkpoint":
-            status, why = check_tree_head(item.event, hashes, public_keys)
+            why = tree_head_problem(item.event, hashes, public_keys)
             if why is not None:
                 scope = f" (the change is among entries {covered} to {position - 1})"
                 return LogProblem(position, "checkpoint", f"entry {position}: {why}{scope}")
             checkpoints.append(
                 CheckpointStatus(
-                    position, len(hashes), item.event["root"], item.event["keyHint"], status
+                    position,
+                    len(hashes),
+                    item.event["root"],
+                    item.event["keyHint"],
+                    "verified" if public_keys else "unverified",
                 )
             )
             covered = position

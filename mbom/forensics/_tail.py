@@ -28,7 +28,7 @@ def classify_tail(tail: bytes) -> str:
     if not tail:
         return NONE
     try:  # any complete JSON value, however lax: the entry checks then say what is wrong
-        json.loads(tail.decode("utf-8", "replace"))
+        json.loads(tail.decode(errors="replace"))
     except (ValueError, RecursionError):
         pass
     else:
@@ -41,6 +41,6 @@ def classify_tail(tail: bytes) -> str:
 
 def escape_bytes(data: bytes, limit: int | None = 64) -> str:
     """``data`` as printable ASCII: other bytes (and ``\\``) as ``\\xNN``; ``…`` past ``limit``."""
-    shown = data if limit is None else data[:limit]
+    shown = data[:limit]
     text = "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in shown)
     return text + ("…" if len(shown) < len(data) else "")

@@ -36,6 +36,8 @@ def log(tmp_path: Path) -> Path:
         (b'{"event":{"a":1,"a":2}}', ENTRY),  # whole, however wrong: verify says what is wrong
         (b'{"event":{"a":"\xff"}}', ENTRY),
         (b"x", FOREIGN),
+        (b"X", FOREIGN),
+        (b"\x00{", FOREIGN),  # NULs come after a torn write, not before
         (b" ", FOREIGN),
         (b'{"hash":"', FOREIGN),
         (b'{"event":[', FOREIGN),
