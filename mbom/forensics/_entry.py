@@ -90,17 +90,21 @@ def _lowercase_sha256(value: Any) -> bool:
 def load_json_rejecting_duplicate_keys(raw: bytes) -> Any:
     """Parse UTF-8 JSON, refusing a key twice in one object, NaN/Infinity and deep nesting.
 
-    The log's one JSON reader. It stands in for the project-wide strict loader (mbom/policy
-    workstream); swap this body for that loader when it lands, callers need not change.
+    The log's one JSON reader, a stand-in for the project's strict loader (``mbom.load``,
+    policy workstream) with its wording: at merge, make this body
+    ``parse_json(raw)`` with ``JsonSyntaxError`` turned into ``MalformedFileError(f"not JSON
+    ({exc.reason})")``; callers need not change.
     """
     try:
         text = raw.decode()
     except UnicodeDecodeError as exc:
-        raise MalformedFileError(f"not UTF-8 (byte {exc.start})") from None
+        raise MalformedFileError(
+            f"not JSON (not valid UTF-8 text (bad byte at offset {exc.start}))"
+        ) from None
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except RecursionError:
-        raise MalformedFileError("not JSON (nested too deeply)") from None
+        raise MalformedFileError("not JSON (nested deeper than Python can parse)") from None
     except ValueError as exc:  # JSONDecodeError, and our duplicate / constant refusals
         raise MalformedFileError(f"not JSON ({exc})") from None
 
@@ -115,7 +119,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _first_difference(left: bytes, right: bytes) -> int:

@@ -244,7 +244,7 @@ def test_cli_round_trip(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     assert '"action":"sign"' in shown.stdout and "checkpoint" in shown.stdout
     for bad, says in (
         ("[1, 2]", "the event must be a JSON object"),
-        ("{not json", "not JSON"),
+        ("{not json", "JSON"),
         ('{"action": "deploy", "action": "nothing"}', "duplicate key 'action'"),
     ):
         failed = run_mbom("log", "append", log, "--event", bad)

@@ -295,9 +295,9 @@ def test_a_line_that_is_not_an_entry(made: tuple[bytes, list, list]) -> None:
     ("line", "says"),
     [
         (b'{"event":{},"event":{}}', "not JSON (duplicate key 'event'"),
-        (b'{"event":NaN}', "not JSON (NaN is not JSON"),
-        (b'{"a":"\xff"}', "not UTF-8 (byte 6)"),
-        (b"[" * 100_000 + b"]" * 100_000, "not JSON (nested too deeply)"),
+        (b'{"event":NaN}', "not JSON (NaN is not allowed in JSON"),
+        (b'{"a":"\xff"}', "not JSON (not valid UTF-8 text (bad byte at offset 6)"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON (nested deeper than"),
     ],
 )
 def test_lines_that_do_not_parse(made: tuple[bytes, list, list], line: bytes, says: str) -> None:
