@@ -183,7 +183,8 @@ def test_tree_head_problems(key: tuple[object, object]) -> None:
         "checkpoint tree head does not match the entries before it: an earlier entry was "
         "edited, replaced or reordered"
     )
-    for signature in ("not base64!", "é"):
+    spliced = head["signature"][:4] + "*" + head["signature"][4:]  # lax decoders skip the *
+    for signature in ("not base64!", "é", spliced):
         assert tree_head_problem({**head, "signature": signature}, HASHES, [public]) == (
             "checkpoint signature is not base64"
         )
