@@ -39,7 +39,7 @@ lint: $(STAMP)
 # Mutation testing of the gate modules (docs/mutation.md): slow, so not part of `make test`.
 # `make mutation MODULES="merkle rules"` runs a subset; names are in tools/mutation/modules.toml.
 mutation: $(STAMP)
-	$(BIN)/python tools/mutation/run.py $(MODULES)
+	$(BIN)/python tools/mutation/run.py --fresh $(MODULES)
 
 # A regular (non-editable) install: an editable install's import hook adds ~15 ms to every
 # start, which is not what users of a released mbom pay.

@@ -102,6 +102,28 @@ def _norm(code: str) -> str:
     return " / ".join(part.strip() for part in code.split(" / ") if part.strip())
 
 
+def shared_folder() -> Path:
+    """The ``shared`` folder beside this checkout, or beside the main one for a git worktree.
+
+    Tests look for ``<checkout>/../shared/fixtures`` and skip when it is missing; a worktree
+    beside no such folder would silently run fewer tests than the main checkout does.
+    """
+    beside = REPO.parent / "shared"
+    if beside.exists():
+        return beside
+    try:
+        common = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return beside
+    return Path(common).parent.parent / "shared"
+
+
 def prepare_workspace(name: str, module: dict, fresh: bool) -> Path:
     """mutants/<name>/: links to the tree and a pyproject.toml whose [tool.mutmut] is this module's."""
     workspace = WORKSPACES / name
@@ -111,8 +133,8 @@ def prepare_workspace(name: str, module: dict, fresh: bool) -> Path:
     # interpreter starts stays unimportable (sys.path_importer_cache remembers it as absent).
     (workspace / "mutants").mkdir(parents=True, exist_ok=True)
     links = {entry: REPO / entry for entry in LINKED}
-    # Tests find ../shared/fixtures beside the checkout (the repository's parent folder).
-    links["shared"] = REPO.parent / "shared"
+    # Tests find ../shared/fixtures beside the checkout (tests skip what is absent).
+    links["shared"] = shared_folder()
     for entry, target in links.items():
         link = workspace / entry
         if link.is_symlink() or link.exists():
@@ -140,6 +162,23 @@ def prepare_workspace(name: str, module: dict, fresh: bool) -> Path:
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
     return workspace
+
+
+def forget_survivors(workspace: Path, path: str) -> None:
+    """mutmut keeps a survivor's verdict even after new tests are added: retest them all.
+
+    Killed and timed-out verdicts stay cached (mutmut itself resets them when the mutated
+    function changes); --fresh discards everything, for when tests were weakened.
+    """
+    meta = workspace / "mutants" / (path + ".meta")
+    if not meta.exists():
+        return
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    codes = data["exit_code_by_key"]
+    for key, code in codes.items():
+        if code not in KILLED and code not in TIMEOUT:
+            codes[key] = None
+    meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
 
 
 def run_mutmut(workspace: Path, max_children: int) -> int:
@@ -339,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         if not args.report_only:
             print(f"== {name}: {module['path']} against {' '.join(module['tests'])}", flush=True)
+            forget_survivors(workspace, module["path"])
             code = run_mutmut(workspace, args.max_children)
         else:
             code = 0
