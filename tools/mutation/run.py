@@ -125,7 +125,7 @@ def shared_folder() -> Path:
 
 
 def prepare_workspace(name: str, module: dict, fresh: bool) -> Path:
-    """mutants/<name>/: links to the tree and a pyproject.toml whose [tool.mutmut] is this module's."""
+    """mutants/<name>/: links to the tree, and a pyproject.toml with this module's [tool.mutmut]."""
     workspace = WORKSPACES / name
     if fresh and workspace.exists():
         shutil.rmtree(workspace)
@@ -198,7 +198,9 @@ def run_mutmut(workspace: Path, max_children: int) -> int:
     # mutmut redraws a progress line many times a second: keep it in a log, not the terminal.
     log = workspace / "mutmut.log"
     with log.open("w", encoding="utf-8") as out:
-        code = subprocess.call(command, cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT)
+        code = subprocess.call(
+            command, cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").replace("\r", "\n")
         print("\n".join(tail.splitlines()[-25:]), file=sys.stderr)
@@ -360,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     modules: dict[str, dict] = config["modules"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help=f"modules to run (default all: {' '.join(modules)})")
+    parser.add_argument(
+        "names", nargs="*", help=f"modules to run (default all: {' '.join(modules)})"
+    )
     parser.add_argument("--max-children", type=int, default=int(config.get("max_children", 2)))
     parser.add_argument("--fresh", action="store_true", help="discard cached mutmut results first")
     parser.add_argument("--report-only", action="store_true", help="reprint the last results")
