@@ -70,6 +70,7 @@ class ModuleResult:
     timeout: int = 0
     equivalent: int = 0
     survivors: list[Mutant] = field(default_factory=list)
+    matched: set[tuple[str, str, str, str]] = field(default_factory=set)
     seconds: float = 0.0
     error: str | None = None
 
@@ -228,6 +229,7 @@ def collect(name: str, module: dict, workspace: Path, equivalents: dict) -> Modu
         mutant = describe(workspace, module["path"], source, mutant_name, _status(code))
         if mutant.key() in equivalents:
             result.equivalent += 1
+            result.matched.add(mutant.key())
         else:
             result.survivors.append(mutant)
     return result
@@ -403,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(f"  {line}" for line in lines))
         print()
     print_table(results, threshold)
+    for r in results:
+        for key in sorted(k for k in equivalents if k[0] == r.path and k not in r.matched):
+            print(f"note: equivalents.toml entry matched no survivor (killed now?): {key}")
     if args.survivors:
         args.survivors.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     failed = [r for r in results if r.error or r.rate < threshold]
