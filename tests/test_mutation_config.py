@@ -7,7 +7,6 @@ test nothing, and a stale equivalent would hide nothing but mislead the reader.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -39,16 +38,10 @@ def test_module_and_its_tests_exist(name: str) -> None:
 
 
 def function_lines(source: str, qualified: str) -> list[str]:
-    tree = ast.parse(source)
-    scope: list[ast.stmt] = tree.body
-    *classes, name = qualified.split(".")
-    for class_name in classes:
-        scope = next(n.body for n in scope if isinstance(n, ast.ClassDef) and n.name == class_name)
-    node = next(
-        n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-    )
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    return [line.strip() for line in source.splitlines()[first - 1 : node.end_lineno]]
+    span = RUNNER.function_span(source, qualified)
+    assert span is not None, f"no function {qualified}"
+    first, end = span
+    return [line.strip() for line in source.splitlines()[first - 1 : end]]
 
 
 def test_every_equivalent_names_a_current_line_of_its_function() -> None:

@@ -263,7 +263,7 @@ def describe(workspace: Path, path: str, source: str, mutant_name: str, status: 
     added = [ln[1:] for ln in lines if ln.startswith("+") and not ln.startswith("+++")]
     hunk = next((ln for ln in lines if ln.startswith("@@")), "@@ -1 +1 @@")
     offset = int(re.match(r"@@ -(\d+)", hunk).group(1))  # type: ignore[union-attr]
-    line = _source_line(source, function, class_name, removed[0] if removed else "", offset)
+    line = _source_line(source, qualified, removed[0] if removed else "", offset)
     return Mutant(
         name=mutant_name,
         module=path,
@@ -275,27 +275,28 @@ def describe(workspace: Path, path: str, source: str, mutant_name: str, status: 
     )
 
 
-def _source_line(source: str, function: str, class_name: str | None, text: str, offset: int) -> int:
-    """The line of the original file the mutation is on (the match nearest the diff's hunk)."""
-    tree = ast.parse(source)
-    scope: list[ast.stmt] = tree.body
-    if class_name:
+def function_span(source: str, qualified: str) -> tuple[int, int] | None:
+    """First (decorators included) and last line of ``name`` or ``Class.name`` in ``source``."""
+    scope: list[ast.stmt] = ast.parse(source).body
+    *classes, name = qualified.split(".")
+    for class_name in classes:
         scope = next(
-            (n.body for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), []
+            (n.body for n in scope if isinstance(n, ast.ClassDef) and n.name == class_name), []
         )
-    node = next(
-        (
-            n
-            for n in scope
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
-        ),
-        None,
-    )
-    if node is None:
+    for node in scope:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            return first, node.end_lineno or first
+    return None
+
+
+def _source_line(source: str, qualified: str, text: str, offset: int) -> int:
+    """The line of the original file the mutation is on (the match nearest the diff's hunk)."""
+    span = function_span(source, qualified)
+    if span is None:
         return 0
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    first, end = span
     lines = source.splitlines()
-    end = node.end_lineno or first
     wanted = text.strip()
     matches = [n for n in range(first, end + 1) if lines[n - 1].strip() == wanted]
     guess = first + offset - 1
