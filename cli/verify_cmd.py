@@ -8,6 +8,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record_event
 from mbom.cli._trust_options import trust_options, verify_request
+from mbom.errors import MbomError
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -78,16 +79,22 @@ def verify_command(
     report = verify(request)
     _write(report, output_format)
     document = report.as_json()
-    record_event(
-        log_file,
-        {
-            "action": "verify",
-            "subject": path,
-            "verified": document["verified"],
-            "bundles": [_sha256_of(bundle) for bundle in bundles],
-            "failed": [c["id"] for c in document["checks"] if c["status"] == "fail"],
-        },
-    )
+    try:
+        record_event(
+            log_file,
+            {
+                "action": "verify",
+                "subject": path,
+                "verified": document["verified"],
+                "bundles": [_sha256_of(bundle) for bundle in bundles],
+                "failed": [c["id"] for c in document["checks"] if c["status"] == "fail"],
+            },
+        )
+    except MbomError as exc:
+        if report.exit_code == 0:
+            raise  # a pass that could not be recorded is not a pass (exit 2)
+        # A "no" stays a "no": a log that cannot take the entry must not turn 1 into 2.
+        click.echo(f"mbom: warning: not logged: {exc}", err=True)
     return report.exit_code
 
 

@@ -126,3 +126,19 @@ def test_verify_outcomes_go_to_the_tamper_evident_log(signed: Signed, work, tmp_
     assert [e["verified"] for e in entries] == [True, False]
     assert "file-digest" in entries[1]["failed"]
     assert entries[0]["bundles"][0]["sha256"] == entries[1]["bundles"][0]["sha256"]
+
+
+def test_a_log_that_refuses_the_entry_never_turns_a_no_into_exit_2(
+    signed: Signed, work, tmp_path
+) -> None:
+    model, _ = work
+    log = tmp_path / "audit.log"
+    assert run_mbom(*_args(signed, model, "--log", str(log))).returncode == 0
+    with log.open("ab") as stream:
+        stream.write(b'{"event":{"act')  # a torn write: append refuses until `log repair`
+    passed = run_mbom(*_args(signed, model, "--log", str(log)))
+    assert passed.returncode == 2 and "log repair" in passed.stderr  # a pass not recorded
+    (model / "config.json").write_text("{}")
+    failed = run_mbom(*_args(signed, model, "--log", str(log)))
+    assert failed.returncode == 1 and "config.json" in failed.stdout
+    assert "warning: not logged" in failed.stderr
