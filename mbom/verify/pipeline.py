@@ -51,11 +51,24 @@ class VerifyRequest:
 class _Bundle:
     name: str
     document: dict[str, Any]
+    malformed: str | None = None  # why the file is not a readable bundle (a FAIL, not exit 2)
+
+
+def _read_bundle(name: str) -> _Bundle:
+    """A bundle's content is the producer's (or an attacker's), not the user's: a malformed
+    one is a failed ``bundle`` check with the reason. A missing file stays exit 3 and an
+    unreadable path (permissions, a directory) exit 2: those are about the user's input."""
+    from mbom.attest.bundles import read_bundle
+    from mbom.errors import MalformedFileError
+
+    try:
+        return _Bundle(name, read_bundle(name))
+    except MalformedFileError as exc:
+        return _Bundle(name, {}, malformed=str(exc))
 
 
 def verify(request: VerifyRequest) -> Report:
     """Run every check; raise only for input errors (exit 2) and missing bundles (exit 3)."""
-    from mbom.attest.bundles import read_bundle
     from mbom.verify.lineage import ParentBundles
 
     if not os.path.lexists(request.path):
@@ -64,13 +77,13 @@ def verify(request: VerifyRequest) -> Report:
         raise InputError("give at least one --bundle")
     policy = load_policy(request.policy) if request.policy else None
     trust = resolve_trust(request, policy)
-    bundles = [_Bundle(name, read_bundle(name)) for name in request.bundles]
+    bundles = [_read_bundle(name) for name in request.bundles]
     parents = ParentBundles.load(list(request.parents))
     early = _Overlap(lambda: _signature_layer(bundles, trust, request.schema))
     model = _hash_model(request, early)
     signatures, schema_checks = early.finish()
     for index, bundle in enumerate(bundles):
-        if "messageSignature" in bundle.document:
+        if "messageSignature" in bundle.document and bundle.malformed is None:
             signatures[index] = _message_signature(bundle, trust, model)
     return _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
 
@@ -152,7 +165,7 @@ def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tupl
     signatures: dict[int, Any] = {}
     schema_checks: dict[int, Check] = {}
     for index, bundle in enumerate(bundles):
-        if "messageSignature" in bundle.document:
+        if "messageSignature" in bundle.document or bundle.malformed is not None:
             continue
         signatures[index] = check_signature(bundle.document, trust, bundle=bundle.name)
         statement = unverified_statement(bundle.document)
@@ -185,6 +198,7 @@ def _assemble(
     signatures: dict[int, Any],
     schema_checks: dict[int, Check],
 ) -> Report:
+    from mbom.bom.shape import bom_shape_problem
     from mbom.verify.bom_checks import bom_agreement, bom_summary, recorded_ignored
 
     checks: list[Check] = []
@@ -192,6 +206,9 @@ def _assemble(
     attestations: list[dict[str, Any]] = []
     primary = None
     for index, bundle in enumerate(bundles):
+        if bundle.malformed is not None:
+            checks.append(fail("bundle", bundle.malformed, bundle=bundle.name))
+            continue
         outcome = signatures[index]
         statement = outcome.statement
         kind = attestation_kind(statement)
@@ -200,7 +217,12 @@ def _assemble(
         own.append(
             passed("predicate-type", describe_kind(kind, predicate_type), bundle=bundle.name)
         )
-        if kind == MBOM:
+        malformed_bom = bom_shape_problem(statement.predicate) if kind == MBOM else None
+        if malformed_bom is not None:  # signed or not, readers below must not meet it
+            own.append(
+                fail("bom-schema", f"the BOM is malformed: {malformed_bom}", bundle=bundle.name)
+            )
+        elif kind == MBOM:
             from mbom.bom.subjects import model_files
             from mbom.errors import MalformedFileError
 
