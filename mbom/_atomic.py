@@ -15,7 +15,8 @@ from pathlib import Path
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
     target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    # A lone surrogate (from a "\ud800" escape in someone's JSON) is written as that escape.
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:

@@ -156,6 +156,7 @@ def read_manifest(path: str, pinned_sha256: str | None) -> tuple[DatasetFile, ..
                 check_sha256_hex(row["digest"]),
                 "symlink" in row,
             )
+            entry.path.encode("utf-8")  # a lone surrogate cannot be a file name in a leaf
         except (ValueError, KeyError, TypeError, InputError) as exc:
             raise MalformedFileError(f"{path}:{number}: bad manifest line: {exc}") from None
         files.append(entry)
@@ -173,11 +174,21 @@ def leaf_hashes(files: Sequence[DatasetFile]) -> list[bytes]:
     ]
 
 
+#: Sizes are hashed as unsigned 64-bit integers (Merkle leaves); larger ones cannot be real.
+MAX_SIZE = 2**64 - 1
+
+
 def check_size(value: Any) -> int:
-    """A size recorded as a string or an integer, as a non-negative ``int``."""
-    if isinstance(value, bool) or not str(value).isdigit():
+    """A size recorded as a string or an integer, as a non-negative ``int`` below 2**64."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"size {value!r} is not a non-negative integer")
-    return int(value)
+    text = value if isinstance(value, str) else None
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise ValueError(f"size {value!r} is not a non-negative integer")
+    size = int(value)
+    if not 0 <= size <= MAX_SIZE:
+        raise ValueError(f"size {size if size < 10**30 else 'of over 30 digits'} is out of range")
+    return size
 
 
 def check_sha256_hex(value: Any) -> str:

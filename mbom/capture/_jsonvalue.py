@@ -3,7 +3,9 @@
 Records end up in a canonical-JSON BOM, so parsed data must be JSON-shaped: string keys, lists,
 finite numbers. YAML and TOML also give dates, sets, binary and non-finite floats; these become
 strings here, once, for every collector. YAML aliases can make a tiny file expand into a huge
-tree ("billion laughs") or a cycle, so the walk is bounded in depth and size.
+tree ("billion laughs") or a cycle, so the walk is bounded in depth and size. Text must be
+valid Unicode: JSON's ``"\ud800"`` escape and YAML's give a lone surrogate, which no UTF-8
+writer can encode; it is refused here, naming the field, not met by the BOM writer later.
 """
 
 from __future__ import annotations
@@ -30,7 +32,36 @@ def to_json_value(value: Any, name: str) -> Any:
     nests deeper than :data:`MAX_DEPTH` (or is cyclic) or expands past :data:`MAX_NODES` nodes.
     """
     budget = [MAX_NODES]
+    try:
+        return _convert(value, name, budget)
+    except _LoneSurrogate as exc:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in exc.parts)
+        where = where.encode("utf-8", "backslashreplace").decode("utf-8")  # printable
+        raise MalformedFileError(
+            f"{name}: {where.lstrip('.') or '(top level)'}: text holds a lone surrogate "
+            f"({exc.text!r}), which is not Unicode; refusing",
+            path=name,
+        ) from None
 
+
+class _LoneSurrogate(Exception):
+    """Raised where a bad string is; each level adds its key on the way up (no cost when
+    nothing is wrong)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text[:40]
+        self.parts: list[str | int] = []
+
+
+def _checked(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _LoneSurrogate(text) from None
+    return text
+
+
+def _convert(value: Any, name: str, budget: list[int]) -> Any:
     def convert(item: Any, depth: int) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
@@ -52,10 +83,23 @@ def to_json_value(value: Any, name: str) -> Any:
                         f"{name}: key {text!r} appears twice once keys are written as text",
                         path=name,
                     )
-                out[text] = convert(sub, depth + 1)
+                try:
+                    out[_checked(text)] = convert(sub, depth + 1)
+                except _LoneSurrogate as exc:
+                    exc.parts.insert(0, text)
+                    raise
             return out
         if isinstance(item, list | tuple):
-            return [convert(sub, depth + 1) for sub in item]
+            converted = []
+            for index, sub in enumerate(item):
+                try:
+                    converted.append(convert(sub, depth + 1))
+                except _LoneSurrogate as exc:
+                    exc.parts.insert(0, index)
+                    raise
+            return converted
+        if isinstance(item, str):
+            return _checked(item)
         if isinstance(item, set | frozenset):
             converted = [convert(sub, depth + 1) for sub in item]
             return sorted(converted, key=lambda v: json.dumps(v, sort_keys=True))

@@ -198,6 +198,7 @@ def _load_card(name: str, card_class: Any, data_class: Any) -> tuple[Any, str]:
         raise MalformedFileError(
             f"{name}: front matter at line {offset} is not a mapping", path=name
         )
+    to_json_value(front, name)  # bounded, and text that a BOM can hold (no lone surrogates)
     try:
         card = card_class(content)
     except ValueError as exc:  # e.g. an unparseable model-index

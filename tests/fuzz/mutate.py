@@ -168,3 +168,19 @@ def fuzz_input(seed_doc: Any, seed_bytes: Sequence[bytes]) -> st.SearchStrategy[
     return st.one_of(
         mutated_json_bytes(seed_doc), mutated_json_bytes(seed_doc), mutated_bytes(seed_bytes)
     )
+
+
+def json_seeds(raw: Sequence[bytes]) -> list[Any]:
+    """The seeds that parse as JSON (third-party corpora hold some that do not, on purpose)."""
+    docs = []
+    for data in raw:
+        try:
+            docs.append(json.loads(data))
+        except ValueError:
+            continue
+    return docs
+
+
+def any_seed_mutated(raw: Sequence[bytes]) -> st.SearchStrategy[bytes]:
+    """A structure-aware mutation of any JSON seed, serialised."""
+    return st.sampled_from(json_seeds(raw)).flatmap(lambda d: mutated_json(d)).map(dump_json)

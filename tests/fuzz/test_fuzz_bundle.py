@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import budget
 from tests.fuzz.harness import run_checked
-from tests.fuzz.mutate import dump_json, fuzz_input, mutated_json
+from tests.fuzz.mutate import any_seed_mutated, fuzz_input, mutated_json
 from tests.fuzz.props import parses_or_refuses
 from tests.fuzz.seeds import Corpus, fixture_files
 
@@ -46,9 +46,7 @@ def trust(seeds):
 
 def bundles(corpus: Corpus) -> st.SearchStrategy[bytes]:
     """Mutations of mbom's bundle (byte and structure) or structure mutations of any seed."""
-    docs = [json.loads(r) for r in corpus.raw]
-    any_seed = st.sampled_from(docs).flatmap(lambda d: mutated_json(d)).map(dump_json)
-    return st.one_of(fuzz_input(corpus.doc, corpus.raw), any_seed)
+    return st.one_of(fuzz_input(corpus.doc, corpus.raw), any_seed_mutated(corpus.raw))
 
 
 @given(data=st.data())
