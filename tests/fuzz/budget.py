@@ -1,12 +1,28 @@
-"""Per-kind example budgets derived from the active hypothesis profile (see conftest.py)."""
+"""Per-kind example budgets for the active profile (``HYPOTHESIS_PROFILE``, see conftest.py).
+
+A library parser call costs well under a millisecond; a CLI command runs a whole command
+(imports, hashing, report) and ``generate`` also builds and schema-validates a BOM, so each
+kind gets its own count. The ``ci`` numbers keep ``make test`` fast; ``long`` is ``make fuzz``.
+"""
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import settings
 
-#: In-process library parsers: the profile's full budget.
-LIBRARY = settings(max_examples=settings.default.max_examples)
-#: Whole CLI commands (one process-level run each, in-process): a tenth of it.
-CLI = settings(max_examples=max(20, settings.default.max_examples // 10))
-#: Commands that hash, build and schema-validate a whole BOM (generate): a fortieth.
-SLOW_CLI = settings(max_examples=max(10, settings.default.max_examples // 40))
+_BUDGETS = {
+    #          library  cli  slow cli  sweep pairs
+    "ci": (500, 50, 10, 300),
+    "long": (50_000, 2_000, 300, None),  # None: sweep every (field, value) pair
+}
+_library, _cli, _slow, SWEEP_PAIRS = _BUDGETS.get(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci"), _BUDGETS["ci"]
+)
+
+#: In-process library parsers.
+LIBRARY = settings(max_examples=_library)
+#: Whole CLI commands, in-process through the console entry's error handling.
+CLI = settings(max_examples=_cli)
+#: Commands that hash, build and schema-validate a whole BOM (generate).
+SLOW_CLI = settings(max_examples=_slow)

@@ -5,9 +5,9 @@
 * ``long`` -- ``make fuzz``: tens of thousands of examples a parser, still derandomized unless
   ``HYPOTHESIS_SEED``/``--hypothesis-seed`` asks for a fresh stream.
 
-Fuzz tests never set ``max_examples`` themselves: library-level tests use the profile's
-budget, CLI-level tests (each example runs a whole command) a fixed fraction of it
-(:data:`tests.fuzz.budget.CLI`).
+Fuzz tests never set ``max_examples`` themselves: they take a budget from
+:mod:`tests.fuzz.budget` by kind (library parser, CLI command, slow CLI command), which
+follows the same profile.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _COMMON = {
         HealthCheck.function_scoped_fixture,
     ),
 }
-settings.register_profile("ci", max_examples=1000, **_COMMON)
+settings.register_profile("ci", max_examples=500, **_COMMON)
 settings.register_profile("long", max_examples=50_000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

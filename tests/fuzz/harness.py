@@ -4,8 +4,9 @@ The command runs through :func:`mbom.cli._errors.run_guarded`, exactly as the co
 does, with ``MBOM_DEBUG=1``: the last-resort ``except Exception`` branch then re-raises instead
 of printing "unexpected ...", so a test fails with the real traceback the moment an internal
 error would have reached a user. Every outcome is checked for: an exit code in {0, 1, 2, 3};
-no traceback and no last-resort "mbom: error: unexpected X" line on stderr; at most one ``mbom: error:`` line; and, for a
-command given ``-o``, either a complete output file or the previous one untouched.
+no traceback and no last-resort ``mbom: error: unexpected X`` line on stderr; at most one
+``mbom: error:`` line; and, for a command given ``-o``, either a complete output file or the
+previous one untouched.
 """
 
 from __future__ import annotations

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
 
+from tests.fuzz.budget import SWEEP_PAIRS
 from tests.fuzz.props import parses_or_refuses
 
 WRONG_TYPES: tuple[Any, ...] = (None, True, 0, 2**64, 1.5, "", "\ud800", [], {}, [{}], {"a": []})
-#: (field, value) pairs swept per format under the ci profile (all of them under long).
-CI_PAIRS = 600
 
 
 def _paths(doc: Any, limit: int = 5000) -> list[tuple[Any, ...]]:
@@ -32,19 +30,18 @@ def _paths(doc: Any, limit: int = 5000) -> list[tuple[Any, ...]]:
         path, node = stack.pop()
         found.append(path)
         if isinstance(node, dict):
-            stack.extend((path + (k,), v) for k, v in node.items())
+            stack.extend(((*path, k), v) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((path + (i,), v) for i, v in enumerate(node))
+            stack.extend(((*path, i), v) for i, v in enumerate(node))
     return found[1:]
 
 
 def sweep(doc: Any) -> Iterator[Any]:
     """Copies of ``doc`` with one field replaced by one wrong-typed value (sampled in ci)."""
     pairs = [(p, v) for p in _paths(doc) for v in WRONG_TYPES]
-    budget = settings.default.max_examples
-    if budget < 10_000 and len(pairs) > CI_PAIRS:  # the ci profile: a deterministic sample
-        step = len(pairs) / CI_PAIRS
-        pairs = [pairs[int(i * step)] for i in range(CI_PAIRS)]
+    if SWEEP_PAIRS is not None and len(pairs) > SWEEP_PAIRS:  # ci: a deterministic sample
+        step = len(pairs) / SWEEP_PAIRS
+        pairs = [pairs[int(i * step)] for i in range(SWEEP_PAIRS)]
     for path, value in pairs:
         mutated = copy.deepcopy(doc)
         node = mutated
