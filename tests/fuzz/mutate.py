@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,22 @@ from hypothesis import strategies as st
 
 #: Deepest nesting a structure-aware mutation adds.
 MAX_DEPTH = 40
+
+#: Inputs whose refusal is the strict loader's job (JSON depth bound, integers over Python's
+#: 4,300-digit conversion limit, YAML alias bombs). Off by default, as the loader has its own
+#: tests; ``MBOM_FUZZ_LOADER=1`` mixes them into every fuzz input to check the readers and
+#: the loader together (e.g. ``MBOM_FUZZ_LOADER=1 make fuzz``).
+LOADER_BOMBS: tuple[bytes, ...] = (
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b'{"bomFormat": "CycloneDX", "version": ' + b"9" * 5000 + b"}",
+    b'{"mediaType": ' + b"1" * 5000 + b"}",
+    b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+    b"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n",
+)
+LOADER_CASES = os.environ.get("MBOM_FUZZ_LOADER") == "1"
 
 _SCALARS = st.one_of(
     st.none(),
@@ -165,6 +182,12 @@ def mutated_bytes(draw: st.DrawFn, seeds: Sequence[bytes], *, edits: int = 4) ->
 
 def fuzz_input(seed_doc: Any, seed_bytes: Sequence[bytes]) -> st.SearchStrategy[bytes]:
     """Either kind of mutation, the structure-aware kind twice as often."""
+    if LOADER_CASES:
+        return st.one_of(
+            st.sampled_from(LOADER_BOMBS),
+            mutated_json_bytes(seed_doc),
+            mutated_bytes(seed_bytes),
+        )
     return st.one_of(
         mutated_json_bytes(seed_doc), mutated_json_bytes(seed_doc), mutated_bytes(seed_bytes)
     )

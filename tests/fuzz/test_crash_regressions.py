@@ -189,7 +189,7 @@ def test_manifest_line_out_of_domain(seeds, tmp_path, row):
     first = json.loads(seeds.manifest.read_bytes().splitlines()[0])
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps({**first, **row}) + "\n")
-    with pytest.raises(MalformedFileError, match="m.jsonl:1: bad manifest line"):
+    with pytest.raises(MalformedFileError, match=r"m\.jsonl:1: bad manifest line"):
         read_manifest(str(path), None)
 
 
