@@ -98,14 +98,6 @@ paths = ["a", "b"]
 """
 
 
-def write_tree(root: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
-
-
 class Seeds:
     """Paths of valid inputs (model, data, key, pub, bom, big_bom, manifest, bundle,
     oms_bundle, proof, policy, mbom_yaml under ``base``), and their parsed documents for
@@ -125,28 +117,12 @@ class Seeds:
         return json.loads(getattr(self, name).read_bytes())
 
 
-def _generate(model: Path, out: Path, *, datasets=(), threshold=1000, configs=()) -> dict:
-    from mbom.generate import GenerateRequest, generate, manifest_stem_for, write_bom
-
-    request = GenerateRequest(
-        model=str(model),
-        datasets=tuple(datasets),
-        configs=tuple(configs),
-        environment=False,
-        git_dir=None,
-        packages=False,
-        manifest_threshold=threshold,
-    )
-    built = generate(request, manifest_stem=manifest_stem_for(out), cache=False)
-    write_bom(built, out)
-    return built.document
-
-
 def make_seeds(base: Path) -> Seeds:
     from mbom.attest import load_signing_key, sign_bom, write_bundle
     from mbom.attest.keys import write_key_pair
     from mbom.attest.oms import sign_model
     from mbom.forensics.proofs import make_proof
+    from tests.verify.conftest import _generate, write_tree
 
     key, pub = write_key_pair(base / "release", "ecdsa-p256")
     model = write_tree(base / "model", MODEL)
