@@ -41,6 +41,7 @@ def boms(corpus: Corpus) -> st.SearchStrategy[bytes]:
 @budget.LIBRARY
 def test_bom_library(corpus: Corpus, work: Path, data) -> None:
     from mbom.bom.describe import describe
+    from mbom.bom.parents import read_parent
     from mbom.bom.read import load_bom, summarize_bom
     from mbom.bom.subjects import model_files
     from mbom.bom.validate import validate_bom
@@ -50,6 +51,7 @@ def test_bom_library(corpus: Corpus, work: Path, data) -> None:
     path = work / "lib.cdx.json"
     path.write_bytes(raw)
     parses_or_refuses(validate_bom, raw)
+    parses_or_refuses(read_parent, path)  # generate --parent
     document = parses_or_refuses(load_bom, path)
     if document is None:
         return

@@ -53,10 +53,12 @@ def bundles(corpus: Corpus) -> st.SearchStrategy[bytes]:
 @budget.LIBRARY
 def test_bundle_library(corpus: Corpus, trust, work: Path, data) -> None:
     from mbom.attest.bundles import read_bundle
+    from mbom.bom.parents import read_parent
     from mbom.verify.signature import check_signature, unverified_statement
 
     path = work / "lib.sigstore.json"
     path.write_bytes(data.draw(bundles(corpus)))
+    parses_or_refuses(read_parent, path)  # generate --parent, lineage
     document = parses_or_refuses(read_bundle, path)
     if document is None:
         return

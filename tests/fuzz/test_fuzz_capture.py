@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from tests.fuzz import budget
 from tests.fuzz.harness import run_checked
-from tests.fuzz.mutate import dump_json, fuzz_input, mutated_bytes, mutated_json
+from tests.fuzz.mutate import (
+    any_seed_mutated,
+    dump_json,
+    fuzz_input,
+    mutated_bytes,
+    mutated_json,
+)
 from tests.fuzz.props import parses_or_refuses
 from tests.fuzz.seeds import CARD, CONFIG_JSON, TRAIN_TOML, TRAIN_YAML
 
@@ -149,7 +155,9 @@ def test_generate_cli(seeds, work: Path, data) -> None:
     if model.exists():
         shutil.rmtree(model)
     shutil.copytree(seeds.model, model)
-    target = data.draw(st.sampled_from(["config.json", "README.md", "checkpoint", "config"]))
+    target = data.draw(
+        st.sampled_from(["config.json", "README.md", "checkpoint", "config", "parent"])
+    )
     args = ["generate", "--model", str(model), "--no-environment", "--no-cache"]
     if target == "config.json":
         raw = data.draw(fuzz_input(HF_CONFIG, [CONFIG_JSON]))
@@ -160,6 +168,11 @@ def test_generate_cli(seeds, work: Path, data) -> None:
         suffix = data.draw(st.sampled_from(sorted(CHECKPOINTS)))
         raw = data.draw(mutated_bytes(CHECKPOINTS[suffix], edits=6))
         (model / f"weights{suffix}").write_bytes(raw)
+    elif target == "parent":  # --parent reads a BOM or a bundle: lineage recorded in the BOM
+        raw = [seeds.bundle.read_bytes(), seeds.bom.read_bytes()]
+        parent = work / "parent.sigstore.json"
+        parent.write_bytes(data.draw(st.one_of(mutated_bytes(raw), any_seed_mutated(raw))))
+        args += ["--parent", str(parent)]
     else:
         import yaml
 
