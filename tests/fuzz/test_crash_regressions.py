@@ -203,3 +203,15 @@ def test_trusted_root_error_is_one_line(tmp_path):
     with pytest.raises(InputError) as caught:
         load_trust(trusted_root=path)
     assert "\n" not in str(caught.value) and "mediaType" in str(caught.value)
+
+
+def test_malformed_parent_bundle_is_a_failed_lineage_check(seeds, tmp_path):
+    """--parent names a bundle whose content is broken: FAIL lineage (1), not exit 2."""
+    parent = tmp_path / "parent.sigstore.json"
+    parent.write_text(json.dumps(_bundle(seeds, lambda d: d.update(dsseEnvelope=[]))))
+    args = ["verify", str(seeds.model), "--bundle", str(seeds.bundle), "--key", str(seeds.pub)]
+    outcome = run_checked([*args, "--parent", str(parent), "--format", "json"])
+    assert outcome.code == 1, outcome.stderr
+    failed = [c for c in json.loads(outcome.stdout)["checks"] if c["status"] == "fail"]
+    assert [c["id"] for c in failed] == ["lineage"]
+    assert "dsseEnvelope: expected an object, got a list" in failed[0]["message"]
