@@ -5,7 +5,7 @@ Usage::
     @click.command()
     @trust_options
     def command(keys, identity, identity_regex, issuer, issuer_regex, trusted_root,
-                trust_config): ...
+                trust_config, certificate_chain, artifact_signature): ...
         identities = identity_rules(identity, identity_regex, issuer, issuer_regex)
 
 Trust itself is loaded by the library (:func:`mbom.verify.trust.load_trust`).
@@ -28,11 +28,22 @@ _OPTIONS = (
     click.option("--issuer-regex", help="Trusted OIDC issuer, a full-match regex."),
     click.option("--trusted-root", metavar="F", help="Sigstore trusted_root.json."),
     click.option("--trust-config", metavar="F", help="Sigstore ClientTrustConfig JSON."),
+    click.option(
+        "--certificate-chain",
+        metavar="PEM",
+        help="CA certificates of a private PKI to trust (model_signing certificate mode).",
+    ),
+    click.option(
+        "--artifact-signature",
+        is_flag=True,
+        help="Also accept message-signature bundles (a signature over one file's digest).",
+    ),
 )
 
 
 def trust_options(function: F) -> F:
-    """Add --key, --identity[-regex], --issuer[-regex], --trusted-root, --trust-config."""
+    """Add --key, --identity[-regex], --issuer[-regex], --trusted-root, --trust-config,
+    --certificate-chain, --artifact-signature."""
     for option in reversed(_OPTIONS):
         function = option(function)
     return function
@@ -65,6 +76,8 @@ def trust_fields(flags: dict[str, Any]) -> dict[str, Any]:
         ),
         "trusted_root": flags["trusted_root"],
         "trust_config": flags["trust_config"],
+        "certificate_chain": flags["certificate_chain"],
+        "artifact_signature": flags["artifact_signature"],
     }
 
 

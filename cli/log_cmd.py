@@ -31,10 +31,12 @@ def _event(text: str | None, file: str | None) -> dict[str, Any]:
                 text = stream.read()
         except OSError as exc:
             raise InputError(f"{file}: cannot read: {exc.strerror}", path=file) from None
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        event = json.loads(text or "")
-    except ValueError as exc:
-        raise MalformedFileError(f"{source}: not valid JSON: {exc}") from None
+        event = parse_json(text or "")
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{source}: not valid JSON: {exc.reason}") from None
     if not isinstance(event, dict):
         raise MalformedFileError(f"{source}: the event must be a JSON object")
     return event

@@ -1,7 +1,8 @@
 """``mbom sign`` (a BOM, as an in-toto attestation) and ``mbom sign-model`` (OMS signature).
 
-Both sign with one or more ``--key`` PEM files or with Sigstore keyless (``--sigstore``), and
-write a Sigstore bundle v0.3.
+Both sign with ``--key`` PEM files or with Sigstore keyless (``--sigstore``) and write
+Sigstore bundles v0.3, one signature each: ``mbom sign`` with several keys writes one bundle
+per signer (``-o`` a directory or a pattern, see :func:`mbom.attest.bundles.bundle_paths`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _signing_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "keys",
             multiple=True,
             type=click.Path(path_type=str),
-            help="PEM private key; repeat for several signatures (threshold signing).",
+            help="PEM private key; repeat for several signers (one bundle each).",
         ),
         click.option("--sigstore", is_flag=True, help="Sign keyless with Sigstore (OIDC)."),
         click.option(
@@ -35,7 +36,13 @@ def _signing_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Sigstore ClientTrustConfig JSON of a private instance.",
         ),
         click.option("--staging", is_flag=True, help="Use Sigstore's staging instance."),
-        click.option("-o", "--output", type=click.Path(path_type=str), help="Bundle to write."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=str),
+            help="Bundle to write; with several keys a directory or a pattern "
+            "({bom}, {n}, {keyid}).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -70,10 +77,7 @@ def _signers(
 def _describe(bundle: dict[str, Any]) -> str:
     material = bundle["verificationMaterial"]
     if "publicKey" in material:
-        count = len(bundle["dsseEnvelope"]["signatures"])
-        return (
-            f"{count} key signature{'s' if count > 1 else ''}, hint {material['publicKey']['hint']}"
-        )
+        return f"key signature, hint {material['publicKey']['hint']}"
     entries = material.get("tlogEntries") or [{}]
     return f"keyless, transparency log index {entries[0].get('logIndex', '?')}"
 
@@ -96,15 +100,22 @@ def sign_command(
 
     Default output: BOM + .sigstore.json.
     """
-    from mbom.attest.bundles import default_bundle_path, write_bundle
-    from mbom.attest.signing import sign_bom
+    from mbom.attest.bundles import bundle_paths, write_bundles
+    from mbom.attest.signing import sign_bom, sign_bom_each
     from mbom.bom.read import load_bom
 
     signers = _signers(keys, sigstore, identity_token, trust_config, staging)
-    bundle = sign_bom(load_bom(bom), **signers)
-    path = write_bundle(bundle, output or default_bundle_path(bom))
-    record(log_file, "sign", path, bom=bom, signers=_describe(bundle))
-    click.echo(f"signed {bom} -> {path} ({_describe(bundle)})")
+    keyids = [key.hint for key in signers["keys"]] if "keys" in signers else [None]
+    paths = bundle_paths(bom, output, keyids)  # a bad -o is reported before any signing
+    document = load_bom(bom)
+    if "keys" in signers:
+        bundles = sign_bom_each(document, keys=signers["keys"])
+    else:
+        bundles = [sign_bom(document, **signers)]
+    written = write_bundles(zip(paths, bundles))
+    for path, bundle in zip(written, bundles):
+        record(log_file, "sign", path, bom=bom, signers=_describe(bundle))
+        click.echo(f"signed {bom} -> {path} ({_describe(bundle)})")
 
 
 @click.command("sign-model")
@@ -117,6 +128,11 @@ def sign_command(
     metavar="REL_PATH",
     help="Path relative to the model to leave out (besides .git* and the signature).",
 )
+@click.option(
+    "--allow-non-oms-key",
+    is_flag=True,
+    help="Sign with an Ed25519 or RSA key, which OMS verifiers (model_signing) cannot check.",
+)
 def sign_model_command(
     path: str,
     keys: tuple[str, ...],
@@ -126,6 +142,7 @@ def sign_model_command(
     staging: bool,
     output: str | None,
     ignore_paths: tuple[str, ...],
+    allow_non_oms_key: bool,
 ) -> None:
     """Sign the model at PATH in the OpenSSF Model Signing (model_signing) format.
 
@@ -136,6 +153,12 @@ def sign_model_command(
 
     target = output or path.rstrip("/\\") + ".sig"
     signers = _signers(keys, sigstore, identity_token, trust_config, staging)
-    bundle = sign_model(path, signature_path=target, ignore_paths=ignore_paths, **signers)
+    bundle = sign_model(
+        path,
+        signature_path=target,
+        ignore_paths=ignore_paths,
+        allow_non_oms_key=allow_non_oms_key,
+        **signers,
+    )
     write_bundle(bundle, target)
     click.echo(f"signed model {path} -> {target} ({_describe(bundle)})")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mbom._atomic import write_atomic
+from mbom._atomic import write_atomic_set
 from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, check_algorithm
@@ -130,15 +130,13 @@ def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:
 
 
 def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
-    """Write the sidecar manifests, then the BOM (each atomically); return what was written."""
+    """Write the sidecar manifests and the BOM as one set (the BOM renamed last): a failure
+    at any point leaves the previous BOM and its manifests as they were. Returns the paths."""
     target = Path(output)
-    written = []
-    for name, content in built.manifests:
-        path = target.parent / name
-        write_atomic(path, content)
-        written.append(path)
-    write_atomic(target, built.text)
+    written = [target.parent / name for name, _content in built.manifests]
     written.append(target)
+    contents = [content for _name, content in built.manifests]
+    write_atomic_set(list(zip(written, [*contents, built.text])))
     return written
 
 

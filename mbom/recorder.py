@@ -51,6 +51,7 @@ from mbom.generate import (
     write_bom,
 )
 from mbom.hashing import HashCache, hash_tree
+from mbom.load import parse_json
 
 __all__ = ["RecordResult", "Run", "record"]
 
@@ -139,8 +140,14 @@ class _Signing:
             key if hasattr(key, "hint") else attest.load_signing_key(key, self.passphrase)
             for key in given or ()
         ]
-        bundle = attest.sign_bom(document, keys=keys, keyless=self.keyless)
-        return attest.write_bundle(bundle, attest.default_bundle_path(bom_path))
+        from mbom.attest.bundles import bundle_paths, write_bundles
+
+        if keys:  # one bundle per signer (the bundle spec allows one signature)
+            bundles = attest.sign_bom_each(document, keys=keys)
+        else:
+            bundles = [attest.sign_bom(document, keyless=self.keyless)]
+        paths = bundle_paths(bom_path, None, [key.hint for key in keys] or [None])
+        return write_bundles(zip(paths, bundles))[0]
 
 
 class Run:
@@ -302,7 +309,7 @@ class Run:
 def _recorded_steps(bom_path: Path) -> list[CheckpointStep]:
     """The checkpoint chain of a BOM this recorder wrote (formulation steps, in order)."""
     try:
-        document = json.loads(bom_path.read_text(encoding="utf-8"))
+        document = parse_json(bom_path.read_bytes())
         workflow = document["formulation"][0]["workflows"][0]
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         raise InputError(f"{bom_path}: cannot read the checkpoint chain to resume") from None
@@ -322,7 +329,7 @@ def _recorded_steps(bom_path: Path) -> list[CheckpointStep]:
                 else None,
                 merkle_root=digest,
                 metrics={
-                    name.removeprefix("mbom:metric:"): json.loads(value)
+                    name.removeprefix("mbom:metric:"): parse_json(value, allow_nan=True)
                     for name, value in props.items()
                     if name.startswith("mbom:metric:")
                 },

@@ -32,7 +32,7 @@ def check_schema(data: Any, validator: Any, name: str) -> None:
 def load_request_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse and validate an mbom.yaml; return GenerateRequest keyword arguments."""
     from mbom._jsonschema import jsonschema
-    from mbom.capture._parse import load_yaml, read_text
+    from mbom.load import load_yaml, read_text
 
     name = os.fspath(path)
     if not os.path.isfile(name):

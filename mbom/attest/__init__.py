@@ -40,6 +40,7 @@ _EXPORTS = {
     "parse_statement": "statement",
     "Keyless": "keyless",
     "sign_bom": "signing",
+    "sign_bom_each": "signing",
     "sign_statement": "signing",
     "default_bundle_path": "bundles",
     "read_bundle": "bundles",

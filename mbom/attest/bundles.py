@@ -6,6 +6,14 @@ Usage::
 
     write_bundle(bundle, default_bundle_path("bom.cdx.json"))   # bom.cdx.json.sigstore.json
     bundle = read_bundle("bom.cdx.json.sigstore.json")          # dict, media type checked
+    paths = bundle_paths("bom.cdx.json", "out/", ["ab12...", "cd34..."])  # one per signer
+    write_bundles(zip(paths, bundles))                          # all or none
+
+Several signers write one bundle each (the bundle spec allows one signature). ``-o`` then
+names a directory (``DIR/{bom}.{keyid}.sigstore.json`` in it) or a pattern with the
+placeholders ``{bom}`` (the BOM's file name), ``{n}`` (1-based signer number, in ``--key``
+order) and ``{keyid}`` (the signer's key hint); several signers need ``{n}`` or ``{keyid}``.
+Without ``-o``: ``BOM.sigstore.json`` for one signer, ``BOM.{n}.sigstore.json`` for several.
 
 Bundles are written atomically (a reader never sees half a bundle). A missing bundle means
 verification cannot be evaluated (:class:`TrustMaterialError`, exit 3); a malformed one is an
@@ -16,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +95,16 @@ BUNDLE_SHAPE = Object(
     },
     required=("mediaType", "verificationMaterial"),
 )
+PLACEHOLDERS = ("{bom}", "{n}", "{keyid}")
 
-__all__ = ["BUNDLE_MEDIA_TYPE", "default_bundle_path", "read_bundle", "write_bundle"]
+__all__ = [
+    "BUNDLE_MEDIA_TYPE",
+    "bundle_paths",
+    "default_bundle_path",
+    "read_bundle",
+    "write_bundle",
+    "write_bundles",
+]
 
 
 def default_bundle_path(signed_path: str | os.PathLike[str]) -> str:
@@ -101,8 +117,83 @@ def write_bundle(bundle: Mapping[str, Any], path: str | os.PathLike[str]) -> Pat
     from mbom._atomic import write_atomic
 
     target = Path(path)
-    write_atomic(target, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(target, _encode(bundle))
     return target
+
+
+def bundle_paths(
+    bom: str | os.PathLike[str], output: str | None, keyids: list[str | None]
+) -> list[str]:
+    """Where each signer's bundle goes (see the module docstring); distinct paths."""
+    from mbom.errors import InputError
+
+    bom_name = os.path.basename(os.fspath(bom))
+    if output is None:
+        if len(keyids) == 1:
+            return [default_bundle_path(bom)]
+        output = os.path.join(os.path.dirname(os.fspath(bom)), "{bom}.{n}" + BUNDLE_SUFFIX)
+    elif os.path.isdir(output) or output.endswith(("/", os.sep)):
+        output = os.path.join(output, "{bom}.{keyid}" + BUNDLE_SUFFIX)
+    elif not any(mark in output for mark in PLACEHOLDERS):
+        if len(keyids) == 1:
+            return [output]
+        raise InputError(
+            f"-o {output}: {len(keyids)} signers write {len(keyids)} bundles; give a directory "
+            "or a pattern with {n} or {keyid}"
+        )
+    if len(keyids) > 1 and "{n}" not in output and "{keyid}" not in output:
+        raise InputError(f"-o {output}: several signers need {{n}} or {{keyid}} in the pattern")
+    paths = []
+    for number, keyid in enumerate(keyids, start=1):
+        if "{keyid}" in output and keyid is None:
+            raise InputError("{keyid} names key signers; a keyless signature has none: use {n}")
+        name = output.replace("{bom}", bom_name).replace("{n}", str(number))
+        paths.append(name.replace("{keyid}", keyid or ""))
+    if len(set(paths)) != len(paths):
+        raise InputError(f"-o {output}: the signers' bundle paths collide")
+    return paths
+
+
+def write_bundles(items: Iterable[tuple[str | os.PathLike[str], Mapping[str, Any]]]) -> list[Path]:
+    """Write several bundles as a set: every one is staged before any is put in place.
+
+    A failure while staging (ENOSPC, EACCES) leaves every previous bundle untouched.
+    """
+    import contextlib
+    import tempfile
+
+    from mbom.errors import InputError
+
+    staged: list[tuple[str, Path]] = []
+    target = Path(".")
+    try:
+        for path, bundle in items:
+            target = Path(path)
+            directory = target.parent if str(target.parent) else Path(".")
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_encode(bundle))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as exc:
+        for tmp, _target in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise InputError(f"{target}: cannot write: {exc.strerror}", path=str(target)) from None
+    except BaseException:
+        for tmp, _target in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    return [target for _tmp, target in staged]
+
+
+def _encode(bundle: Mapping[str, Any]) -> bytes:
+    return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -117,10 +208,12 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise UnreadableFileError(f"{name}: cannot read: {exc.strerror}", path=name) from None
     if len(data) > MAX_BUNDLE_BYTES:
         raise MalformedFileError(f"{name}: larger than any Sigstore bundle should be", path=name)
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc}", path=name) from None
+        document = parse_json(data)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
     return parse_bundle(document, name)
 
 

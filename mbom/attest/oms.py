@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mbom.attest.keyless import Keyless
@@ -34,6 +36,11 @@ if TYPE_CHECKING:
     from mbom.hashing import TreeDigest
 
 OMS_PREDICATE_TYPE = "https://model_signing/signature/v1.0"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+#: Key types model_signing 1.1.1's key verifier checks: ECDSA on P-256/P-384/P-521
+#: (``sign_ec_key._check_supported_ec_key``); it refuses Ed25519 and RSA keys.
+OMS_KEY_TYPES = ("ecdsa-p256", "ecdsa-p384")
 #: Ignored at the model root by model_signing's default (``ignore_git_paths``).
 GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
 
@@ -114,7 +121,7 @@ def manifest_from_tree(
 ) -> ModelManifest:
     """The OMS manifest of an already hashed model (``mbom verify`` hashes once for all)."""
     root = tree.path
-    ignored = sorted({*GIT_PATHS, *ignore_paths, *_inside(root, signature_path)})
+    ignored = sorted({*GIT_PATHS, *ignore_paths, *signature_inside(root, signature_path)})
     links = [entry.path for entry in tree.files if entry.symlink is not None]
     if links:
         raise InputError(f"{root}: symbolic link {links[0]!r}: OMS signatures refuse symlinks")
@@ -122,7 +129,7 @@ def manifest_from_tree(
         files = [
             (entry.path, entry.digests["sha256"])
             for entry in tree.files
-            if not _ignored(entry.path, ignored)
+            if not oms_ignored(entry.path, ignored)
         ]
     else:  # model_signing names a single-file model's only resource "."
         files = [(".", tree.files[0].digests["sha256"])]
@@ -138,19 +145,23 @@ def sign_model(
     keyless: Keyless | None = None,
     signature_path: str | os.PathLike[str] | None = None,
     ignore_paths: Sequence[str] = (),
+    allow_non_oms_key: bool = False,
 ) -> dict[str, Any]:
-    """An OMS signature bundle for the model (``signature_path`` is left out when inside it)."""
+    """An OMS signature bundle for the model (``signature_path`` is left out when inside it).
+
+    Keys OMS verifiers cannot check (Ed25519, RSA) are refused unless ``allow_non_oms_key``:
+    such a signature verifies only with mbom.
+    """
     from mbom.attest._internal.hints import oms_hint
     from mbom.attest.signing import sign_statement
 
     if len(keys) > 1:
         raise InputError("an OMS signature takes one key: model_signing checks one signature")
-    if keys and not keys[0].key_type.startswith("ecdsa"):
-        from mbom._log import warn
-
-        warn(
-            "model_signing 1.1.1 verifies only ECDSA keys; %s signatures need mbom",
-            keys[0].key_type,
+    if keys and keys[0].key_type not in OMS_KEY_TYPES and not allow_non_oms_key:
+        raise InputError(
+            f"a {keys[0].key_type} key makes an OMS signature that model_signing cannot verify "
+            f"(it checks only ECDSA P-256/P-384/P-521); use an {' or '.join(OMS_KEY_TYPES)} key, "
+            "or --allow-non-oms-key for a signature only mbom verifies"
         )
     manifest = model_manifest(model_path, ignore_paths=ignore_paths, signature_path=signature_path)
     hint = oms_hint(keys[0].public_key) if keys else None
@@ -183,15 +194,33 @@ def verify_model(
 
 
 def signed_manifest(statement: Statement) -> ModelManifest:
-    """The manifest an OMS statement signs, checked against its subject digest."""
+    """The manifest an OMS statement signs, checked against its subject digest.
+
+    Raises :class:`VerificationError` (``check`` ``statement``, or ``duplicate-subject``
+    naming the path) for a malformed or inconsistent predicate, :class:`InputError` for a
+    well-formed one mbom cannot re-hash (shards, another hash type, symlinks followed).
+    """
     predicate = statement.predicate
-    try:
-        serialization = predicate["serialization"]
-        files = tuple((str(r["name"]), str(r["digest"]).lower()) for r in predicate["resources"])
-        algorithms = {r.get("algorithm") for r in predicate["resources"]}
-        ignore = tuple(str(p) for p in serialization.get("ignore_paths", ()))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise VerificationError(f"OMS predicate is malformed: {exc}", check="statement") from None
+    serialization, resources = predicate.get("serialization"), predicate.get("resources")
+    ignore_paths = serialization.get("ignore_paths", []) if isinstance(serialization, dict) else 0
+    if (
+        not isinstance(resources, list)
+        or not isinstance(ignore_paths, list)
+        or not all(isinstance(r, dict) and {"name", "digest"} <= r.keys() for r in resources)
+    ):
+        raise VerificationError(
+            "OMS predicate is malformed: needs serialization{ignore_paths: [...]} and "
+            "resources[{name, algorithm, digest}]",
+            check="statement",
+        )
+    files = tuple((str(r["name"]), str(r["digest"]).lower()) for r in resources)
+    algorithms = {str(r.get("algorithm")) for r in resources}
+    ignore = tuple(str(p) for p in ignore_paths)
+    if len(statement.subjects) != 1:
+        raise VerificationError(
+            f"an OMS statement has one subject, this one {len(statement.subjects)}",
+            check="statement",
+        )
     if serialization.get("method") != "files" or algorithms - {"sha256"}:
         raise InputError(
             f"unsupported OMS serialization {serialization.get('method')!r} / {algorithms}: "
@@ -199,6 +228,17 @@ def signed_manifest(statement: Statement) -> ModelManifest:
         )
     if serialization.get("allow_symlinks"):
         raise InputError("OMS signatures that follow symlinks are not supported")
+    seen: set[str] = set()
+    for name, digest in files:
+        if not _SHA256_HEX.fullmatch(digest):
+            raise VerificationError(
+                f"OMS resource {name!r}: digest is not a hex SHA-256", check="statement", path=name
+            )
+        if oms_name(name) in seen:
+            raise VerificationError(
+                f"OMS resource {name!r} is listed twice", check="duplicate-subject", path=name
+            )
+        seen.add(oms_name(name))
     manifest = ModelManifest(statement.subjects[0].name, files, ignore)
     subject = statement.subjects[0].digest.get("sha256")
     if manifest.root_digest != subject:
@@ -226,11 +266,30 @@ def _compare(signed: dict[str, str], actual: dict[str, str]) -> None:
         )
 
 
-def _ignored(name: str, ignored: Sequence[str]) -> bool:
-    return any(name == path or name.startswith(path.rstrip("/") + "/") for path in ignored)
+def oms_ignored(name: str, ignore_paths: Sequence[str]) -> bool:
+    """model_signing's rule, exactly: ``name`` is an ignore path or lies under one.
+
+    Paths compare as ``pathlib`` does (``./a``, ``a/`` and ``a//`` are ``a``; ``.`` is the
+    whole model); absolute paths and paths with ``..`` never match, as in model_signing,
+    which drops the former and compares the latter lexically.
+    """
+    parts = PurePosixPath(name).parts
+    for path in ignore_paths:
+        ignored = PurePosixPath(path)
+        if ignored.is_absolute() or ".." in ignored.parts:
+            continue
+        if parts[: len(ignored.parts)] == ignored.parts:
+            return True
+    return False
 
 
-def _inside(root: str, path: str | os.PathLike[str] | None) -> list[str]:
+def oms_name(name: str) -> str:
+    """A resource name as model_signing compares it (a ``pathlib`` path)."""
+    return str(PurePosixPath(name))
+
+
+def signature_inside(root: str, path: str | os.PathLike[str] | None) -> list[str]:
+    """The signature path relative to the model root, when it lies inside (else empty)."""
     if path is None:
         return []
     rel = os.path.relpath(os.path.abspath(os.fspath(path)), os.path.abspath(root))

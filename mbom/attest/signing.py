@@ -7,11 +7,13 @@ Usage::
     from mbom.attest.signing import sign_bom
 
     bundle = sign_bom(bom, keys=[load_signing_key("release.pem", passphrase)])
-    bundle = sign_bom(bom, keys=[key_a, key_b])              # threshold: two signatures
     bundle = sign_bom(bom, keyless=Keyless(identity_token=token))
+    bundles = sign_bom_each(bom, keys=[key_a, key_b])        # two signers: two bundles
 
 The result is a Sigstore bundle v0.3 (a dict; write it with
-:func:`mbom.attest.bundles.write_bundle`) whose DSSE envelope carries the canonical statement.
+:func:`mbom.attest.bundles.write_bundle`) whose DSSE envelope carries the canonical statement
+and exactly one signature: the bundle spec allows one, so several signers make one bundle
+each (``mbom verify`` counts signers across bundles for ``minSigners``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,17 @@ def sign_bom(
     return sign_statement(bom_statement(bom), keys=keys, keyless=keyless)
 
 
+def sign_bom_each(bom: Mapping[str, Any], *, keys: Sequence[SigningKey]) -> list[dict[str, Any]]:
+    """One bundle per key, all over the same statement (in the order of ``keys``)."""
+    hints = [key.hint for key in keys]
+    if not keys:
+        raise InputError("give at least one key")
+    if len(set(hints)) != len(hints):
+        raise InputError("the same key was given twice; each signer must be a distinct key")
+    statement = bom_statement(bom)
+    return [sign_statement(statement, keys=[key]) for key in keys]
+
+
 def sign_statement(
     statement: Statement,
     *,
@@ -42,7 +55,7 @@ def sign_statement(
     keyless: Keyless | None = None,
     hint: str | None = None,
 ) -> dict[str, Any]:
-    """Sign ``statement`` with every key in ``keys``, or keyless; exactly one of the two.
+    """Sign ``statement`` with one key (``keys`` holds exactly one), or keyless.
 
     ``hint`` overrides the key bundle's ``publicKey.hint`` (OMS signatures use
     model_signing's spelling).
@@ -52,9 +65,11 @@ def sign_statement(
     payload = statement.to_json()
     if keyless is not None:
         return keyless.sign_statement(payload)
-    hints = [key.hint for key in keys]
-    if len(set(hints)) != len(hints):
-        raise InputError("the same key was given twice; threshold signatures need distinct keys")
+    if len(keys) > 1:
+        raise InputError(
+            "a Sigstore bundle holds one signature: sign with each key separately "
+            "(mbom.attest.signing.sign_bom_each)"
+        )
     from mbom.attest._internal.keybundle import key_bundle
 
-    return key_bundle(payload, PAYLOAD_TYPE, keys, hint=hint)
+    return key_bundle(payload, PAYLOAD_TYPE, keys[0], hint=hint)

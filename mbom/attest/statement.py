@@ -15,7 +15,6 @@ attestation; the predicate is the whole CycloneDX BOM.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +26,10 @@ from mbom.errors import MalformedFileError
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 BOM_PREDICATE_TYPE = "https://cyclonedx.org/bom"
-_VERSIONED_BOM_PREDICATE = re.compile(r"https://cyclonedx\.org/bom/v1\.\d+")
+#: The CycloneDX host. Its documented predicate types: ``/bom`` (in-toto attestation spec,
+#: cosign 2, syft), ``/bom/v1.4`` (the spec's example), ``/schema`` (cosign 1, in-toto-golang
+#: before 0.5); any other path on this host is read as a BOM too (fail closed).
+_CYCLONEDX_HOSTS = frozenset({"cyclonedx.org", "www.cyclonedx.org"})
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -74,10 +76,21 @@ class Statement:
 
 
 def is_bom_predicate_type(predicate_type: str) -> bool:
-    """``https://cyclonedx.org/bom`` or a versioned ``https://cyclonedx.org/bom/v1.x``."""
-    return predicate_type == BOM_PREDICATE_TYPE or bool(
-        _VERSIONED_BOM_PREDICATE.fullmatch(predicate_type)
-    )
+    """True for every predicateType that names CycloneDX: the one place that decides.
+
+    Any ``http(s)://cyclonedx.org/...`` URI (host in any case, ``www.``, a port, a trailing
+    slash, ``/bom``, ``/bom/v1.6.1``, ``/schema``) is read as an MBOM, never as a plain
+    in-toto statement: a BOM must list every model file, so a spelling mbom did not expect
+    must not weaken the binding (docs/verify.md).
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(predicate_type.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:  # e.g. a malformed IPv6 literal or port
+        return False
+    return parts.scheme.lower() in ("http", "https") and host in _CYCLONEDX_HOSTS
 
 
 def bom_statement(bom: Mapping[str, Any]) -> Statement:
@@ -93,10 +106,12 @@ def bom_statement(bom: Mapping[str, Any]) -> Statement:
 
 def parse_statement(payload: bytes) -> Statement:
     """Read a statement from DSSE payload bytes, or raise :class:`MalformedFileError`."""
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        document = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedFileError(f"statement is not valid JSON: {exc}") from None
+        document = parse_json(payload)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"statement is not valid JSON: {exc.reason}") from None
     if not isinstance(document, dict):
         raise MalformedFileError("statement is not a JSON object")
     if document.get("_type") != STATEMENT_TYPE:

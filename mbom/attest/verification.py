@@ -9,11 +9,15 @@ Usage::
     # keyless: certificate chain, identity + issuer (exact, or re.Pattern), log entry
     result = verify_bundle(path, identity="ci@example.com", issuer="https://accounts.example",
                            trusted_root="trusted_root.json")
+    # a private CA (model_signing certificate mode: x509CertificateChain, no log entry)
+    result = verify_bundle(path, certificate_chain=[ca_certificate])
     result.statement.subjects, result.signers, result.integrated_time, result.checks
 
 Failures raise :class:`~mbom.errors.VerificationError` whose ``check`` names what failed:
-``payload type``, ``signature``, ``certificate``, ``identity``, ``tlog entry``, ``key hint``,
-``message digest``, ``subject``, ``statement`` or ``bundle``. Missing trust material (no key
+``payload type``, ``dsse signatures``, ``signature``, ``certificate``, ``identity``,
+``tlog entry``, ``key hint``, ``message digest``, ``subject``, ``statement`` or ``bundle``.
+A bundle holds exactly one signature (Sigstore bundle spec): a DSSE envelope with several is
+rejected; several signers write one bundle each. Missing trust material (no key
 for a key bundle, no trusted root for a keyless one) raises
 :class:`~mbom.errors.TrustMaterialError`. Nothing here uses the network: keyless bundles are
 checked against the trusted root given (a file, or a loaded sigstore ``TrustedRoot``).
@@ -67,14 +71,21 @@ def verify_bundle(
     trusted_root: Any = None,
     trust_config: str | os.PathLike[str] | None = None,
     artifact_digest: str | None = None,
-    threshold: int = 1,
+    certificate_chain: Sequence[Any] = (),
 ) -> VerifiedBundle:
     """Verify ``bundle`` (a path or a parsed document); see the module docstring."""
     document = parse_bundle(dict(bundle)) if isinstance(bundle, Mapping) else read_bundle(bundle)
     digest = _normal_digest(artifact_digest)
     material = document["verificationMaterial"]
+    if "dsseEnvelope" in document:
+        _one_signature(document["dsseEnvelope"])
+    keyless = "certificate" in material or "x509CertificateChain" in material
+    if keyless and certificate_chain:
+        from mbom.attest._internal.verify_private_ca import verify_private_ca
+
+        return _result(verify_private_ca(document, list(certificate_chain), digest), digest)
     root = _trusted_root(trusted_root, trust_config)
-    if "certificate" in material or "x509CertificateChain" in material:
+    if keyless:
         from mbom.attest._internal.verify_keyless import verify_keyless
 
         if identity is None or issuer is None:
@@ -89,10 +100,21 @@ def verify_bundle(
 
         if not keys:
             raise TrustMaterialError("a key-signed bundle needs the signer's public key (--key)")
-        if threshold < 1 or threshold > len(keys):
-            raise InputError(f"threshold must be between 1 and {len(keys)}, got {threshold}")
-        outcome = verify_with_keys(document, _public_keys(keys), root, digest, threshold)
+        outcome = verify_with_keys(document, _public_keys(keys), root, digest)
     return _result(outcome, digest)
+
+
+def _one_signature(envelope: Any) -> None:
+    """The bundle spec allows one DSSE signature; sigstore-js and sigstore-go reject more."""
+    signatures = envelope.get("signatures") if isinstance(envelope, Mapping) else None
+    if isinstance(signatures, list) and len(signatures) > 1:
+        raise VerificationError(
+            f"the DSSE envelope carries {len(signatures)} signatures; a Sigstore bundle holds "
+            "exactly one (several signers write one bundle each)",
+            check="dsse signatures",
+            expected="1",
+            actual=str(len(signatures)),
+        )
 
 
 def _result(outcome: Any, digest: str | None) -> VerifiedBundle:

@@ -33,11 +33,11 @@ from mbom.bom.ml_parts import (
     Workflow,
 )
 from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
-from mbom.bom.subjects import SIZE_PROPERTY, SYMLINK_PROPERTY
+from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
 from mbom.capture.datasets import DatasetRecord
 from mbom.capture.model import ModelRecord
 from mbom.errors import InputError
-from mbom.hashing import CYCLONEDX_NAMES, FileDigest, TreeDigest
+from mbom.hashing import CYCLONEDX_NAMES, FileDigest, TreeDigest, recorded_mode
 
 SPEC_VERSIONS = ("1.6", "1.7")
 DEFAULT_MANIFEST_THRESHOLD = 1000
@@ -222,7 +222,12 @@ class _Builder:
     def _file_component(self, ref_prefix: str, entry: FileDigest, extra: Sequence[tuple]) -> Any:
         from cyclonedx.model.component import Component, ComponentType
 
-        pairs = [(SIZE_PROPERTY, entry.size), (SYMLINK_PROPERTY, entry.symlink), *extra]
+        pairs = [
+            (SIZE_PROPERTY, entry.size),
+            (SYMLINK_PROPERTY, entry.symlink),
+            (MODE_PROPERTY, recorded_mode(entry.mode)),
+            *extra,
+        ]
         return Component(
             type=ComponentType.FILE,
             name=entry.path,
@@ -520,7 +525,10 @@ class _Builder:
                         ("mbom:git:commit", git.commit),
                         ("mbom:git:branch", git.branch),
                         ("mbom:git:remote", git.remote_url),
-                        ("mbom:git:dirty", str(git.dirty).lower()),
+                        (
+                            "mbom:git:dirty",
+                            "unknown" if git.dirty is None else str(git.dirty).lower(),
+                        ),
                     ]
                 )
             formula_props += _environment_properties(environment)

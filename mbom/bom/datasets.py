@@ -18,13 +18,13 @@ from which the dataset's Merkle root can be recomputed (:func:`leaf_hashes`).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from mbom.errors import InputError, MalformedFileError, VerificationError
+from mbom.load import parse_json
 from mbom.paths import check_relative_name
 
 ROOT_PROPERTY = "mbom:merkle-root:sha256"
@@ -149,7 +149,7 @@ def read_manifest(path: str, pinned_sha256: str | None) -> tuple[DatasetFile, ..
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = parse_json(line)
             entry = DatasetFile(
                 check_relative_name(str(row["path"])),
                 check_size(row["size"]),

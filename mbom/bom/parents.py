@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import MalformedFileError
+from mbom.load import JsonSyntaxError, parse_json
 
-#: Predicate types of a BOM inside an in-toto statement (the unversioned one is what mbom writes).
-BOM_PREDICATE_PREFIX = "https://cyclonedx.org/bom"
 MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
 
 
@@ -82,13 +80,15 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
             f"{location}: neither a CycloneDX BOM nor a bundle with a DSSE payload"
         )
     try:
-        statement = json.loads(base64.b64decode(payload, validate=True))
+        statement = parse_json(base64.b64decode(payload, validate=True))
     except (binascii.Error, ValueError) as exc:
         raise MalformedFileError(f"{location}: DSSE payload is not base64 JSON: {exc}") from None
     if not isinstance(statement, Mapping):
         raise MalformedFileError(f"{location}: DSSE payload is not an in-toto statement")
+    from mbom.attest.statement import is_bom_predicate_type  # the one rule for BOM types
+
     predicate_type = str(statement.get("predicateType", ""))
-    if not predicate_type.startswith(BOM_PREDICATE_PREFIX):
+    if not is_bom_predicate_type(predicate_type):
         raise MalformedFileError(
             f"{location}: the statement's predicateType {predicate_type!r} is not a CycloneDX BOM"
         )
@@ -103,9 +103,9 @@ def _load_json(location: str) -> dict[str, Any]:
 
     data = read_bom_bytes(location)
     try:
-        document = json.loads(data)
-    except ValueError as exc:
-        raise MalformedFileError(f"{location}: not valid JSON: {exc}") from None
+        document = parse_json(data)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{location}: not valid JSON: {exc.reason}") from None
     if not isinstance(document, dict):
         raise MalformedFileError(f"{location}: not a JSON object")
     return document

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from mbom.bom._jsonparse import JsonSyntaxError, parse_json
 from mbom.bom.summary import BomSummary, summarize_bom
 from mbom.errors import InputError, MalformedFileError, UnreadableFileError
+from mbom.load import JsonSyntaxError, parse_json
 
 __all__ = [
     "MAX_BOM_BYTES",

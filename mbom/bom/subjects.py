@@ -4,8 +4,10 @@ The layout mbom writes (docs/bom-format.md): the model is ``metadata.component``
 ``machine-learning-model``), and each of its files is a nested component of type ``file``
 whose ``name`` is the POSIX path relative to the model root, with ``hashes`` (SHA-256 always;
 BLAKE3 / SHA-512 when asked) and the property ``mbom:size``. A symbolic link inside the model
-carries ``mbom:symlink`` (its target). For BOMs written by other tools, the first top-level
-``machine-learning-model`` component is taken when ``metadata.component`` is not one.
+carries ``mbom:symlink`` (its target); an executable or setuid/setgid file carries
+``mbom:mode`` (``0755``, ``4755``...; absent for a plain file). For BOMs written by other
+tools, the first top-level ``machine-learning-model`` component is taken when
+``metadata.component`` is not one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mbom.paths import check_relative_name
 MODEL_TYPE = "machine-learning-model"
 SIZE_PROPERTY = "mbom:size"
 SYMLINK_PROPERTY = "mbom:symlink"
+MODE_PROPERTY = "mbom:mode"
 
 #: CycloneDX hash algorithm names -> mbom.hashing names.
 ALGORITHM_FROM_CYCLONEDX = {"SHA-256": "sha256", "SHA-512": "sha512", "BLAKE3": "blake3"}
@@ -33,6 +36,8 @@ class ModelFile:
     size: int | None
     digests: Mapping[str, str]
     symlink: str | None = None
+    mode: str | None = None
+    """Recorded ``mbom:mode`` (octal text); None for a plain, non-executable file."""
 
 
 def model_component(bom: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -81,7 +86,13 @@ def component_files(parent: Mapping[str, Any], what: str = "component") -> tuple
                 size=int(size) if size is not None and str(size).isdigit() else None,
                 digests=digests,
                 symlink=properties.get(SYMLINK_PROPERTY),
+                mode=_mode_text(properties.get(MODE_PROPERTY)),
             )
         )
     files.sort(key=lambda item: item.path)
     return tuple(files)
+
+
+def _mode_text(value: Any) -> str | None:
+    text = str(value) if value is not None else ""
+    return text if text and len(text) <= 6 and all(c in "01234567" for c in text) else None

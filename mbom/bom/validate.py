@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 
-from mbom.bom._jsonparse import JsonSyntaxError, parse_json
 from mbom.bom._messages import schema_findings
 from mbom.bom._refs import find_sites
 from mbom.bom._schema import schema_document, schema_errors, supported_spec_versions
 from mbom.bom._semantic import semantic_findings
 from mbom.bom.findings import Finding, ValidationResult
 from mbom.bom.read import cyclonedx_problem, read_bom_bytes
+from mbom.load import JsonSyntaxError, parse_json
 
 __all__ = ["Finding", "ValidationResult", "validate_bom"]
 

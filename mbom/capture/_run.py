@@ -1,7 +1,10 @@
-"""Run an external tool (git, nvidia-smi) for a collector, never raising.
+"""Run an external tool of the machine (``nvidia-smi``) for a collector, never raising.
 
 Collectors describe the machine they run on; a missing, hung or failing tool means "not known",
-never a crashed BOM. One place owns the timeout, the locale and the error swallowing.
+never a crashed BOM. One place owns the timeout, the locale and the error swallowing. Nothing
+a model or code directory holds may be started: the tool is looked up only in the absolute
+directories of PATH (an empty or relative entry would mean the current directory) and runs
+with ``/`` as its working directory. (git is no longer run at all: see mbom.capture.git.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ def run_tool(
     non-zero. Output is decoded as UTF-8 with replacement so odd bytes cannot raise. ``env`` is
     added to the current environment; ``LC_ALL=C`` is always set so output is not localised.
     """
-    executable = shutil.which(argv[0])
+    search = os.pathsep.join(
+        entry for entry in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(entry)
+    )
+    executable = shutil.which(argv[0], path=search) if os.sep not in argv[0] else None
     if executable is None:
         return None
     full_env = {**os.environ, "LC_ALL": "C", **(env or {})}
@@ -34,6 +40,7 @@ def run_tool(
             errors="replace",
             timeout=timeout,
             env=full_env,
+            cwd=os.sep,
             check=False,
         )
     except (OSError, subprocess.SubprocessError, ValueError):

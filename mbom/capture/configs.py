@@ -26,13 +26,19 @@ from pathlib import PurePath
 from typing import Any
 
 from mbom.capture._jsonvalue import Scalar, to_json_value
-from mbom.capture._parse import load_json, load_toml, load_yaml, read_text
 from mbom.errors import InputError
+from mbom.load import load_json, load_toml, load_yaml, read_text
+
+
+def load_python_json(text: str, name: str) -> Any:
+    """Strict JSON, except NaN and Infinity: configs are often written by Python's ``json``."""
+    return load_json(text, name, allow_nan=True)
+
 
 _LOADERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     ".yaml": ("yaml", load_yaml),
     ".yml": ("yaml", load_yaml),
-    ".json": ("json", load_json),
+    ".json": ("json", load_python_json),
     ".toml": ("toml", load_toml),
 }
 

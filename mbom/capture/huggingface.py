@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from mbom.capture._jsonvalue import Scalar, is_scalar, scalar, to_json_value
-from mbom.capture._parse import load_json, load_yaml, read_text
+from mbom.capture.configs import load_python_json
 from mbom.errors import MalformedFileError
+from mbom.load import load_yaml, read_text
 
 CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
@@ -114,7 +115,7 @@ def capture_hf_model(model_dir: str | os.PathLike[str]) -> HFModelMetadata:
 def parse_hf_config(path: str | os.PathLike[str]) -> HFModelConfig:
     """Parse a transformers ``config.json``."""
     name = os.fspath(path)
-    data = to_json_value(load_json(read_text(name), name), name)
+    data = to_json_value(load_python_json(read_text(name), name), name)
     if not isinstance(data, dict):
         raise MalformedFileError(f"{name}: expected a JSON object at the top level", path=name)
     fields = {
@@ -198,7 +199,6 @@ def _load_card(name: str, card_class: Any, data_class: Any) -> tuple[Any, str]:
         raise MalformedFileError(
             f"{name}: front matter at line {offset} is not a mapping", path=name
         )
-    to_json_value(front, name)  # bounded, and text that a BOM can hold (no lone surrogates)
     try:
         card = card_class(content)
     except ValueError as exc:  # e.g. an unparseable model-index

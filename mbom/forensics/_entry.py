@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,10 +49,12 @@ class LogEntry:
     @classmethod
     def parse(cls, raw: bytes) -> LogEntry:
         """Parse one line; :class:`MalformedFileError` when it is not a well-formed entry."""
+        from mbom.load import JsonSyntaxError, parse_json
+
         try:
-            document = json.loads(raw)
-        except ValueError as exc:
-            raise MalformedFileError(f"not JSON ({exc})") from None
+            document = parse_json(raw)
+        except JsonSyntaxError as exc:
+            raise MalformedFileError(f"not JSON ({exc.reason})") from None
         if not isinstance(document, dict) or set(document) != ENTRY_KEYS:
             raise MalformedFileError(
                 f"not a log entry (keys must be {', '.join(sorted(ENTRY_KEYS))})"

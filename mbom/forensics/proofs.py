@@ -115,16 +115,18 @@ class InclusionProof:
 
 def load_proof(path: str | os.PathLike[str]) -> InclusionProof:
     """Read a proof file written by :func:`make_proof` (``mbom prove``)."""
+    from mbom.load import JsonSyntaxError, parse_json
+
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
-            document = json.loads(handle.read(1024 * 1024))
+            document = parse_json(handle.read(1024 * 1024))
     except FileNotFoundError:
         raise InputError(f"{name}: no such file", path=name) from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror}", path=name) from None
-    except ValueError as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc}", path=name) from None
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
     return InclusionProof.from_json(document, source=name)
 
 

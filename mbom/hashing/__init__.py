@@ -35,8 +35,14 @@ from mbom.hashing._algorithms import (
     digest_bytes,
 )
 from mbom.hashing._cache import HashCache
-from mbom.hashing._engine import default_jobs, hash_files
-from mbom.hashing._walk import DEFAULT_IGNORE_PATTERNS, IGNORE_FILE, walk_tree
+from mbom.hashing._engine import FAILED, default_jobs, hash_files
+from mbom.hashing._ignore import (
+    DEFAULT_IGNORE_PATTERNS,
+    IGNORE_FILE,
+    is_loadable,
+    recorded_mode,
+)
+from mbom.hashing._walk import SPECIAL_FILE, UNREADABLE, Anomaly, printable, walk_tree
 from mbom.hashing.merkle import leaf_hash, root_from_leaves
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "DEFAULT_IGNORE_PATTERNS",
     "DIGEST_SIZES",
     "IGNORE_FILE",
+    "Anomaly",
     "FileDigest",
     "HashCache",
     "ProgressSink",
@@ -54,7 +61,9 @@ __all__ = [
     "default_jobs",
     "hash_file",
     "hash_tree",
+    "is_loadable",
     "merkle_root",
+    "recorded_mode",
 ]
 
 
@@ -62,7 +71,9 @@ class FileDigest(NamedTuple):
     """One file of a tree: POSIX path relative to the root, size in bytes, hex digests.
 
     For a symbolic link (never followed), ``symlink`` is the link's target, ``size`` its
-    length in bytes and each digest the digest of the target string. (An immutable named
+    length in bytes and each digest the digest of the target string. ``mode`` is the file's
+    ``st_mode`` when it was hashed from disk (None for links and for digests read from a
+    BOM or manifest). (An immutable named
     tuple rather than a frozen dataclass: a tree may hold a million of them, and a frozen
     dataclass costs several times more to construct.)
     """
@@ -71,6 +82,7 @@ class FileDigest(NamedTuple):
     size: int
     digests: Mapping[str, str]
     symlink: str | None = None
+    mode: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,9 @@ class TreeDigest:
     roots: Mapping[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     cached: int = 0
+    anomalies: tuple[Anomaly, ...] = ()
+    """What could not be hashed (escaping link, special file, undecodable name, unreadable
+    file or directory); only filled when ``hash_tree(report_anomalies=True)``."""
 
     def root(self, algorithm: str | None = None) -> str | None:
         """Merkle root in hex for a directory; None for a single file."""
@@ -140,6 +155,7 @@ def hash_tree(
     progress: ProgressSink | None = None,
     follow_symlinks_within: str | os.PathLike[str] | None = None,
     ignore_file: bool = True,
+    report_anomalies: bool = False,
 ) -> TreeDigest:
     """Digest a file, or every file under a directory, and the directory's Merkle roots.
 
@@ -150,7 +166,9 @@ def hash_tree(
     a Hugging Face cache repo folder whose snapshots link into ``blobs/``): a symbolic link
     that resolves to a regular file inside it is hashed as that file, under the link's name.
     Raises :class:`mbom.errors.InputError` subclasses for a missing path, an unreadable file,
-    a symlink leaving the root (or ``follow_symlinks_within``) or a special file.
+    a symlink leaving the root (or ``follow_symlinks_within``) or a special file -- unless
+    ``report_anomalies`` (a verifier: these are findings about the model, not input errors):
+    then they are left out of ``files`` and listed in ``TreeDigest.anomalies``.
     """
     # A tree may hold a million files: building their records would trigger the cyclic
     # garbage collector over and over, for objects that cannot form cycles.
@@ -167,6 +185,7 @@ def hash_tree(
             progress,
             follow_symlinks_within,
             ignore_file,
+            report_anomalies,
         )
     finally:
         if collecting:
@@ -183,6 +202,7 @@ def _hash_tree(
     progress: ProgressSink | None,
     follow_within: str | os.PathLike[str] | None,
     ignore_file: bool = True,
+    report_anomalies: bool = False,
 ) -> TreeDigest:
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
@@ -194,6 +214,7 @@ def _hash_tree(
     if not os.path.exists(root):
         raise InputError(f"{given}: no such file or directory", path=given)
     is_directory = os.path.isdir(root)
+    anomalies: list[Anomaly] | None = [] if report_anomalies else None
     if is_directory:
         walk = walk_tree(
             root,
@@ -201,10 +222,12 @@ def _hash_tree(
             extra_ignore=extra_ignore,
             follow_within=None if follow_within is None else os.fspath(follow_within),
             ignore_file=ignore_file,
+            anomalies=anomalies,
         )
         rows, links, ignored = walk.files, walk.links, walk.ignored
     else:
-        rows, links, ignored = [(os.path.basename(root), root)], [], []
+        single = _check_single(given, root, anomalies)
+        rows, links, ignored = [(os.path.basename(root), root)] if single else [], [], []
     paths = [row[1] for row in rows]
 
     store = HashCache() if cache is True else (cache or None)
@@ -219,7 +242,16 @@ def _hash_tree(
         on_large=progress.start if progress is not None else None,
         progress=progress.advance if progress is not None else None,
         follow_symlinks=not is_directory,
+        tolerant=report_anomalies,
     )
+    if report_anomalies and any(r[0] == FAILED for r in results):
+        kept = [i for i, r in enumerate(results) if r[0] != FAILED]
+        for row, r in zip(rows, results):
+            if r[0] == FAILED:
+                anomalies.append(Anomaly(printable(row[0]), UNREADABLE, r[2][0]))  # type: ignore[union-attr]
+        rows = [rows[i] for i in kept]
+        paths = [paths[i] for i in kept]
+        results = [results[i] for i in kept]
     fresh = [(path, result) for path, result in zip(paths, results) if not result[4]]
     if store is not None and fresh:
         for position, name in enumerate(names):
@@ -230,9 +262,14 @@ def _hash_tree(
             )
     if len(names) == 1:
         only = names[0]
-        files = [FileDigest(row[0], r[0], {only: r[2][0]}) for row, r in zip(rows, results)]
+        files = [
+            FileDigest(row[0], r[0], {only: r[2][0]}, None, r[5]) for row, r in zip(rows, results)
+        ]
     else:
-        files = [FileDigest(row[0], r[0], dict(zip(names, r[2]))) for row, r in zip(rows, results)]
+        files = [
+            FileDigest(row[0], r[0], dict(zip(names, r[2])), None, r[5])
+            for row, r in zip(rows, results)
+        ]
     roots: dict[str, str] = {}
     if is_directory:
         link_entries = [_link_digest(rel, target, names) for rel, target in links]
@@ -254,7 +291,21 @@ def _hash_tree(
         roots=roots,
         ignored=tuple(ignored),
         cached=len(results) - len(fresh),
+        anomalies=tuple(sorted(anomalies or (), key=lambda a: a.path)),
     )
+
+
+def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> bool:
+    """PATH itself must be a regular file (a FIFO would block the open)."""
+    import stat
+
+    mode = os.stat(root).st_mode
+    if stat.S_ISREG(mode):
+        return True
+    if anomalies is None:
+        raise InputError(f"{given}: not a regular file or directory", path=given)
+    anomalies.append(Anomaly(printable(os.path.basename(root)), SPECIAL_FILE, "not a regular file"))
+    return False
 
 
 def _cached_digests(

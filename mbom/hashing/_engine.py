@@ -35,8 +35,11 @@ SMALL_FILE = 1024 * 1024
 #: From this many files on, small files are shared out to worker processes.
 FORK_MIN_FILES = 2000
 
-# Per file: (bytes hashed, identity at open, hex digests, Merkle leaves or (), from cache)
-Result = tuple[int, Identity, tuple[str, ...], tuple[bytes, ...], bool]
+# Per file: (bytes hashed, identity at open, hex digests, Merkle leaves or (), from cache,
+# st_mode). A file that could not be read when the caller tolerates it (verify): bytes hashed
+# is FAILED and the digests are the one-line reason.
+Result = tuple[int, Identity, tuple[str, ...], tuple[bytes, ...], bool, int]
+FAILED = -1
 Cached = Mapping[str, tuple[Identity, tuple[str, ...]]]
 
 
@@ -58,12 +61,15 @@ class _Plan:
         algorithms: Sequence[str],
         cached: Cached,
         follow_symlinks: bool,
+        tolerant: bool = False,
     ) -> None:
         self.paths, self.names, self.algorithms = paths, names, tuple(algorithms)
-        self.cached, self.follow = cached, follow_symlinks
+        self.cached, self.follow, self.tolerant = cached, follow_symlinks, tolerant
         self._leaf_hashers = [one_shot(name) for name in self.algorithms]
 
-    def finish(self, index: int, size: int, identity: Identity, raw: tuple[bytes, ...]) -> Result:
+    def finish(
+        self, index: int, size: int, identity: Identity, raw: tuple[bytes, ...], mode: int
+    ) -> Result:
         """The result of one hashed file: hex digests and, when asked, its Merkle leaves."""
         leaves: tuple[bytes, ...] = ()
         if self.names is not None:
@@ -72,12 +78,20 @@ class _Plan:
                 new(leaf_preimage(name, size, value)).digest()
                 for new, value in zip(self._leaf_hashers, raw)
             )
-        return size, identity, tuple(value.hex() for value in raw), leaves, False
+        return size, identity, tuple(value.hex() for value in raw), leaves, False, mode
 
-    def reuse(self, index: int, identity: Identity, hexes: tuple[str, ...]) -> Result:
+    def reuse(self, index: int, identity: Identity, hexes: tuple[str, ...], mode: int) -> Result:
         """The result of a file whose digests came from the cache."""
-        result = self.finish(index, identity[0], identity, tuple(map(bytes.fromhex, hexes)))
-        return (*result[:4], True)
+        raw = tuple(map(bytes.fromhex, hexes))
+        result = self.finish(index, identity[0], identity, raw, mode)
+        return (*result[:4], True, mode)
+
+    def failed(self, error: Exception) -> Result:
+        """A file that cannot be read, when tolerated; else ``error`` is raised."""
+        if not self.tolerant:
+            raise error
+        reason = getattr(error, "message", None) or str(error)
+        return FAILED, (0, 0, 0, 0, 0), (reason,), (), False, 0
 
     def probe(
         self, indexes: Sequence[int]
@@ -96,23 +110,27 @@ class _Plan:
         pack = _U64.pack
         for index in indexes:
             path = paths[index]
-            fd = open_fd(path, self.follow)
+            try:
+                fd = open_fd(path, self.follow)
+            except UnreadableFileError as exc:
+                done.append((index, self.failed(exc)))
+                continue
             try:
                 st = fstat(fd)
                 if not is_regular(st.st_mode):
                     raise UnreadableFileError(f"{path}: not a regular file", path=path)
-                size = st.st_size
+                size, mode = st.st_size, st.st_mode
                 identity = (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
                 hit = cached.get(path) if cached else None
                 if hit is not None and hit[0] == identity:
-                    done.append((index, self.reuse(index, identity, hit[1])))
+                    done.append((index, self.reuse(index, identity, hit[1], mode)))
                 elif size > SMALL_FILE:
                     large.append((index, size))
                 elif single is not None:
                     data = read(fd, size + 1)
                     if len(data) > size:  # grew since fstat: take the general path
                         size, raw = digest_small(fd, size, algorithms, path, prefix=data)
-                        done.append((index, self.finish(index, size, identity, raw)))
+                        done.append((index, self.finish(index, size, identity, raw, mode)))
                         continue
                     digest = single(data).digest()
                     leaves: tuple[bytes, ...] = ()
@@ -120,14 +138,19 @@ class _Plan:
                         name = names[index].encode("utf-8")
                         preimage = b"\x00f" + pack(len(name)) + name + pack(len(data)) + digest
                         leaves = (leaf_new(preimage).digest(),)
-                    done.append((index, (len(data), identity, (digest.hex(),), leaves, False)))
+                    done.append(
+                        (index, (len(data), identity, (digest.hex(),), leaves, False, mode))
+                    )
                 else:
                     size, raw = digest_small(fd, size, algorithms, path)
-                    done.append((index, self.finish(index, size, identity, raw)))
+                    done.append((index, self.finish(index, size, identity, raw, mode)))
+            except UnreadableFileError as exc:
+                done.append((index, self.failed(exc)))
             except OSError as exc:
-                raise UnreadableFileError(
-                    f"{path}: read failed: {exc.strerror}", path=path
-                ) from exc
+                error = UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path)
+                if not self.tolerant:
+                    raise error from exc
+                done.append((index, self.failed(error)))
             finally:
                 close(fd)
         return done, large
@@ -136,14 +159,25 @@ class _Plan:
         self, index: int, buffer: bytearray, progress: Progress | None, parallel: bool
     ) -> Result:
         path = self.paths[index]
-        fd, identity = open_file(path, follow_symlinks=self.follow)
         try:
+            fd, identity = open_file(path, follow_symlinks=self.follow)
+        except UnreadableFileError as exc:
+            return self.failed(exc)
+        try:
+            mode = os.fstat(fd).st_mode
             size, raw = digest_stream(
                 fd, self.algorithms, buffer, path, progress=progress, parallel=parallel
             )
+        except UnreadableFileError as exc:
+            return self.failed(exc)
+        except OSError as exc:
+            error = UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path)
+            if not self.tolerant:
+                raise error from exc
+            return self.failed(error)
         finally:
             os.close(fd)
-        return self.finish(index, size, identity, raw)
+        return self.finish(index, size, identity, raw, mode)
 
 
 def hash_files(
@@ -156,14 +190,16 @@ def hash_files(
     on_large: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
     follow_symlinks: bool = False,
+    tolerant: bool = False,
 ) -> list[Result]:
     """Digest every file in ``paths``; results in the same order.
 
     ``names`` (relative names) asks for Merkle leaves too. ``cached`` maps a path to a known
     (identity, digests): reused when the opened file has that identity. ``on_large`` is told
     (total bytes, file count) of the large files before they are streamed, for progress bars.
+    ``tolerant``: a file that cannot be read gives a FAILED result instead of raising.
     """
-    plan = _Plan(paths, names, algorithms, cached or {}, follow_symlinks)
+    plan = _Plan(paths, names, algorithms, cached or {}, follow_symlinks, tolerant)
     workers = workers or default_jobs()
     results: list[Result | None] = [None] * len(paths)
     everything = range(len(paths))

@@ -2,37 +2,54 @@
 
 Rules (documented in docs/directory-digest.md):
 
-* every regular file is included unless an ignore pattern matches it; nothing is skipped
+* every regular file is included unless an ignore rule matches it; nothing is skipped
   silently -- ignored paths are returned so callers can report them;
-* ignore patterns are the default set below plus the root's ``.mbomignore`` (gitignore syntax);
+* ignore rules are the default set plus the root's ``.mbomignore`` (gitignore syntax), both
+  defined in :mod:`mbom.hashing._ignore`; a file a loader could execute is never ignored;
 * a symbolic link is never followed: it is recorded as a link with its target, and refused
   when its target resolves outside the root -- unless the caller names an enclosing
   ``follow_within`` directory and the link resolves to a regular file inside it: then the
   file is hashed under the link's name (a Hugging Face cache snapshot, whose files link to
   ``../../blobs/<oid>``, digests like the same files downloaded to a plain directory);
-* anything else (FIFO, socket, device) is refused: reading it could block or lie.
+* anything else (FIFO, socket, device) is refused: reading it could block or lie;
+* a verifier passes ``anomalies``: then an escaping link, a special file, an undecodable
+  name or an unreadable directory is recorded there (an :class:`Anomaly`) instead of raised,
+  and the walk goes on -- on a model being verified these are findings, not input errors.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
+from mbom.hashing._ignore import ProducerIgnore, default_ignored, is_loadable, producer_ignore
 
-IGNORE_FILE = ".mbomignore"
+#: Anomaly kinds (each is also the id of the verify check that reports it).
+SYMLINK_ESCAPE = "symlink-escape"
+SPECIAL_FILE = "special-file"
+FILE_NAME = "file-name"
+UNREADABLE = "unreadable-file"
 
-#: Always ignored, at any depth: version-control metadata directories ...
-DEFAULT_IGNORE_DIRS: tuple[str, ...] = (".git", ".hg", ".svn", ".mbom")
-#: ... and the files mbom itself writes beside a model (BOMs, bundles, dataset manifests).
-DEFAULT_IGNORE_SUFFIXES: tuple[str, ...] = (".sigstore.json", ".cdx.json", ".cdx.manifest.jsonl")
-#: The same default set in gitignore syntax (what docs/ and ``.mbomignore`` users see).
-DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (
-    *(f"{name}/" for name in DEFAULT_IGNORE_DIRS),
-    *(f"*{suffix}" for suffix in DEFAULT_IGNORE_SUFFIXES),
-)
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """Something in a tree that cannot be hashed as a file, found while verifying."""
+
+    path: str
+    """POSIX path relative to the root (directories end in "/"); bytes that are not UTF-8
+    are shown as ``\\xNN`` escapes."""
+    kind: str
+    """One of SYMLINK_ESCAPE, SPECIAL_FILE, FILE_NAME, UNREADABLE."""
+    detail: str
+    """What was found, one line (a link's target, the file type, the OS error)."""
+
+
+def printable(rel: str) -> str:
+    """A walked name (surrogate-escaped bytes) as text that can be printed and encoded."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
 
 # One walked regular file: (relative POSIX path, path to open). Sizes and identities are read
 # later with fstat on the opened file, by the workers that hash it: one syscall instead of two.
@@ -50,49 +67,6 @@ class Walk:
     ignored: list[str]
 
 
-def ignore_matcher(
-    root: str, extra_patterns: Sequence[str] = (), *, ignore_file: bool = True
-) -> Callable[[str], bool]:
-    """A predicate telling whether a relative path (directories end in "/") is ignored.
-
-    Patterns are the defaults, ``extra_patterns`` and (unless ``ignore_file`` is false: a
-    verifier must not let a file on disk decide what it checks) the root's ``.mbomignore``, with
-    gitignore semantics (pathspec). When no pattern negates, all patterns are folded into one
-    regular expression: one match per file instead of one per pattern per file.
-    """
-    lines = list(extra_patterns)
-    ignore_path = os.path.join(root, IGNORE_FILE)
-    if ignore_file and os.path.isfile(ignore_path):
-        try:
-            with open(ignore_path, encoding="utf-8") as handle:
-                lines.extend(handle.read().splitlines())
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UnreadableFileError(f"{ignore_path}: cannot read ignore file: {exc}") from exc
-    if not lines:
-        return _is_ignored_by_default
-    import pathspec
-
-    lines[:0] = DEFAULT_IGNORE_PATTERNS
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
-    regexes = [getattr(pattern, "regex", None) for pattern in spec.patterns]
-    if all(pattern.include for pattern in spec.patterns) and all(regexes):
-        folded = "|".join(
-            f"(?:{regex.pattern.replace('(?P<ps_d>', '(?:')})"  # type: ignore[union-attr]
-            for regex in regexes
-        )
-        combined = re.compile(folded)
-        return lambda rel: combined.match(rel) is not None
-    return spec.match_file
-
-
-def _is_ignored_by_default(rel: str) -> bool:
-    """DEFAULT_IGNORE_PATTERNS without loading pathspec (the common case: no .mbomignore)."""
-    if rel.endswith("/"):  # a directory: its name may match either kind of pattern
-        name = rel[:-1].rpartition("/")[2]
-        return name in DEFAULT_IGNORE_DIRS or name.endswith(DEFAULT_IGNORE_SUFFIXES)
-    return rel.endswith(DEFAULT_IGNORE_SUFFIXES)
-
-
 def _check_name(rel: str) -> str:
     try:
         rel.encode("utf-8")
@@ -108,18 +82,19 @@ def walk_tree(
     extra_ignore: Sequence[str] = (),
     follow_within: str | None = None,
     ignore_file: bool = True,
+    anomalies: list[Anomaly] | None = None,
 ) -> Walk:
     """Walk ``root`` (a directory) and return its files, links and ignored paths.
 
     Links resolving to a regular file inside ``follow_within`` are returned as files (the
-    path to open is the resolved target).
+    path to open is the resolved target). With ``anomalies`` (a list), what cannot be hashed
+    is appended there instead of raised.
     """
-    root_real = os.path.realpath(root)
-    outer = os.path.realpath(follow_within) if follow_within is not None else None
-    match = ignore_matcher(root, extra_ignore, ignore_file=ignore_file) if use_ignore else None
-    files: list[FileRow] = []
-    links: list[LinkRow] = []
-    ignored: list[str] = []
+    walker = _Walker(root, follow_within, anomalies)
+    if use_ignore:
+        walker.producer = producer_ignore(root, extra_ignore, ignore_file=ignore_file)
+    else:
+        walker.defaults = False
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         directory, prefix = stack.pop()
@@ -127,46 +102,153 @@ def walk_tree(
             with os.scandir(directory) as entries:
                 listing = list(entries)
         except OSError as exc:
-            raise UnreadableFileError(
-                f"{directory}: cannot list directory: {exc.strerror}"
-            ) from exc
+            walker.problem(
+                prefix or "./",
+                UNREADABLE,
+                f"cannot list directory: {exc.strerror}",
+                UnreadableFileError(f"{directory}: cannot list directory: {exc.strerror}"),
+            )
+            continue
         for entry in listing:
             rel = prefix + entry.name
             try:
-                if entry.is_symlink():
-                    if match is not None and match(rel):
-                        ignored.append(rel)
-                        continue
-                    target = _followed_file(entry.path, outer) if outer is not None else None
-                    if target is not None:
-                        files.append((_check_name(rel), target))
-                        continue
-                    links.append((_check_name(rel), _checked_link(entry.path, rel, root_real)))
-                elif entry.is_dir(follow_symlinks=False):
-                    if match is not None and match(rel + "/"):
-                        ignored.append(rel + "/")
-                        continue
-                    stack.append((entry.path, rel + "/"))
-                elif entry.is_file(follow_symlinks=False):  # d_type: no stat call
-                    if match is not None and match(rel):
-                        ignored.append(rel)
-                        continue
-                    files.append((_check_name(rel), entry.path))
-                else:
-                    if match is not None and match(rel):
-                        ignored.append(rel)
-                        continue
-                    raise UnreadableFileError(
-                        f"{entry.path}: not a regular file, directory or symbolic link; "
-                        "remove it or add it to .mbomignore",
-                        path=entry.path,
-                    )
+                walker.visit(entry, rel, stack)
             except OSError as exc:
-                raise UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path) from exc
-    files.sort()
-    links.sort()
-    ignored.sort()
-    return Walk(files=files, links=links, ignored=ignored)
+                walker.problem(
+                    rel,
+                    UNREADABLE,
+                    exc.strerror or str(exc),
+                    UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path),
+                )
+    walker.files.sort()
+    walker.links.sort()
+    walker.ignored.sort()
+    return Walk(files=walker.files, links=walker.links, ignored=walker.ignored)
+
+
+class _Walker:
+    """The state of one walk and the decision for each entry."""
+
+    def __init__(self, root: str, follow_within: str | None, anomalies: list | None) -> None:
+        self.root_real = os.path.realpath(root)
+        self.outer = os.path.realpath(follow_within) if follow_within is not None else None
+        self.anomalies = anomalies
+        self.producer: ProducerIgnore | None = None
+        self.defaults = True
+        self.files: list[FileRow] = []
+        self.links: list[LinkRow] = []
+        self.ignored: list[str] = []
+
+    def problem(self, rel: str, kind: str, detail: str, error: InputError) -> None:
+        """Record an anomaly (verifying) or raise ``error`` (the user's own input)."""
+        if self.anomalies is None:
+            raise error
+        self.anomalies.append(Anomaly(printable(rel), kind, detail))
+
+    def _ignore(self, entry: os.DirEntry, rel: str, is_dir: bool) -> bool:
+        """Is ``entry`` left out? Raises when the producer's pattern would hide code."""
+        if (
+            self.defaults
+            and not is_dir
+            and default_ignored(rel, lambda: entry.stat(follow_symlinks=False))
+        ):
+            self.ignored.append(rel)
+            return True
+        producer = self.producer
+        if producer is None or not producer.match(rel + "/" if is_dir else rel):
+            return False
+        if is_dir:
+            hidden = _loadable_inside(entry.path, rel + "/")
+            if hidden is not None:
+                raise producer.refuse(hidden)
+            self.ignored.append(rel + "/")
+            return True
+        if is_loadable(rel, entry.stat(follow_symlinks=False).st_mode):
+            raise producer.refuse(rel)
+        self.ignored.append(rel)
+        return True
+
+    def visit(self, entry: os.DirEntry, rel: str, stack: list[tuple[str, str]]) -> None:
+        if self.anomalies is not None and not _decodes(rel):
+            self.problem(rel, FILE_NAME, "file name is not valid UTF-8", InputError(rel))
+            return
+        if entry.is_symlink():
+            if self._ignore(entry, rel, False):
+                return
+            target = _followed_file(entry.path, self.outer) if self.outer is not None else None
+            if target is not None:
+                self.files.append((_check_name(rel), target))
+                return
+            stored = os.readlink(entry.path)
+            if not _inside(os.path.realpath(entry.path), self.root_real):
+                self.problem(
+                    rel,
+                    SYMLINK_ESCAPE,
+                    f"symbolic link to {printable(stored)!r} leaves the directory",
+                    SymlinkEscapeError(rel, stored),
+                )
+                return
+            self.links.append((_check_name(rel), stored))
+        elif entry.is_dir(follow_symlinks=False):
+            if not self._ignore(entry, rel, True):
+                stack.append((entry.path, rel + "/"))
+        elif entry.is_file(follow_symlinks=False):  # d_type: no stat call
+            if not self._ignore(entry, rel, False):
+                self.files.append((_check_name(rel), entry.path))
+        elif not self._ignore(entry, rel, False):
+            kind = _file_type(entry)
+            self.problem(
+                rel,
+                SPECIAL_FILE,
+                f"{kind}, not a regular file, directory or symbolic link",
+                UnreadableFileError(
+                    f"{entry.path}: not a regular file, directory or symbolic link; "
+                    "remove it or add it to .mbomignore",
+                    path=entry.path,
+                ),
+            )
+
+
+def _decodes(rel: str) -> bool:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _file_type(entry: os.DirEntry) -> str:
+    import stat
+
+    mode = entry.stat(follow_symlinks=False).st_mode
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _loadable_inside(directory: str, prefix: str) -> str | None:
+    """The first loadable file under an ignored directory (listing only, nothing read)."""
+    stack = [(directory, prefix)]
+    while stack:
+        path, rel_prefix = stack.pop()
+        try:
+            with os.scandir(path) as entries:
+                listing = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in listing:
+            rel = rel_prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, rel + "/"))
+            elif is_loadable(rel, entry.stat(follow_symlinks=False).st_mode):
+                return rel
+    return None
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -179,12 +261,3 @@ def _followed_file(path: str, outer: str) -> str | None:
     if _inside(resolved, outer) and os.path.isfile(resolved) and not os.path.islink(resolved):
         return resolved
     return None
-
-
-def _checked_link(path: str, rel: str, root_real: str) -> str:
-    """Return the link's stored target, refusing links that resolve outside the root."""
-    target = os.readlink(path)
-    resolved = os.path.realpath(path)
-    if not _inside(resolved, root_real):
-        raise SymlinkEscapeError(rel, target)
-    return target

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mbom.errors import MalformedFileError
+from mbom.load import parse_json
 from mbom.verify.binding import ModelOnDisk
 from mbom.verify.checks import WARN, Check, fail, passed, skipped
 from mbom.verify.files import under
@@ -42,7 +43,7 @@ def recorded_ignored(bom: Mapping[str, Any]) -> tuple[str, ...]:
 
     try:
         raw = properties(model_component(bom)).get(IGNORED_PROPERTY)
-        value = json.loads(raw) if raw else []
+        value = parse_json(raw) if raw else []
     except (MalformedFileError, ValueError):
         return ()
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
@@ -113,7 +114,6 @@ def bom_agreement(statement: Any, model: ModelOnDisk, *, bundle: str) -> list[Ch
         return [fail("bom-subjects", f"BOM model files unreadable: {exc}", bundle=bundle)]
     checks: list[Check] = [subjects_agree(statement, files, bundle=bundle)]
     ignored = recorded_ignored(bom)
-    present = [f.path for f in model.files if under(f.path, ignored)]
     recorded_root = properties(component).get(MERKLE_PROPERTY)
     if model.tree.is_directory and recorded_root:
         kept = [f for f in model.files if not under(f.path, ignored)]
@@ -132,6 +132,8 @@ def bom_agreement(statement: Any, model: ModelOnDisk, *, bundle: str) -> list[Ch
             )
     elif model.tree.is_directory:
         checks.append(skipped("merkle-root", "the BOM records no model Merkle root", bundle=bundle))
+    checks += unverified_code(model, ignored, bundle=bundle)
+    present = [f.path for f in model.files if under(f.path, ignored) and not _loadable(f)]
     if present:
         checks.append(
             Check(
@@ -143,3 +145,28 @@ def bom_agreement(statement: Any, model: ModelOnDisk, *, bundle: str) -> list[Ch
             )
         )
     return checks
+
+
+def _loadable(entry: Any) -> bool:
+    from mbom.hashing import is_loadable
+
+    return is_loadable(entry.path, entry.mode)
+
+
+def unverified_code(model: ModelOnDisk, ignored: Sequence[str], *, bundle: str) -> list[Check]:
+    """Files under a recorded ignore path that a loader could execute: never left unverified.
+
+    mbom refuses to write such a BOM (a ``.mbomignore`` cannot hide code), so one found here
+    was planted after signing.
+    """
+    return [
+        fail(
+            "unverified-code",
+            f"model file {f.path}: under a path the BOM records as ignored ({IGNORED_PROPERTY}), "
+            "but a loader could execute it (code, bytecode, native library or executable)",
+            path=f.path,
+            bundle=bundle,
+        )
+        for f in model.files
+        if under(f.path, ignored) and _loadable(f)
+    ]

@@ -17,12 +17,12 @@ default ignore set only; the Merkle root must equal ``mbom:merkle-root:sha256``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mbom.errors import MbomError
+from mbom.load import parse_json
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
 from mbom.verify.checks import Check, fail, passed, skipped
 from mbom.verify.files import compare_files, under
@@ -123,7 +123,7 @@ def _check_one(
 
 def _ignored(raw: str | None) -> tuple[str, ...]:
     try:
-        value = json.loads(raw) if raw else []
+        value = parse_json(raw) if raw else []
     except ValueError:
         return ()
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
@@ -162,7 +162,7 @@ def _read_manifest(
     try:
         for line in data.decode("utf-8").splitlines():
             if line.strip():
-                item = json.loads(line)
+                item = parse_json(line)
                 records.append(
                     ModelFile(
                         path=str(item["path"]),

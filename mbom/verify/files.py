@@ -10,7 +10,13 @@ Usage::
 ``symlink`` (the recorded link target, or None); :class:`mbom.bom.subjects.ModelFile` fits.
 Every difference is its own failed check naming the file with full expected and actual hex
 digests; a file that disappeared while another with its content appeared is reported as a
-probable rename. A symbolic link must stay a link with the same target.
+probable rename. A symbolic link must stay a link with the same target; a directory may not
+become a link; a file may not gain an executable bit the BOM does not record (``mbom:mode``),
+nor a setuid/setgid bit any attestation does not record.
+
+:func:`anomaly_checks` turns what the hashing walk could not hash
+(:attr:`mbom.hashing.TreeDigest.anomalies`) into failed checks: the check id is the
+anomaly's kind (``symlink-escape``, ``special-file``, ``file-name``, ``unreadable-file``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mbom.hashing._ignore import EXEC_BITS, SETID_BITS, recorded_mode
 from mbom.verify.checks import Check, fail, passed
 
 #: At most this many failed checks of one kind are listed; the rest are counted.
@@ -64,6 +71,19 @@ def compare_files(
     for name in extra:
         old = renamed_from.get(name)
         hint = f" (same content as missing {old!r}: renamed?)" if old else ""
+        if have[name].symlink is not None and any(p.startswith(name + "/") for p in missing):
+            add(
+                fail(
+                    "symlink",
+                    f"{scope} directory {name}/: replaced by a symbolic link to "
+                    f"{have[name].symlink!r}",
+                    path=name,
+                    expected="directory",
+                    actual=f"symlink -> {have[name].symlink}",
+                    bundle=bundle,
+                )
+            )
+            continue
         add(
             fail(
                 "extra-file",
@@ -79,6 +99,19 @@ def compare_files(
             add(check)
     if not problems:
         return [passed("files", f"{len(want)} {scope} files match", bundle=bundle)]
+    return _listed(problems, bundle)
+
+
+def anomaly_checks(anomalies: Sequence[Any], *, scope: str = "model") -> list[Check]:
+    """One failed check per anomaly on disk, named by its path (the id is its kind)."""
+    problems: dict[str, list[Check]] = {}
+    for item in anomalies:
+        check = fail(item.kind, f"{scope} {item.path}: {item.detail}", path=item.path)
+        problems.setdefault(item.kind, []).append(check)
+    return _listed(problems, None)
+
+
+def _listed(problems: Mapping[str, list[Check]], bundle: str | None) -> list[Check]:
     checks: list[Check] = []
     for kind in sorted(problems):
         listed = problems[kind]
@@ -136,7 +169,33 @@ def _compare_one(want: Any, have: Any, scope: str, bundle: str | None) -> Check 
             actual=str(have.size),
             bundle=bundle,
         )
-    return None
+    return _mode_check(want, have, scope, bundle)
+
+
+def _mode_check(want: Any, have: Any, scope: str, bundle: str | None) -> Check | None:
+    """A new setuid/setgid bit always fails; a new executable bit fails against a BOM."""
+    actual_mode = getattr(have, "mode", None)
+    if actual_mode is None or have.symlink is not None:
+        return None
+    recorded = getattr(want, "mode", None)
+    try:
+        expected_bits = int(recorded, 8) if recorded else 0o644
+    except ValueError:
+        expected_bits = 0o644
+    actual = recorded_mode(actual_mode) or "0644"
+    new_setid = actual_mode & SETID_BITS & ~expected_bits
+    new_exec = _knows_links(want) and actual_mode & EXEC_BITS and not expected_bits & EXEC_BITS
+    if not (new_setid or new_exec):
+        return None
+    what = "setuid/setgid bit set" if new_setid else "newly executable"
+    return fail(
+        "file-mode",
+        f"{scope} file {want.path}: {what} (mode {actual}, recorded {recorded or '0644'})",
+        path=want.path,
+        expected=recorded or "0644",
+        actual=actual,
+        bundle=bundle,
+    )
 
 
 def _knows_links(want: Any) -> bool:

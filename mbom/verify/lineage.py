@@ -21,12 +21,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mbom.errors import MbomError
+from mbom.errors import MalformedFileError, MbomError
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
-from mbom.verify.checks import Check, fail, passed, skipped
+from mbom.verify.checks import PASS, Check, fail, skipped
 from mbom.verify.trust import Trust
 
 MAX_DEPTH = 8
+SERIAL_PROPERTY = "mbom:parent:serialNumber"
+
+
+@dataclass(frozen=True, slots=True)
+class ParentCheck(Check):
+    """A passing ``lineage`` check that also says which recorded parent it verified.
+
+    ``parent`` is :func:`parent_identity` of that parent: policy matches parents by it, never
+    by name (two parents may share one).
+    """
+
+    parent: tuple[str, str] = ("", "")
+
+
+def parent_identity(props: Mapping[str, str]) -> tuple[str, str] | None:
+    """(serial number, recorded model Merkle root) of a recorded parent, the pair a verified
+    bundle must match; None when either is missing (nothing to match by digest)."""
+    serial, root = props.get(SERIAL_PROPERTY), props.get(MERKLE_PROPERTY)
+    return (serial, root) if serial and root else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +75,26 @@ class ParentBundles:
         return cls(found, tuple(malformed))
 
 
-def ancestors(bom: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def ancestors(bom: Mapping[str, Any], *, strict: bool = False) -> list[Mapping[str, Any]]:
+    """The model's ``pedigree.ancestors``. Lenient by default (what cannot be read is not
+    walked); ``strict`` (for policy rules) raises :class:`MalformedFileError` when the BOM has
+    no model component or the pedigree is not of the right shape."""
     from mbom.bom.subjects import model_component
 
     try:
-        pedigree = model_component(bom).get("pedigree") or {}
+        pedigree = model_component(bom).get("pedigree")
     except MbomError:
+        if strict:
+            raise
         return []
-    return [a for a in pedigree.get("ancestors") or () if isinstance(a, Mapping)]
+    if pedigree is None:
+        return []
+    found = pedigree.get("ancestors") if isinstance(pedigree, Mapping) else None
+    if isinstance(found, list) and all(isinstance(a, Mapping) for a in found):
+        return list(found)
+    if strict and (not isinstance(pedigree, Mapping) or found is not None):
+        raise MalformedFileError("the model's pedigree.ancestors is not a list of objects")
+    return [a for a in found if isinstance(a, Mapping)] if isinstance(found, list) else []
 
 
 def check_lineage(bom: Mapping[str, Any], parents: ParentBundles, trust: Trust) -> list[Check]:
@@ -100,7 +131,7 @@ def _walk(
     for ancestor in ancestors(bom):
         props = properties(ancestor)
         name = str(ancestor.get("name", "?"))
-        serial = props.get("mbom:parent:serialNumber")
+        serial = props.get(SERIAL_PROPERTY)
         if serial is None:
             source = props.get("mbom:lineage:source", "named")
             checks.append(
@@ -226,4 +257,8 @@ def judge_parent(
             bundle=path,
         ), None
     who = f"{role} {name} ({serial})" if serial else f"{role} {name}"
-    return passed("lineage", f"{who} verified", path=name, bundle=path), parent_bom
+    identity = (serial or "", recorded or "")
+    verified = ParentCheck(
+        "lineage", PASS, f"{who} verified", path=name, bundle=path, parent=identity
+    )
+    return verified, parent_bom

@@ -20,11 +20,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mbom.errors import InputError
-from mbom.verify.binding import MBOM, MESSAGE, ModelOnDisk, attestation_kind, bind, describe_kind
+from mbom.verify.binding import (
+    MBOM,
+    MESSAGE,
+    ModelOnDisk,
+    attestation_kind,
+    bind,
+    bind_message,
+    describe_kind,
+)
 from mbom.verify.checks import Check, Report, fail, passed, skipped
 from mbom.verify.policy import ENFORCE, Policy, load_policy
 from mbom.verify.trust import IdentityRule, Trust, load_trust
@@ -40,6 +48,8 @@ class VerifyRequest:
     identities: tuple[IdentityRule, ...] = ()
     trusted_root: str | None = None
     trust_config: str | None = None
+    certificate_chain: str | None = None
+    artifact_signature: bool = False
     policy: str | None = None
     datasets: str | None = None
     parents: tuple[str, ...] = ()
@@ -51,20 +61,6 @@ class VerifyRequest:
 class _Bundle:
     name: str
     document: dict[str, Any]
-    malformed: str | None = None  # why the file is not a readable bundle (a FAIL, not exit 2)
-
-
-def _read_bundle(name: str) -> _Bundle:
-    """A bundle's content is the producer's (or an attacker's), not the user's: a malformed
-    one is a failed ``bundle`` check with the reason. A missing file stays exit 3 and an
-    unreadable path (permissions, a directory) exit 2: those are about the user's input."""
-    from mbom.attest.bundles import read_bundle
-    from mbom.errors import MalformedFileError
-
-    try:
-        return _Bundle(name, read_bundle(name))
-    except MalformedFileError as exc:
-        return _Bundle(name, {}, malformed=str(exc))
 
 
 def verify(request: VerifyRequest) -> Report:
@@ -77,15 +73,36 @@ def verify(request: VerifyRequest) -> Report:
         raise InputError("give at least one --bundle")
     policy = load_policy(request.policy) if request.policy else None
     trust = resolve_trust(request, policy)
-    bundles = [_read_bundle(name) for name in request.bundles]
+    bundles, malformed = _read_bundles(request.bundles)
     parents = ParentBundles.load(list(request.parents))
     early = _Overlap(lambda: _signature_layer(bundles, trust, request.schema))
     model = _hash_model(request, early)
     signatures, schema_checks = early.finish()
     for index, bundle in enumerate(bundles):
-        if "messageSignature" in bundle.document and bundle.malformed is None:
-            signatures[index] = _message_signature(bundle, trust, model)
-    return _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
+        if "messageSignature" in bundle.document:
+            signatures[index] = _message_signature(bundle, trust, model, request.path)
+    report = _assemble(request, policy, trust, bundles, parents, model, signatures, schema_checks)
+    return replace(report, checks=(*malformed, *report.checks)) if malformed else report
+
+
+def _read_bundles(names: tuple[str, ...]) -> tuple[list[_Bundle], list[Check]]:
+    """The bundles that parse, and a failing ``bundle`` check for each one that does not.
+
+    A bundle's bytes are whoever wrote it to choose: a malformed one (not JSON, nested too
+    deep, a key given twice, not a Sigstore bundle) is a "no" with a full report (exit 1), not
+    an input error. A missing or unreadable file stays exit 3 / exit 2.
+    """
+    from mbom.attest.bundles import read_bundle
+    from mbom.errors import MalformedFileError
+
+    bundles: list[_Bundle] = []
+    malformed: list[Check] = []
+    for name in names:
+        try:
+            bundles.append(_Bundle(name, read_bundle(name)))
+        except MalformedFileError as exc:
+            malformed.append(fail("bundle", exc.message, path=name, bundle=name))
+    return bundles, malformed
 
 
 def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:
@@ -95,17 +112,24 @@ def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:
         "identities": (request.identities, policy.identities if policy else ()),
         "trusted root": (request.trusted_root, policy.trusted_root if policy else None),
         "trust config": (request.trust_config, policy.trust_config if policy else None),
+        "certificate chain": (
+            request.certificate_chain,
+            policy.certificate_chain if policy else None,
+        ),
     }
     for what, (flag, file) in pairs.items():
         if flag and file:
             raise InputError(
                 f"{what} given both on the command line and in the policy: give it in one place"
             )
+    chosen = {what: flag or file for what, (flag, file) in pairs.items()}
     return load_trust(
-        keys=request.keys or (policy.keys if policy else ()),
-        identities=request.identities or (policy.identities if policy else ()),
-        trusted_root=request.trusted_root or (policy.trusted_root if policy else None),
-        trust_config=request.trust_config or (policy.trust_config if policy else None),
+        keys=chosen["keys"],
+        identities=chosen["identities"],
+        trusted_root=chosen["trusted root"],
+        trust_config=chosen["trust config"],
+        certificate_chain=chosen["certificate chain"],
+        artifact_signature=request.artifact_signature or bool(policy and policy.artifact_signature),
     )
 
 
@@ -147,7 +171,12 @@ def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
 
     tree = hash_tree(
-        request.path, cache=False, ignore_file=False, jobs=request.jobs, progress=early
+        request.path,
+        cache=False,
+        ignore_file=False,
+        jobs=request.jobs,
+        progress=early,
+        report_anomalies=True,  # what differs on disk is a finding (exit 1), not an input error
     )
     root = os.path.abspath(request.path)
     inside = []
@@ -165,7 +194,7 @@ def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tupl
     signatures: dict[int, Any] = {}
     schema_checks: dict[int, Check] = {}
     for index, bundle in enumerate(bundles):
-        if "messageSignature" in bundle.document or bundle.malformed is not None:
+        if "messageSignature" in bundle.document:
             continue
         signatures[index] = check_signature(bundle.document, trust, bundle=bundle.name)
         statement = unverified_statement(bundle.document)
@@ -174,18 +203,57 @@ def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tupl
     return signatures, schema_checks
 
 
-def _message_signature(bundle: _Bundle, trust: Trust, model: ModelOnDisk) -> Any:
+def _message_signature(bundle: _Bundle, trust: Trust, model: ModelOnDisk, path: str) -> Any:
+    """A message signature binds one file, and only when the caller asked for that protocol.
+
+    Domain separation (docs/attestation.md): keys trusted for MBOM attestations sign DSSE
+    envelopes; the same key's ECDSA/RSA signature over the PAE is also a valid signature over
+    sha256(PAE), so without the opt-in a DSSE signature could be re-wrapped as a "signature
+    of a file" (and the file would be the PAE bytes, refused below even with the opt-in).
+    """
     from mbom.verify.signature import SignatureOutcome, check_signature
 
+    def failed(check_id: str, message: str, **details: Any) -> Any:
+        check = fail(check_id, message, bundle=bundle.name, **details)
+        return SignatureOutcome(None, (check,), None)
+
+    if not trust.artifact_signature:
+        return failed(
+            "artifact-signature",
+            "the bundle is a message signature over a bare file, not a DSSE in-toto "
+            "attestation; accept it with --artifact-signature "
+            "(or policy trust.artifactSignature: true)",
+            expected="dsseEnvelope",
+            actual="messageSignature",
+        )
     digest = model.sha256()
     if digest is None:
-        check = fail(
-            "message-digest",
-            "a message signature signs one file; PATH is a directory",
-            bundle=bundle.name,
+        return failed("message-digest", "a message signature signs one file; PATH is a directory")
+    if _is_dsse_pae(path):
+        return failed(
+            "artifact-signature",
+            "the file is a DSSE pre-authentication encoding: a DSSE signature re-wrapped as "
+            "a message signature is not a signature of this file",
+            path=path,
         )
-        return SignatureOutcome(None, (check,), None)
-    return check_signature(bundle.document, trust, bundle=bundle.name, artifact_digest=digest)
+    outcome = check_signature(bundle.document, trust, bundle=bundle.name, artifact_digest=digest)
+    if outcome.verified is None:
+        return outcome
+    opted = passed(
+        "artifact-signature", "message signature accepted (opted in)", bundle=bundle.name
+    )
+    return SignatureOutcome(outcome.verified, (opted, *outcome.checks), None)
+
+
+def _is_dsse_pae(path: str) -> bool:
+    """Whether the file starts like a DSSE v1 pre-authentication encoding."""
+    from mbom.attest._internal.dsse import PAE_PREFIX
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(PAE_PREFIX)) == PAE_PREFIX
+    except OSError:
+        return False  # the file was hashed a moment ago; its digest check still applies
 
 
 def _assemble(
@@ -199,16 +267,16 @@ def _assemble(
     schema_checks: dict[int, Check],
 ) -> Report:
     from mbom.bom.shape import bom_shape_problem
+    from mbom.verify.binding import Binding
     from mbom.verify.bom_checks import bom_agreement, bom_summary, recorded_ignored
+    from mbom.verify.coverage import Covered, model_coverage, verified_files
 
     checks: list[Check] = []
     signers: list[dict[str, str]] = []
     attestations: list[dict[str, Any]] = []
+    covered: list[Covered] = []
     primary = None
     for index, bundle in enumerate(bundles):
-        if bundle.malformed is not None:
-            checks.append(fail("bundle", bundle.malformed, bundle=bundle.name))
-            continue
         outcome = signatures[index]
         statement = outcome.statement
         kind = attestation_kind(statement)
@@ -217,8 +285,10 @@ def _assemble(
         own.append(
             passed("predicate-type", describe_kind(kind, predicate_type), bundle=bundle.name)
         )
+        binding = bind_message(model, outcome.verified is not None)
         malformed_bom = bom_shape_problem(statement.predicate) if kind == MBOM else None
-        if malformed_bom is not None:  # signed or not, readers below must not meet it
+        if malformed_bom is not None:  # signed or not, the readers below must not meet it
+            binding = Binding(checks=())  # vouches for no file
             own.append(
                 fail("bom-schema", f"the BOM is malformed: {malformed_bom}", bundle=bundle.name)
             )
@@ -230,7 +300,7 @@ def _assemble(
                 bom_files = model_files(statement.predicate)
             except MalformedFileError:
                 bom_files = ()
-            own += bind(
+            binding = bind(
                 statement,
                 kind,
                 model,
@@ -238,6 +308,7 @@ def _assemble(
                 bom_files=bom_files,
                 recorded_ignored=recorded_ignored(statement.predicate),
             )
+            own += binding.checks
             own.append(
                 schema_checks.get(index)
                 or skipped(
@@ -248,34 +319,40 @@ def _assemble(
             if primary is None:
                 primary = (bundle, statement.predicate)
         elif statement is not None:
-            own += bind(statement, kind, model, bundle=bundle.name)
+            binding = bind(statement, kind, model, bundle=bundle.name)
+            own += binding.checks
         elif kind != MESSAGE:
             own.append(
                 fail("statement", "the bundle's statement cannot be read", bundle=bundle.name)
             )
         ok = outcome.verified is not None and not any(c.failed for c in own)
+        covered.append(Covered(bundle=bundle.name, verified=ok, binding=binding))
         attestations.append(
             {
                 "bundle": bundle.name,
                 "predicateType": predicate_type or "message-signature",
                 "kind": kind,
                 "verified": ok,
+                "coversModel": covered[-1].covers_model,
             }
         )
         signers += [{**s, "bundle": bundle.name} for s in outcome.signers]
         checks += own
+    files = tuple(f.path for f in model.files)
+    checks += model_coverage(files, covered)
     bom = primary[1] if primary else None
+    from mbom.verify.files import anomaly_checks
+
+    checks += anomaly_checks(model.tree.anomalies)
     checks += _bom_dependent(request, trust, parents, primary)
     if policy is not None:
         from mbom.verify.rules import Evidence, evaluate_rules
 
         lineage = [c for c in checks if c.id == "lineage"]
-        bare_signers = [
-            {k: v for k, v in s.items() if k not in ("bundle", "integratedTime")} for s in signers
-        ]
+        rule_signers = [{k: v for k, v in s.items() if k != "integratedTime"} for s in signers]
         checks += evaluate_rules(
             policy,
-            Evidence(bom=bom, attestations=attestations, signers=bare_signers, lineage=lineage),
+            Evidence(bom=bom, attestations=attestations, signers=rule_signers, lineage=lineage),
         )
     return Report(
         subject=request.path,
@@ -284,7 +361,7 @@ def _assemble(
         bom=bom_summary(bom) if bom is not None else None,
         mode=policy.mode if policy else ENFORCE,
         attestations=tuple(attestations),
-        files=tuple(f.path for f in model.files),
+        files=verified_files(covered),
     )
 
 

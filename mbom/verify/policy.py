@@ -7,8 +7,10 @@ Usage::
     policy = load_policy("deploy-policy.yaml")      # validated against schemas/policy.schema.json
     policy.mode, policy.required_attestations, policy.rules, policy.identities
 
-YAML or JSON. Paths inside (keys, trusted root, trust config) are relative to the policy
-file. A malformed policy is an input error (exit 2): a gate must not guess what was meant.
+YAML or JSON, read with the strict loader (:mod:`mbom.load`: a key given twice, a YAML
+alias bomb or nesting past the limits is refused). Paths inside (keys, trusted root, trust
+config) are relative to the policy file. A malformed policy is an input error (exit 2): a
+gate must not guess what was meant.
 """
 
 from __future__ import annotations
@@ -45,8 +47,13 @@ class Policy:
     identities: tuple[IdentityRule, ...] = ()
     trusted_root: str | None = None
     trust_config: str | None = None
+    certificate_chain: str | None = None
+    artifact_signature: bool = False  # accept messageSignature bundles (single file only)
     required_attestations: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
+    #: predicate types whose attestations may list part of the model and still count for
+    #: requiredAttestations and minSigners (never for verification itself)
+    partial_attestations: tuple[str, ...] = ()
 
 
 def parse_duration(text: str) -> int:
@@ -60,7 +67,7 @@ def parse_duration(text: str) -> int:
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file."""
     from mbom._jsonschema import jsonschema
-    from mbom.capture._parse import load_yaml, read_text
+    from mbom.load import load_yaml, read_text
     from mbom.request_file import check_schema, load_schema
 
     name = os.fspath(path)
@@ -95,8 +102,13 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         identities=identities,
         trusted_root=local(trust.get("trustedRoot")),
         trust_config=local(trust.get("trustConfig")),
+        certificate_chain=local(trust.get("certificateChain")),
+        artifact_signature=trust.get("artifactSignature") is True,
         required_attestations=tuple(
             ALIASES.get(item, item) for item in data.get("requiredAttestations") or ()
         ),
         rules=rules,
+        partial_attestations=tuple(
+            ALIASES.get(item, item) for item in data.get("partialAttestations") or ()
+        ),
     )

@@ -9,7 +9,9 @@ Usage::
 Rules read the signed BOM (after its files were bound to disk, so what it says about them is
 about these bytes): licence allow-list, allowed base models and dataset digests, pickle-bearing
 or flagged checkpoints, required model-card fields, BOM age, number of distinct signers,
-verified parents. In ``mode: warn`` a broken rule is a warning (docs/policy.md).
+verified parents. A rule with nothing to judge (no licence, base model, dataset or parent
+recorded) fails unless the policy says ``allowMissing: true``; a BOM field of the wrong shape
+fails the rule. In ``mode: warn`` a broken rule is a warning (docs/policy.md).
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mbom.errors import MalformedFileError, MbomError
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
-from mbom.verify.checks import Check, fail, passed
+from mbom.verify.checks import PASS, Check, fail, passed, skipped
 from mbom.verify.policy import WARN_MODE, Policy, parse_duration
 
 PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip"})
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib")
 FLAG_LISTS = ("mbom:checkpoint:unsafe-globals", "mbom:checkpoint:dangerous-globals")
+CLOCK_SKEW_SECONDS = 300
+"""How far in the future a BOM timestamp may lie (clocks differ) before ``maxBomAge`` fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,23 +39,42 @@ class Evidence:
     """What the rules judge: the signed BOM and what the signature layer proved."""
 
     bom: Mapping[str, Any] | None
-    attestations: Sequence[Mapping[str, Any]] = ()  # {"predicateType", "verified"}
-    signers: Sequence[Mapping[str, str]] = ()
+    #: {"bundle", "predicateType", "verified", "coversModel"} per bundle
+    attestations: Sequence[Mapping[str, Any]] = ()
+    signers: Sequence[Mapping[str, str]] = ()  # {"kind", "keyHint" | "identity"..., "bundle"}
     lineage: Sequence[Check] = ()
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    #: predicate types the policy lets count although they list only part of the model
+    partial: tuple[str, ...] = ()
+
+    def counted(self) -> list[Mapping[str, Any]]:
+        """Attestations that count for the policy: verified, and covering the whole model
+        unless the policy names their predicate type in ``partialAttestations``."""
+        return [
+            a
+            for a in self.attestations
+            if a.get("verified")
+            and (
+                a.get("coversModel")
+                or any(same_predicate(p, a["predicateType"]) for p in self.partial)
+            )
+        ]
+
+
+def same_predicate(wanted: str, actual: str) -> bool:
+    """A policy's predicate type matches a bundle's (every CycloneDX spelling is one)."""
+    from mbom.attest.statement import is_bom_predicate_type
+
+    return wanted == actual or (is_bom_predicate_type(wanted) and is_bom_predicate_type(actual))
 
 
 def evaluate_rules(policy: Policy, evidence: Evidence) -> list[Check]:
     """One check per required attestation and per rule the policy sets."""
-    from mbom.attest.statement import is_bom_predicate_type
-
     checks = []
-    verified = [a["predicateType"] for a in evidence.attestations if a.get("verified")]
+    evidence = replace(evidence, partial=policy.partial_attestations)
+    verified = [a["predicateType"] for a in evidence.counted()]
     for wanted in policy.required_attestations:
-        found = any(
-            t == wanted or (is_bom_predicate_type(wanted) and is_bom_predicate_type(t))
-            for t in verified
-        )
+        found = any(same_predicate(wanted, t) for t in verified)
         checks.append(
             passed("policy:required-attestation", f"a verified {wanted} attestation is present")
             if found
@@ -67,7 +91,10 @@ def evaluate_rules(policy: Policy, evidence: Evidence) -> list[Check]:
                 fail(f"policy:{name}", f"rule {name} needs an MBOM attestation", evaluated=False)
             )
             continue
-        checks.append(rule(setting, evidence))
+        try:
+            checks.append(rule(setting, evidence))
+        except MbomError as exc:  # a signed BOM of the wrong shape: the rule fails on it
+            checks.append(fail(f"policy:{name}", f"rule {name}: {exc}"))
     if policy.mode == WARN_MODE:
         checks = [check.softened() for check in checks]
     return checks
@@ -81,39 +108,65 @@ def _model(evidence: Evidence) -> Mapping[str, Any]:
 
 def _licenses(setting: Mapping[str, Any], evidence: Evidence) -> Check:
     allowed = {a.lower() for a in setting["allow"]}
+    expected = ", ".join(setting["allow"])
     found = []
-    for item in _model(evidence).get("licenses") or ():
-        licence = item.get("license") or {}
-        found.append(str(licence.get("id") or licence.get("name") or item.get("expression", "")))
+    for item in _objects(_model(evidence), "licenses", "the model's licenses"):
+        licence = item.get("license")
+        value = (
+            (licence.get("id") or licence.get("name"))
+            if isinstance(licence, Mapping)
+            else item.get("expression")
+        )
+        if not isinstance(value, str) or not value.strip():
+            return fail(
+                "policy:licenses",
+                "a licence entry of the model names no licence (no id, name or expression)",
+                expected=expected,
+            )
+        found.append(value)
     if not found:
-        return fail(
-            "policy:licenses", "the model declares no licence", expected=", ".join(setting["allow"])
+        return _nothing_to_check(
+            "policy:licenses", setting, "the model declares no licence", expected=expected
         )
     bad = [f for f in found if f.lower() not in allowed]
     if bad:
         return fail(
             "policy:licenses",
             f"licence {bad[0]} is not allowed",
-            expected=", ".join(setting["allow"]),
+            expected=expected,
             actual=bad[0],
         )
     return passed("policy:licenses", f"licence {', '.join(found)} is allowed")
 
 
 def _base_models(setting: Mapping[str, Any], evidence: Evidence) -> Check:
-    from mbom.verify.lineage import ancestors
+    from mbom.verify.lineage import SERIAL_PROPERTY, ancestors
 
     patterns = setting["allow"]
-    for ancestor in ancestors(evidence.bom or {}):
+    recorded = ancestors(evidence.bom or {}, strict=True)
+    if not recorded:
+        return _nothing_to_check(
+            "policy:baseModels",
+            setting,
+            "the BOM records no base model to check against the allow-list",
+            expected=", ".join(patterns),
+        )
+    for ancestor in recorded:
         names = [
-            str(value)
+            value
             for value in (
                 ancestor.get("name"),
                 ancestor.get("purl"),
-                properties(ancestor).get("mbom:parent:serialNumber"),
+                properties(ancestor).get(SERIAL_PROPERTY),
             )
-            if value
+            if isinstance(value, str) and value
         ]
+        if not names:
+            return fail(
+                "policy:baseModels",
+                "a base model of the BOM records no name, purl or serial number to check",
+                expected=", ".join(patterns),
+            )
         if not any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
             return fail(
                 "policy:baseModels",
@@ -121,33 +174,52 @@ def _base_models(setting: Mapping[str, Any], evidence: Evidence) -> Check:
                 actual=names[0],
                 expected=", ".join(patterns),
             )
-    return passed("policy:baseModels", "every base model is allowed")
+    return passed("policy:baseModels", f"every base model is allowed ({len(recorded)})")
 
 
 def _datasets(setting: Mapping[str, Any], evidence: Evidence) -> Check:
+    from mbom.bom.datasets import data_components
+
     allowed = {d.lower().removeprefix("sha256:") for d in setting.get("allowDigests", ())}
     restrict = "allowDigests" in setting
-    for component in (evidence.bom or {}).get("components") or ():
-        if not str(component.get("bom-ref", "")).startswith("dataset:"):
-            continue
+    _objects(evidence.bom or {}, "components", "the BOM's components")  # shape, or fail
+    datasets = data_components(evidence.bom or {})
+    if not datasets:
+        what = "against the allow-list" if restrict else "for digests"
+        return _nothing_to_check(
+            "policy:datasets", setting, f"the BOM records no dataset to check {what}"
+        )
+    for component in datasets:
         props = properties(component)
-        name = component.get("name")
+        name = str(component.get("name") or component.get("bom-ref") or "(unnamed)")
         if props.get("mbom:hashed") != "true":
             if not setting.get("allowUnhashed", False):
-                return fail("policy:datasets", f"dataset {name} is recorded without digests")
+                return fail(
+                    "policy:datasets", f"dataset {name} is recorded without digests", path=name
+                )
             continue
         digest = props.get(MERKLE_PROPERTY) or next(
-            (h.get("content") for h in component.get("hashes") or () if h.get("alg") == "SHA-256"),
+            (
+                h.get("content")
+                for h in _objects(component, "hashes", f"dataset {name}'s hashes")
+                if h.get("alg") == "SHA-256"
+            ),
             None,
         )
-        if restrict and (digest or "").lower() not in allowed:
+        if not isinstance(digest, str) or not digest:
+            return fail(
+                "policy:datasets",
+                f"dataset {name} is marked hashed but records no digest",
+                path=name,
+            )
+        if restrict and digest.lower() not in allowed:
             return fail(
                 "policy:datasets",
                 f"dataset {name} digest {digest} is not allowed",
                 path=name,
                 actual=digest,
             )
-    return passed("policy:datasets", "every dataset is allowed")
+    return passed("policy:datasets", f"every dataset is allowed ({len(datasets)})")
 
 
 def _files(evidence: Evidence) -> list[tuple[str, dict[str, str]]]:
@@ -182,13 +254,15 @@ def _forbid_flagged(_setting: Any, evidence: Evidence) -> Check:
 
 
 def _model_card(setting: Mapping[str, Any], evidence: Evidence) -> Check:
-    card = _model(evidence).get("modelCard") or {}
+    card = _model(evidence).get("modelCard")
+    if card is not None and not isinstance(card, Mapping):
+        raise MalformedFileError("the model's modelCard is not an object")
     missing = []
     for dotted in setting["required"]:
-        value: Any = card
+        value: Any = card or {}
         for part in dotted.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
-        if value in (None, "", [], {}):
+        if value is None or (isinstance(value, str | list | dict) and not _has_content(value)):
             missing.append(dotted)
     if missing:
         return fail(
@@ -199,48 +273,120 @@ def _model_card(setting: Mapping[str, Any], evidence: Evidence) -> Check:
     return passed("policy:modelCard", "model card has every required field")
 
 
+def _has_content(value: str | list[Any] | dict[str, Any]) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
 def _max_age(setting: str, evidence: Evidence) -> Check:
-    stamp = ((evidence.bom or {}).get("metadata") or {}).get("timestamp")
+    metadata = (evidence.bom or {}).get("metadata")
+    stamp = metadata.get("timestamp") if isinstance(metadata, Mapping) else None
+    if not isinstance(stamp, str) or not stamp:
+        return fail("policy:maxBomAge", "the BOM records no timestamp (metadata.timestamp)")
     try:
-        made = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
-        return fail("policy:maxBomAge", f"BOM timestamp {stamp!r} is missing or unreadable")
-    if made.tzinfo is None:
-        made = made.replace(tzinfo=dt.timezone.utc)
-    age = (evidence.now - made).total_seconds()
-    if age > parse_duration(setting):
+        made = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if made.tzinfo is None:
+            made = made.replace(tzinfo=dt.timezone.utc)
+        ahead = (made - evidence.now).total_seconds()
+    except (ValueError, OverflowError):
+        return fail("policy:maxBomAge", f"BOM timestamp {stamp!r} is unreadable", actual=stamp)
+    if ahead > CLOCK_SKEW_SECONDS:
+        return fail(
+            "policy:maxBomAge",
+            f"BOM timestamp {stamp} is {int(ahead)} s in the future (more than the "
+            f"{CLOCK_SKEW_SECONDS} s allowed for clock skew)",
+            expected=f"at most {CLOCK_SKEW_SECONDS} s after {evidence.now.isoformat()}",
+            actual=stamp,
+        )
+    if -ahead > parse_duration(setting):
         return fail(
             "policy:maxBomAge",
             f"BOM made {stamp} is older than {setting}",
             expected=setting,
-            actual=str(stamp),
+            actual=stamp,
         )
     return passed("policy:maxBomAge", f"BOM made {stamp}, within {setting}")
 
 
 def _min_signers(setting: int, evidence: Evidence) -> Check:
-    distinct = {tuple(sorted(s.items())) for s in evidence.signers}
+    """Distinct signers (a key, or a certificate identity and issuer: once, however many
+    bundles it signed) of verified attestations that cover the whole model."""
+    bundles = {a["bundle"] for a in evidence.counted()}
+    distinct = {
+        tuple(sorted((k, v) for k, v in s.items() if k != "bundle"))
+        for s in evidence.signers
+        if s.get("bundle") in bundles
+    }
     if len(distinct) < setting:
         return fail(
             "policy:minSigners",
-            f"{len(distinct)} distinct signer(s), {setting} required",
+            f"{len(distinct)} distinct signer(s) of verified attestations covering the whole "
+            f"model, {setting} required",
             expected=str(setting),
             actual=str(len(distinct)),
         )
     return passed("policy:minSigners", f"{len(distinct)} distinct signers")
 
 
-def _verified_parents(_setting: Any, evidence: Evidence) -> Check:
-    from mbom.verify.lineage import ancestors
+def _verified_parents(setting: Any, evidence: Evidence) -> Check:
+    """Each parent BOM the model records must itself have been verified, matched by identity.
 
-    verified = {c.path for c in evidence.lineage if c.status == "pass"}
-    for ancestor in ancestors(evidence.bom or {}):
-        name = str(ancestor.get("name"))
-        if "mbom:parent:serialNumber" in properties(ancestor) and name not in verified:
+    A parent is identified by its BOM's serial number and the model Merkle root the child
+    recorded for it, never by name: two parents may share a name, and each one counts.
+    """
+    from mbom.verify.lineage import SERIAL_PROPERTY, ParentCheck, ancestors, parent_identity
+
+    parents = [
+        ancestor
+        for ancestor in ancestors(evidence.bom or {}, strict=True)
+        if properties(ancestor).get("mbom:lineage:source") == "parent-bom"
+        or SERIAL_PROPERTY in properties(ancestor)
+    ]
+    if not parents:
+        return _nothing_to_check(
+            "policy:requireVerifiedParents", setting, "the BOM records no parent BOM to verify"
+        )
+    verified = {
+        c.parent for c in evidence.lineage if isinstance(c, ParentCheck) and c.status == PASS
+    }
+    for ancestor in parents:
+        name = str(ancestor.get("name") or "(unnamed)")
+        identity = parent_identity(properties(ancestor))
+        if identity is None:
+            has_serial = SERIAL_PROPERTY in properties(ancestor)
+            lacking = "a model Merkle root" if has_serial else "a serial number"
             return fail(
-                "policy:requireVerifiedParents", f"parent {name} is not verified", path=name
+                "policy:requireVerifiedParents",
+                f"parent {name} is recorded without {lacking}: no bundle can be matched to it",
+                path=name,
             )
-    return passed("policy:requireVerifiedParents", "every parent BOM is verified")
+        if identity not in verified:
+            return fail(
+                "policy:requireVerifiedParents",
+                f"parent {name} ({identity[0]}) is not verified",
+                path=name,
+                expected=identity[1],
+            )
+    return passed("policy:requireVerifiedParents", f"every parent BOM is verified ({len(parents)})")
+
+
+def _objects(container: Mapping[str, Any], key: str, what: str) -> list[Mapping[str, Any]]:
+    """``container[key]`` as a list of objects; [] when absent, an error for any other type.
+
+    A signed BOM of the wrong shape is not "nothing recorded": the rule fails on it.
+    """
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise MalformedFileError(f"{what} is not a list of objects")
+    return value
+
+
+def _nothing_to_check(check_id: str, setting: Any, reason: str, **details: Any) -> Check:
+    """A rule with nothing to judge fails, unless the policy says ``allowMissing: true``."""
+    if isinstance(setting, Mapping) and setting.get("allowMissing") is True:
+        return skipped(check_id, f"{reason}; the policy allows that (allowMissing)")
+    return fail(check_id, reason, **details)
 
 
 RULES: dict[str, Callable[[Any, Evidence], Check]] = {

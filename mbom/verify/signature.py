@@ -11,7 +11,9 @@ Usage::
 
 :func:`mbom.attest.verify_bundle` does the cryptography; this module turns its verdict into
 checks, tries every trusted keyless identity, and reports missing trust material as a check
-that could not be evaluated (exit 3) rather than an exception.
+that could not be evaluated (exit 3) rather than an exception. Trust material of the wrong
+kind (a certificate when only keys are trusted, or the reverse) is an evaluated failure,
+``trust-material`` (exit 1): the bundle is attacker-controlled, the verifier's trust is not.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ CHECK_IDS = {
     "message digest": ("message-digest", "the file's SHA-256 is the signed digest"),
     "subject": ("subject", "a subject of the statement is the file"),
     "statement": ("statement", "payload is an in-toto Statement v1"),
+    "trust material": ("trust-material", "the bundle's verification material is trusted"),
+    "dsse signatures": ("dsse-signatures", "the DSSE envelope carries exactly one signature"),
 }
 
 
@@ -129,19 +133,24 @@ def _describe(signer: Any) -> str:
 def _verify(document: Mapping[str, Any], trust: Trust, digest: str | None) -> Any:
     from mbom.attest.verification import verify_bundle
 
-    if not is_keyless(document):
+    if trust.empty:
+        raise TrustMaterialError(
+            "no trust material given: a public key (--key), a keyless identity "
+            "(--identity/--issuer) or a CA chain (--certificate-chain), or policy trust"
+        )
+    material = material_kind(document)
+    if material == "key":
         if not trust.keys:
-            raise TrustMaterialError(
-                "a key-signed bundle needs the signer's public key (--key or policy trust)"
-            )
+            raise _mismatch("a bare public key (publicKey hint)", trust)
         return verify_bundle(
             document, keys=trust.keys, trusted_root=trust.trusted_root, artifact_digest=digest
         )
-    if not trust.identities:
-        raise TrustMaterialError(
-            "a keyless bundle needs the expected identity and issuer "
-            "(--identity/--issuer or policy trust.identities)"
+    if trust.certificate_chain and (not trust.identities or not _tlog_entries(document)):
+        return verify_bundle(
+            document, certificate_chain=trust.certificate_chain, artifact_digest=digest
         )
+    if not trust.identities:
+        raise _mismatch("a certificate", trust)
     if trust.trusted_root is None:
         raise TrustMaterialError(
             "a keyless bundle needs a trusted root (--trusted-root, --trust-config or policy)"
@@ -166,6 +175,44 @@ def _verify(document: Mapping[str, Any], trust: Trust, digest: str | None) -> An
     raise VerificationError(
         f"{mismatch.message} (trusted: {expected})", check="identity", expected=expected
     )
+
+
+def material_kind(document: Mapping[str, Any]) -> str:
+    """``key`` (publicKey hint) or ``certificate`` (Fulcio certificate or an X.509 chain)."""
+    return "certificate" if is_keyless(document) else "key"
+
+
+def _trusted_kinds(trust: Trust) -> str:
+    kinds = [
+        name
+        for name, given in (
+            ("public keys", trust.keys),
+            ("keyless identities", trust.identities),
+            ("a CA certificate chain", trust.certificate_chain),
+        )
+        if given
+    ]
+    return " and ".join(kinds)
+
+
+def _mismatch(found: str, trust: Trust) -> VerificationError:
+    """The bundle's verification material is of a kind the verifier does not trust: a "no".
+
+    The verifier did give trust material, so this is evaluated (exit 1): an attacker who can
+    write the bundle must not turn "tampered" into "could not evaluate" (exit 3).
+    """
+    trusted = _trusted_kinds(trust)
+    return VerificationError(
+        f"the bundle is verified by {found}, but only {trusted} are trusted",
+        check="trust material",
+        expected=trusted,
+        actual=found,
+    )
+
+
+def _tlog_entries(document: Mapping[str, Any]) -> list[Any]:
+    entries = document["verificationMaterial"].get("tlogEntries")
+    return entries if isinstance(entries, list) else []
 
 
 def unverified_statement(document: Mapping[str, Any]) -> Any:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = Path(os.environ.get("MBOM_SHARED_FIXTURES", REPO.parent / "shared" / "fixtures"))
 KEY_TYPES = ("ecdsa-p256", "ecdsa-p384", "ed25519", "rsa")
 MODEL_FILES = {
     "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + bytes(range(64)),

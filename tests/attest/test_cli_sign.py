@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from mbom.attest import verify_bundle
-from tests.attest.conftest import run_mbom
+from tests.attest.conftest import load_pub, run_mbom
 
 
 def _one_error_line(result) -> str:
@@ -53,23 +53,78 @@ def test_sign_writes_the_default_bundle_and_verifies(tmp_path, model_and_bom):
     assert verify_bundle(bundle, keys=[tmp_path / "k.pub"]).statement.is_bom
 
 
-def test_sign_with_two_keys_and_output(tmp_path, model_and_bom, key_pairs):
+def _two_keys(key_pairs):
+    return ["--key", str(key_pairs["rsa"][0]), "--key", str(key_pairs["ecdsa-p384"][0])]
+
+
+def _sigstore_model_bundle(path):
+    """Parse with sigstore-python's own protobuf-JSON models (sigstore_models)."""
+    from sigstore_models.bundle.v1 import Bundle
+
+    return Bundle.from_json(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("output", "names"),
+    [
+        (None, ["bom.cdx.json.1.sigstore.json", "bom.cdx.json.2.sigstore.json"]),
+        ("out/{n}-{bom}.bundle", ["out/1-bom.cdx.json.bundle", "out/2-bom.cdx.json.bundle"]),
+        ("out/", ["out/bom.cdx.json.{rsa}.sigstore.json", "out/bom.cdx.json.{p384}.sigstore.json"]),
+    ],
+    ids=["default", "pattern", "directory"],
+)
+def test_two_keys_write_one_bundle_each(tmp_path, model_and_bom, key_pairs, output, names):
+    from mbom.attest.keys import key_hint
+
+    _, bom_path = model_and_bom
+    (tmp_path / "out").mkdir()
+    hints = {
+        "{rsa}": key_hint(load_pub(key_pairs["rsa"][1])),
+        "{p384}": key_hint(load_pub(key_pairs["ecdsa-p384"][1])),
+    }
+    args = ["-o", str(tmp_path / output)] if output else []
+    result = run_mbom("sign", str(bom_path), *_two_keys(key_pairs), *args)
+    assert result.returncode == 0, result.stderr
+    paths = []
+    for name in names:
+        for mark, hint in hints.items():
+            name = name.replace(mark, hint)
+        paths.append(tmp_path / name)
+    for path, kind in zip(paths, ("rsa", "ecdsa-p384")):
+        assert f"-> {path}" in result.stdout
+        document = json.loads(path.read_text())
+        assert len(document["dsseEnvelope"]["signatures"]) == 1
+        parsed = _sigstore_model_bundle(path)
+        assert parsed.media_type == "application/vnd.dev.sigstore.bundle.v0.3+json"
+        assert (
+            parsed.verification_material.public_key.hint
+            == hints["{rsa}" if kind == "rsa" else "{p384}"]
+        )
+        assert len(parsed.dsse_envelope.signatures) == 1
+        (signer,) = verify_bundle(path, keys=[key_pairs[kind][1]]).signers
+        assert signer.key_hint == document["verificationMaterial"]["publicKey"]["hint"]
+
+
+def test_two_keys_and_a_plain_output_file_is_a_usage_error(tmp_path, model_and_bom, key_pairs):
     _, bom_path = model_and_bom
     out = tmp_path / "out.sigstore.json"
-    result = run_mbom(
-        "sign",
-        str(bom_path),
-        "--key",
-        str(key_pairs["rsa"][0]),
-        "--key",
-        str(key_pairs["ecdsa-p384"][0]),
-        "-o",
-        str(out),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "2 key signatures" in result.stdout
-    keys = [key_pairs["rsa"][1], key_pairs["ecdsa-p384"][1]]
-    assert len(verify_bundle(out, keys=keys, threshold=2).signers) == 2
+    result = run_mbom("sign", str(bom_path), *_two_keys(key_pairs), "-o", str(out))
+    assert result.returncode == 2
+    assert "{n} or {keyid}" in _one_error_line(result)
+    assert not out.exists() and list(tmp_path.glob("*.sigstore.json")) == []
+
+
+def test_the_set_is_written_all_or_nothing(tmp_path, model_and_bom, key_pairs):
+    """The second bundle cannot be staged (its folder is missing): the first is not written."""
+    _, bom_path = model_and_bom
+    (tmp_path / "1").mkdir()
+    previous = tmp_path / "1" / "x.json"
+    previous.write_text("previous\n")
+    pattern = str(tmp_path / "{n}" / "x.json")
+    result = run_mbom("sign", str(bom_path), *_two_keys(key_pairs), "-o", pattern)
+    assert "cannot write" in _one_error_line(result)
+    assert previous.read_text() == "previous\n"
+    assert [p.name for p in (tmp_path / "1").iterdir()] == ["x.json"]  # no temporary left
 
 
 def test_wrong_passphrase(tmp_path, model_and_bom):

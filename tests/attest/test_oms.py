@@ -12,7 +12,7 @@ import pytest
 from mbom.attest import sign_model, verify_model, write_bundle
 from mbom.attest.keys import load_signing_key
 from mbom.errors import InputError, VerificationError
-from tests.attest.conftest import FIXTURES, run_mbom, tool, write_model
+from tests.attest.conftest import FIXTURES, KEY_TYPES, run_mbom, tool, write_model
 
 OMS = FIXTURES / "oms"
 
@@ -59,14 +59,8 @@ def test_model_signing_fixture_rejects_an_extra_file_but_not_git(tiny_model):
         verify_model(tiny_model, OMS / "tiny-model.oms.sig", keys=[OMS / "oms-key.pub"])
 
 
-@pytest.mark.parametrize("inside", [False, True], ids=["beside", "inside"])
-def test_model_signing_accepts_mbom_sign_model(tmp_path, key_pairs, inside):
-    model = write_model(tmp_path / "model")
-    signature = (model if inside else tmp_path) / "model.sig"
-    private, public = key_pairs["ecdsa-p256"]
-    result = run_mbom("sign-model", str(model), "--key", str(private), "-o", str(signature))
-    assert result.returncode == 0, result.stderr
-    verify = subprocess.run(
+def _model_signing_verify(model, signature, public):
+    return subprocess.run(
         [
             tool("model_signing"),
             "verify",
@@ -82,6 +76,16 @@ def test_model_signing_accepts_mbom_sign_model(tmp_path, key_pairs, inside):
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["beside", "inside"])
+def test_model_signing_accepts_mbom_sign_model(tmp_path, key_pairs, inside):
+    model = write_model(tmp_path / "model")
+    signature = (model if inside else tmp_path) / "model.sig"
+    private, public = key_pairs["ecdsa-p256"]
+    result = run_mbom("sign-model", str(model), "--key", str(private), "-o", str(signature))
+    assert result.returncode == 0, result.stderr
+    verify = _model_signing_verify(model, signature, public)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "Verification succeeded" in verify.stdout + verify.stderr
     assert "WARNING" not in verify.stdout  # the key hint is model_signing's own spelling
@@ -106,16 +110,40 @@ def test_model_signing_api_accepts_p384_and_rejects_a_change(tmp_path, key_pairs
 
 def test_default_output_is_beside_the_model(tmp_path, key_pairs):
     model = write_model(tmp_path / "model")
-    result = run_mbom("sign-model", f"{model}/", "--key", str(key_pairs["ed25519"][0]))
+    result = run_mbom("sign-model", f"{model}/", "--key", str(key_pairs["ecdsa-p256"][0]))
     assert result.returncode == 0, result.stderr
-    assert verify_model(model, tmp_path / "model.sig", keys=[key_pairs["ed25519"][1]]).files == 3
+    assert verify_model(model, tmp_path / "model.sig", keys=[key_pairs["ecdsa-p256"][1]]).files == 3
 
 
 def test_symlinks_are_refused(tmp_path, key_pairs):
     model = write_model(tmp_path / "model")
     (model / "link.json").symlink_to("config.json")
     with pytest.raises(InputError, match="symbolic link"):
-        sign_model(model, keys=[load_signing_key(key_pairs["ed25519"][0])])
+        sign_model(model, keys=[load_signing_key(key_pairs["ecdsa-p256"][0])])
+
+
+@pytest.mark.parametrize("kind", KEY_TYPES)
+def test_sign_model_refuses_key_types_model_signing_cannot_verify(tmp_path, key_pairs, kind):
+    """ECDSA P-256/P-384: written, and model_signing verifies them. Ed25519 / RSA: model_signing
+    cannot verify them, so mbom refuses, naming the type, unless --allow-non-oms-key."""
+    oms = kind in ("ecdsa-p256", "ecdsa-p384")
+    model = write_model(tmp_path / "model")
+    signature = tmp_path / "model.sig"
+    private, public = key_pairs[kind]
+    first = run_mbom("sign-model", str(model), "--key", str(private), "-o", str(signature))
+    if not oms:
+        assert first.returncode == 2 and not signature.exists()
+        assert f"a {kind} key" in first.stderr and "--allow-non-oms-key" in first.stderr
+        allowed = ("--allow-non-oms-key",)
+        first = run_mbom(
+            "sign-model", str(model), "--key", str(private), "-o", str(signature), *allowed
+        )
+    assert first.returncode == 0, first.stderr
+    assert verify_model(model, signature, keys=[public]).files == 3  # mbom verifies it
+    checked = _model_signing_verify(model, signature, public)
+    assert (checked.returncode == 0) is oms, checked.stdout + checked.stderr
+    if oms:
+        assert "Verification succeeded" in checked.stdout + checked.stderr
 
 
 def test_a_bom_bundle_is_not_an_oms_signature(model_and_bom, key_pairs):

@@ -1,4 +1,4 @@
-"""Key-signed bundles: round trips per key type, threshold signatures, and tampering."""
+"""Key-signed bundles: round trips per key type, one bundle per signer, and tampering."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import json
 import pytest
 from cryptography.exceptions import InvalidSignature
 
-from mbom.attest import sign_bom, verify_bundle, write_bundle
+from mbom.attest import sign_bom, sign_bom_each, verify_bundle, write_bundle
 from mbom.attest.keys import key_hint, load_signing_key
-from mbom.errors import TrustMaterialError, VerificationError
+from mbom.errors import InputError, TrustMaterialError, VerificationError
 from tests.attest.conftest import KEY_TYPES, independent_verify, load_pub, make_bom, pae
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -57,21 +57,39 @@ def test_signing_is_deterministic_for_the_payload(bom, key_pairs):
     assert first == second  # Ed25519 signatures are deterministic, payload bytes are canonical
 
 
-def test_threshold_signatures(bom, key_pairs):
-    bundle = _sign(bom, key_pairs, "ecdsa-p256", "ed25519")
-    signatures = bundle["dsseEnvelope"]["signatures"]
-    payload = base64.b64decode(bundle["dsseEnvelope"]["payload"])
-    for signature, kind in zip(signatures, ("ecdsa-p256", "ed25519")):
+def test_several_signers_make_one_bundle_each(bom, key_pairs):
+    keys = [load_signing_key(key_pairs[k][0]) for k in ("ecdsa-p256", "ed25519")]
+    bundles = sign_bom_each(bom, keys=keys)
+    assert len(bundles) == 2
+    payloads = {b["dsseEnvelope"]["payload"] for b in bundles}
+    assert len(payloads) == 1  # the same statement, signed twice
+    for bundle, kind in zip(bundles, ("ecdsa-p256", "ed25519")):
+        (signature,) = bundle["dsseEnvelope"]["signatures"]
         public = load_pub(key_pairs[kind][1])
+        assert signature["keyid"] == bundle["verificationMaterial"]["publicKey"]["hint"]
         assert signature["keyid"] == key_hint(public)
+        payload = base64.b64decode(bundle["dsseEnvelope"]["payload"])
         independent_verify(public, base64.b64decode(signature["sig"]), pae(PAYLOAD_TYPE, payload))
-    both = [key_pairs["ecdsa-p256"][1], key_pairs["ed25519"][1]]
-    assert len(verify_bundle(bundle, keys=both, threshold=2).signers) == 2
-    # the second signer alone (its key is not the one the hint names) still verifies
-    assert verify_bundle(bundle, keys=[both[1]]).signers[0].key_hint == signatures[1]["keyid"]
-    with pytest.raises(VerificationError, match="1 of the given keys") as caught:
-        verify_bundle(bundle, keys=[both[0], key_pairs["rsa"][1]], threshold=2)
-    assert caught.value.check == "signature"
+        assert verify_bundle(bundle, keys=[key_pairs[kind][1]]).signers[0].key_hint == key_hint(
+            public
+        )
+    with pytest.raises(InputError, match="one signature"):
+        sign_bom(bom, keys=keys)
+    with pytest.raises(InputError, match="twice"):
+        sign_bom_each(bom, keys=[keys[0], keys[0]])
+
+
+def test_an_envelope_with_two_signatures_is_rejected(bom, key_pairs):
+    """The bundle spec allows one DSSE signature: two (what mbom once wrote) is a "no"."""
+    first, second = (
+        sign_bom(bom, keys=[load_signing_key(key_pairs[k][0])]) for k in ("ecdsa-p256", "rsa")
+    )
+    first["dsseEnvelope"]["signatures"] += second["dsseEnvelope"]["signatures"]
+    for kind in ("ecdsa-p256", "rsa"):
+        with pytest.raises(VerificationError) as caught:
+            verify_bundle(first, keys=[key_pairs[kind][1]])
+        assert caught.value.check == "dsse signatures"
+        assert (caught.value.expected, caught.value.actual) == ("1", "2")
 
 
 def test_wrong_key_fails(bom, key_pairs):

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from mbom.capture import git as git_module
 from mbom.capture.git import capture_git, strip_credentials
 
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
@@ -90,14 +89,6 @@ def test_not_a_repository_or_no_commit_gives_none(tmp_path: Path, monkeypatch) -
     empty.mkdir()
     run_git(empty, "init", "--quiet")
     assert capture_git(empty) is None
-
-
-def test_git_missing_gives_none(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(git_module, "run_tool", lambda *a, **k: None)
-    assert capture_git(repo) is None
-    monkeypatch.undo()
-    monkeypatch.setenv("PATH", str(repo / "nowhere"))
-    assert capture_git(repo) is None
 
 
 @pytest.mark.parametrize(

@@ -96,9 +96,10 @@ def test_input_error_writes_nothing(lineage: Lineage, tmp_path: Path) -> None:
     assert result.returncode in (2, 3) and result.stderr.startswith("mbom: error:")
     assert not out.exists()
     bad = tmp_path / "bad.sigstore.json"
-    bad.write_text("{not json")  # the bundle's content is not the user's: a failed check
+    bad.write_text("{not json")
     result = run_mbom("audit", str(lineage.model), "--bundle", str(bad), "-o", str(out))
-    assert result.returncode == 1 and "not valid JSON" in out.read_text()
+    assert result.returncode == 1, result.stderr  # the bundle is the attacker's: a "no", reported
+    assert "not valid JSON" in out.read_text()
 
 
 def test_renderers_escape_bom_strings_and_show_log_time(lineage: Lineage) -> None:

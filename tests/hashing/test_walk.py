@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mbom.errors import SymlinkEscapeError, UnreadableFileError
+from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
 from mbom.hashing import hash_tree
 from tests.hashing.test_digests import deny_reading
 
@@ -26,9 +26,8 @@ def test_default_ignore_set(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "x.sigstore.json").write_text("{}")
     tree = hash_tree(tmp_path)
-    assert paths(tree) == ["model.bin"]
+    assert paths(tree) == [".git/HEAD", "model.bin"]  # VCS metadata is hashed (issue #10)
     assert tree.ignored == (
-        ".git/",
         "bom.cdx.json",
         "bom.cdx.json.sigstore.json",
         "sub/x.sigstore.json",
@@ -111,31 +110,74 @@ def test_walk_is_deterministic_and_sorted_by_utf8(tmp_path: Path) -> None:
     assert listed == sorted(names, key=lambda n: n.encode("utf-8"))
 
 
-def test_fast_default_matcher_agrees_with_pathspec() -> None:
+def test_default_set_is_files_only_and_never_code(tmp_path: Path) -> None:
+    """Default patterns match the names pathspec would, but never a directory or an
+    executable file (a directory named like a BOM could hold code)."""
     import pathspec
 
-    from mbom.hashing._walk import DEFAULT_IGNORE_PATTERNS, _is_ignored_by_default
+    from mbom.hashing._ignore import DEFAULT_IGNORE_PATTERNS
 
     spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_IGNORE_PATTERNS)
-    samples = [
-        ".git/",
-        "a/.git/",
-        ".gitignore",
-        "x.git/",
-        ".mbom/",
-        "a/b/.svn/",
-        ".hg",
-        "bom.cdx.json",
-        "d/bom.cdx.json",
-        "x.cdx.json.bak",
-        "m.sigstore.json",
-        "sigstore.json",
-        "ds.cdx.manifest.jsonl",
-        "model.bin",
-        "cdx.json/",
-        "a.sigstore.json/",
-        "weights/",
-        ".hgx/",
-    ]
-    for rel in samples:
-        assert _is_ignored_by_default(rel) == spec.match_file(rel), rel
+    names = ["bom.cdx.json", "d/bom.cdx.json", "x.cdx.json.bak", "m.sigstore.json", "sigstore.json"]
+    names += ["ds.cdx.manifest.jsonl", "model.bin", ".gitignore"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "run.cdx.json").write_text("#!/bin/sh\n")
+    (tmp_path / "run.cdx.json").chmod(0o755)
+    (tmp_path / "pkg.cdx.json").mkdir()
+    (tmp_path / "pkg.cdx.json" / "a.txt").write_text("x")
+    tree = hash_tree(tmp_path)
+    assert set(tree.ignored) == {name for name in names if spec.match_file(name)}
+    assert {"run.cdx.json", "pkg.cdx.json/a.txt"} <= set(paths(tree))
+
+
+def test_report_anomalies_lists_instead_of_raising(tmp_path: Path) -> None:
+    from mbom.hashing import Anomaly
+
+    (tmp_path / "ok.bin").write_bytes(b"ok")
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink("/etc", tmp_path / "etc")
+    with open(os.fsencode(tmp_path) + b"/\xff", "wb") as handle:
+        handle.write(b"x")
+    tree = hash_tree(tmp_path, report_anomalies=True)
+    assert paths(tree) == ["ok.bin"]
+    assert {(a.path, a.kind) for a in tree.anomalies} == {
+        ("etc", "symlink-escape"),
+        ("pipe", "special-file"),
+        ("\\xff", "file-name"),
+    }
+    assert all(isinstance(a, Anomaly) and a.detail for a in tree.anomalies)
+    with pytest.raises(InputError):
+        hash_tree(tmp_path)
+
+
+def test_file_modes_are_reported(tmp_path: Path) -> None:
+    from mbom.hashing import recorded_mode
+
+    (tmp_path / "plain").write_bytes(b"p")
+    (tmp_path / "run").write_bytes(b"r")
+    (tmp_path / "run").chmod(0o750)
+    (tmp_path / "suid").write_bytes(b"s")
+    (tmp_path / "suid").chmod(0o4644)
+    modes = {f.path: recorded_mode(f.mode) for f in hash_tree(tmp_path).files}
+    assert modes == {"plain": None, "run": "0755", "suid": "4644"}
+
+
+@pytest.mark.parametrize(
+    ("rel", "loadable"),
+    [
+        ("modeling_x.py", True),
+        ("__pycache__/modeling_x.cpython-311.pyc", True),
+        ("__pycache__/anything", True),
+        ("lib/libx.so.1.2", True),
+        ("x.PTH", True),
+        ("model.safetensors", False),
+        ("README.md", False),
+        ("python.txt", False),
+    ],
+)
+def test_is_loadable_by_name(rel: str, loadable: bool) -> None:
+    from mbom.hashing import is_loadable
+
+    assert is_loadable(rel) is loadable

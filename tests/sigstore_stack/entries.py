@@ -1,4 +1,5 @@
-"""Rekor v1 entry kinds sigstore-python 4.5.1 submits: hashedrekord 0.0.1 and dsse 0.0.1.
+"""Rekor v1 entry kinds: hashedrekord 0.0.1 and dsse 0.0.1 (what sigstore-python 4.5.1
+submits), and intoto 0.0.2 (what `cosign attest-blob` submits).
 
 Each proposed entry is checked the way Rekor checks it (the signature must verify with the
 submitted certificate) and turned into the canonical body Rekor stores, which is what the
@@ -138,9 +139,43 @@ def _match_verifier(
     raise HttpError(400, "a DSSE signature verifies with none of the verifiers")
 
 
-_KINDS: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "hashedrekord": _hashedrekord,
-    "dsse": _dsse,
+def _intoto(spec: Any) -> dict[str, Any]:
+    """intoto 0.0.2: the envelope is stored without its payload; `sig` is base64 of the
+    base64 signature and `publicKey` base64 of the PEM key or certificate (as Rekor does)."""
+    envelope = _field(spec, "content", "envelope")
+    payload = _b64decode(_field(envelope, "payload"), "envelope.payload")
+    payload_type = _field(envelope, "payloadType")
+    signatures = _field(envelope, "signatures")
+    if not isinstance(payload_type, str) or not isinstance(signatures, list) or not signatures:
+        raise HttpError(400, "envelope needs a payloadType and at least one signature")
+    recorded = []
+    for entry in signatures:
+        encoded = _b64decode(_field(entry, "sig"), "envelope signature").decode()
+        sig = _b64decode(encoded, "envelope signature (inner base64)")
+        verifier = _field(entry, "publicKey")
+        key = _verifier_key(verifier)
+        try:
+            key.verify(sig, _pae(payload_type, payload), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature as exc:
+            raise HttpError(400, "a DSSE signature does not verify with its public key") from exc
+        recorded.append({"publicKey": verifier, "sig": _field(entry, "sig")})
+    stored = {"payloadType": payload_type, "signatures": recorded}
+    return {
+        "content": {
+            "envelope": stored,
+            "hash": {
+                "algorithm": "sha256",
+                "value": hashlib.sha256(canonical_json(envelope)).hexdigest(),
+            },
+            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+        }
+    }
+
+
+_KINDS: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
+    ("hashedrekord", API_VERSION): _hashedrekord,
+    ("dsse", API_VERSION): _dsse,
+    ("intoto", "0.0.2"): _intoto,
 }
 
 
@@ -148,7 +183,7 @@ def canonical_body(proposed: Any) -> bytes:
     """Validate a proposed entry and return the canonical body the log will store."""
     kind = _field(proposed, "kind")
     api_version = _field(proposed, "apiVersion")
-    if kind not in _KINDS or api_version != API_VERSION:
+    if (kind, api_version) not in _KINDS:
         raise HttpError(400, f"unsupported entry kind {kind!r} version {api_version!r}")
-    spec = _KINDS[kind](_field(proposed, "spec"))
-    return canonical_json({"apiVersion": API_VERSION, "kind": kind, "spec": spec})
+    spec = _KINDS[kind, api_version](_field(proposed, "spec"))
+    return canonical_json({"apiVersion": api_version, "kind": kind, "spec": spec})

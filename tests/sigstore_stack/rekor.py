@@ -11,6 +11,7 @@ import base64
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,16 @@ class _Entry:
 class TransparencyLog:
     """Append-only log state; every mutation and read of the tree holds `_lock`."""
 
-    def __init__(self, key: ec.EllipticCurvePrivateKey, *, name: str = LOG_NAME) -> None:
+    def __init__(
+        self,
+        key: ec.EllipticCurvePrivateKey,
+        *,
+        name: str = LOG_NAME,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.key = key
         self.name = name
+        self.clock = clock  # integrated times; tests pin it to check validity windows exactly
         self.tree_id = secrets.randbits(62)
         self._entries: list[_Entry] = []
         self._by_leaf: dict[bytes, int] = {}
@@ -115,7 +123,7 @@ class TransparencyLog:
                 raise HttpError(409, f"an equivalent entry already exists: {self._uuid(leaf)}")
             if len(self._entries) >= MAX_ENTRIES:
                 raise HttpError(507, "test log is full")
-            self._entries.append(_Entry(body, int(time.time()), leaf))
+            self._entries.append(_Entry(body, int(self.clock()), leaf))
             self._by_leaf[leaf] = len(self._entries) - 1
             return self._render(len(self._entries) - 1)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = Path(os.environ.get("MBOM_SHARED_FIXTURES", REPO.parent / "shared" / "fixtures"))
 FLAGGED_PICKLE = b"cos\nsystem\n(S'echo pwned'\ntR."
 CARD = """---
 license: apache-2.0
@@ -150,3 +150,19 @@ def run_mbom(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 def report_schema() -> dict:
     return json.loads((REPO / "schemas" / "verify-report.schema.json").read_text())
+
+
+def verify_json(*args: object) -> tuple[int, dict]:
+    """``mbom verify ARGS --format json``: (exit code, report), the report schema-checked."""
+    import jsonschema
+
+    result = run_mbom("verify", *args, "--format", "json")
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.Draft7Validator(report_schema()).validate(report)  # complete, whatever the verdict
+    return result.returncode, report
+
+
+def failed_ids(report: dict) -> list[str]:
+    """The ids of the failing checks of a JSON report, in order."""
+    return [check["id"] for check in report["checks"] if check["status"] == "fail"]

@@ -118,6 +118,7 @@ def test_real_bundles_verify_a_txt(bundle, root, tmp_path) -> None:
         bundles=(str(SIGSTORE / bundle),),
         identities=(IdentityRule(BEACON, GITHUB),),
         trusted_root=str(root),
+        artifact_signature=True,  # happy-path-v0.3 is a message signature
     )
     report = verify(request)
     assert report.verified, [c.as_json() for c in report.failures()]
@@ -138,8 +139,11 @@ def test_managed_key_bundle(tmp_path) -> None:
         bundles=(str(managed / "bundle.sigstore.json"),),
         keys=(str(managed / "key.pub"),),
         trusted_root=str(PRODUCTION),
+        artifact_signature=True,
     )
     assert verify(request).verified
+    refused = verify(VerifyRequest(**{**_fields(request), "artifact_signature": False}))
+    assert refused.exit_code == 1 and refused.failures()[0].id == "artifact-signature"
     changed = tmp_path / "a.txt"
     changed.write_bytes(A_TXT.read_bytes() + b"!")
     assert verify(VerifyRequest(**{**_fields(request), "path": str(changed)})).exit_code == 1

@@ -2,21 +2,25 @@
 
 Signatures are over the pre-authentication encoding (PAE) of payload type and payload; the
 PAE is written out (one line of the DSSE spec) and checked against securesystemslib's in a
-test. Envelopes may carry several signatures (threshold signing); each names its key by
-``keyid`` (mbom writes the key hint there).
+test. mbom writes one signature an envelope (a Sigstore bundle holds one), naming its key
+by ``keyid`` (the key hint); envelopes from elsewhere are read with all their signatures
+and rejected by :func:`mbom.attest.verify_bundle` when there is more than one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mbom.attest._internal.algorithms import sign_bytes
 from mbom.attest.keys import SigningKey
 from mbom.errors import MalformedFileError
+
+#: How every DSSE v1 pre-authentication encoding starts (the PAE signatures are made over).
+PAE_PREFIX = b"DSSEv1 "
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +50,13 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(encoded_type), encoded_type, len(payload), payload)
 
 
-def sign_envelope(payload: bytes, payload_type: str, keys: Sequence[SigningKey]) -> dict[str, Any]:
-    """The JSON form of an envelope signed by every key in ``keys`` (keyid = key hint)."""
-    message = pae(payload_type, payload)
+def sign_envelope(payload: bytes, payload_type: str, key: SigningKey) -> dict[str, Any]:
+    """The JSON form of an envelope signed by ``key`` (keyid = key hint)."""
+    signature = sign_bytes(key, pae(payload_type, payload))
     return {
         "payload": _b64(payload),
         "payloadType": payload_type,
-        "signatures": [{"sig": _b64(sign_bytes(key, message)), "keyid": key.hint} for key in keys],
+        "signatures": [{"sig": _b64(signature), "keyid": key.hint}],
     }
 
 

@@ -5,16 +5,14 @@ Layout::
     {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
      "verificationMaterial": {"publicKey": {"hint": HINT}, "tlogEntries": []},
      "dsseEnvelope": {"payload": B64, "payloadType": "application/vnd.in-toto+json",
-                      "signatures": [{"sig": B64, "keyid": HINT_1}, {"sig": ..., "keyid": HINT_2}]}}
+                      "signatures": [{"sig": B64, "keyid": HINT}]}}
 
-A bundle has one ``verificationMaterial``, so with several signatures (threshold signing) the
-``publicKey.hint`` names the first key and each DSSE signature names its own key by ``keyid``.
-Key signatures are not logged: ``tlogEntries`` is empty.
+A bundle has one ``verificationMaterial`` and, by the bundle spec, one signature: several
+signers write one bundle each. Key signatures are not logged: ``tlogEntries`` is empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from mbom.attest._internal.dsse import sign_envelope
@@ -24,14 +22,14 @@ BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 
 def key_bundle(
-    payload: bytes, payload_type: str, keys: Sequence[SigningKey], *, hint: str | None = None
+    payload: bytes, payload_type: str, key: SigningKey, *, hint: str | None = None
 ) -> dict[str, Any]:
-    """A bundle whose DSSE envelope is signed by every key; ``hint`` defaults to the first's."""
+    """A bundle whose DSSE envelope is signed by ``key``; ``hint`` defaults to its hint."""
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
         "verificationMaterial": {
-            "publicKey": {"hint": hint if hint is not None else keys[0].hint},
+            "publicKey": {"hint": hint if hint is not None else key.hint},
             "tlogEntries": [],
         },
-        "dsseEnvelope": sign_envelope(payload, payload_type, keys),
+        "dsseEnvelope": sign_envelope(payload, payload_type, key),
     }

@@ -110,6 +110,50 @@ def _shown(wanted: str | re.Pattern[str]) -> str:
     return f"/{wanted.pattern}/" if isinstance(wanted, re.Pattern) else repr(wanted)
 
 
+def is_intoto_v002(entry: Any) -> bool:
+    """Whether a sigstore ``TransparencyLogEntry`` is of the Rekor ``intoto`` 0.0.2 kind."""
+    kind_version = entry._inner.kind_version
+    return (kind_version.kind, kind_version.version) == ("intoto", "0.0.2")
+
+
+def verify_intoto_dsse(trusted_root: Any, bundle: Any, policy: Any) -> tuple[str, bytes]:
+    """sigstore-python's keyless checks for a DSSE bundle logged as ``intoto`` 0.0.2.
+
+    sigstore-python 4.5 verifies DSSE only with dsse 0.0.1 / hashedrekord 0.0.2 entries and
+    takes a log's integrated time as verified only for 0.0.1 kinds, although the signed entry
+    timestamp signs it the same way for ``intoto`` 0.0.2 (``cosign attest-blob``). This runs
+    its common certificate checks (chain at the verified time, SCT, key usage, identity
+    policy, inclusion proof, checkpoint, SET) with that time accepted, then the envelope's
+    signature. The caller checks that the entry body records this envelope.
+    """
+    import datetime as dt
+
+    from sigstore import dsse
+    from sigstore._internal.timestamp import TimestampSource, TimestampVerificationResult
+    from sigstore.verify import Verifier
+
+    class _IntotoVerifier(Verifier):
+        def _establish_time(self, bundle: Any) -> list[Any]:
+            inner = bundle.log_entry._inner
+            if not (inner.integrated_time and inner.inclusion_promise):
+                return super()._establish_time(bundle)
+            material = bundle.verification_material.timestamp_verification_data
+            times = self._verify_timestamp_authority(bundle) if material else []
+            moment = dt.datetime.fromtimestamp(int(inner.integrated_time), dt.timezone.utc)
+            times.append(
+                TimestampVerificationResult(
+                    source=TimestampSource.TRANSPARENCY_SERVICE, time=moment
+                )
+            )
+            return times
+
+    verifier = _IntotoVerifier(trusted_root=trusted_root)
+    verifier._verify_common_signing_cert(bundle, policy)
+    envelope = bundle._dsse_envelope
+    dsse._verify(bundle.signing_certificate.public_key(), envelope)
+    return envelope._inner.payload_type, envelope._inner.payload
+
+
 def load_trusted_root(
     trusted_root: str | os.PathLike[str] | None = None,
     trust_config: str | os.PathLike[str] | None = None,

@@ -5,19 +5,25 @@ so a bundle signed by a managed key and logged in Rekor needs this path. The log
 (RFC 6962 inclusion proof, signed checkpoint, signed entry timestamp) is checked by
 sigstore-python's own ``TransparencyLogEntry`` against the trusted root's Rekor keys; this
 module adds what it cannot know without a certificate: that the logged entry is *this*
-signature, by *this* key, over *this* artifact or envelope.
+signature, by *this* key, over *this* artifact or envelope, and that the log's key was valid
+(closed ``validFor`` window) when the entry was integrated.
+
+Entry kinds: ``hashedrekord`` 0.0.1 and 0.0.2 (message signatures, and Rekor v2 DSSE),
+``dsse`` 0.0.1, and ``intoto`` 0.0.2 (what ``cosign attest-blob`` writes: the envelope's
+payload hash and its signature, double base64-encoded, with the signer's public key).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from mbom.attest._internal.dsse import Envelope, b64decode
+from mbom.attest._internal.windows import check_log_key_window
 from mbom.attest.keys import spki_der
 from mbom.errors import MalformedFileError, VerificationError
+from mbom.load import parse_json
 
 CHECK = "tlog entry"
 
@@ -47,9 +53,10 @@ def verify_log_entry(
         entry._verify(trusted_root.rekor_keyring(KeyringPurpose.VERIFY))
     except SigstoreVerificationError as exc:
         raise VerificationError(f"transparency log entry: {exc}", check=CHECK) from None
+    time = int(entry._inner.integrated_time) if entry._inner.integrated_time else None
+    check_log_key_window(trusted_root, entry._inner.log_id.key_id, time)
     _check_body(entry._inner, public_key, signature, message_digest, envelope)
-    time = entry._inner.integrated_time
-    return int(time) if time else None
+    return time
 
 
 def _check_body(
@@ -61,7 +68,7 @@ def _check_body(
 ) -> None:
     kind, version = inner.kind_version.kind, inner.kind_version.version
     try:
-        body = json.loads(inner.canonicalized_body)
+        body = parse_json(inner.canonicalized_body)
         spec = body["spec"]
         if (kind, version) == ("hashedrekord", "0.0.1"):
             logged_digest = bytes.fromhex(spec["data"]["hash"]["value"])
@@ -74,6 +81,9 @@ def _check_body(
             logged_key = b64decode(record["signature"]["verifier"]["publicKey"]["rawBytes"], "key")
         elif (kind, version) == ("dsse", "0.0.1") and envelope is not None:
             _check_dsse_body(spec, public_key, envelope)
+            return
+        elif (kind, version) == ("intoto", "0.0.2") and envelope is not None:
+            check_intoto_body(spec, spki_der(public_key), envelope)
             return
         else:
             raise VerificationError(
@@ -108,6 +118,36 @@ def _check_dsse_body(spec: Mapping[str, Any], public_key: Any, envelope: Envelop
                 "transparency log entry does not record this envelope's signature by this key",
                 check=CHECK,
             )
+
+
+def check_intoto_body(spec: Mapping[str, Any], signer_spki: bytes, envelope: Envelope) -> None:
+    """An ``intoto`` 0.0.2 body records this envelope: payload hash, one signature, the key.
+
+    Rekor stores the envelope without its payload; ``sig`` is base64 of the base64 signature
+    and ``publicKey`` base64 of a PEM key or certificate (raises KeyError/TypeError/ValueError
+    on a malformed body, reported by the caller).
+    """
+    content = spec["content"]
+    payload_hash = content["payloadHash"]
+    if payload_hash["algorithm"] != "sha256":
+        raise ValueError(f"payload hash algorithm {payload_hash['algorithm']!r}")
+    _same(
+        "payload hash",
+        hashlib.sha256(envelope.payload).digest(),
+        bytes.fromhex(payload_hash["value"]),
+    )
+    logged_envelope = content["envelope"]
+    if logged_envelope["payloadType"] != envelope.payload_type:
+        raise VerificationError(
+            "transparency log entry payload type does not match the bundle",
+            check=CHECK,
+            expected=envelope.payload_type,
+            actual=str(logged_envelope["payloadType"]),
+        )
+    (logged,) = logged_envelope["signatures"]  # one, like the bundle's envelope
+    inner = b64decode(logged["sig"], "signature").decode("ascii")
+    _same("signature", envelope.signatures[0].sig, b64decode(inner, "signature"))
+    _same("public key", signer_spki, _pem_key(b64decode(logged["publicKey"], "key")))
 
 
 def _same(what: str, expected: bytes | None, actual: bytes) -> None:

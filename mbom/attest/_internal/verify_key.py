@@ -1,4 +1,4 @@
-"""Verify a key-signed bundle: hint, signature(s) with threshold, and an optional log entry.
+"""Verify a key-signed bundle: hint, its one signature, and any transparency-log entries.
 
 sigstore-python cannot (it needs a certificate), so this is hand-written on top of
 :mod:`mbom.attest._internal.algorithms` and, for logged managed-key bundles,
@@ -29,14 +29,13 @@ def verify_with_keys(
     keys: list[Any],
     trusted_root: Any,
     artifact_digest: str | None,
-    threshold: int,
 ) -> Outcome:
     outcome = Outcome()
     if "dsseEnvelope" in document:
         envelope = read_envelope(document["dsseEnvelope"])
         check_payload_type(envelope.payload_type)
         outcome.checks.append("payload type")
-        signed_by = _verify_envelope(envelope, keys, threshold)
+        signed_by = _verify_envelope(envelope, keys)
         outcome.payload_type, outcome.payload = envelope.payload_type, envelope.payload
         keyids = {sig.keyid for sig in envelope.signatures if sig.keyid}
         first_signature = envelope.signatures[0].sig
@@ -62,27 +61,24 @@ def verify_with_keys(
     return outcome
 
 
-def _verify_envelope(envelope: Envelope, keys: list[Any], threshold: int) -> list[Any]:
-    """Keys (distinct) with a valid signature; a signature claiming a given key must verify."""
-    signed_by = []
-    for key in keys:
-        claimed = [s for s in envelope.signatures if s.keyid and hint_names(s.keyid, key)]
-        candidates = claimed or [s for s in envelope.signatures if not s.keyid]
-        if any(verify_bytes(key, s.sig, envelope.pae) for s in candidates):
-            signed_by.append(key)
-        elif claimed:
-            raise VerificationError(
-                f"DSSE signature by key {key_hint(key)} does not verify over the payload",
-                check="signature",
-            )
-    if len(signed_by) < threshold:
+def _verify_envelope(envelope: Envelope, keys: list[Any]) -> list[Any]:
+    """The given key whose signature this is (the envelope holds exactly one).
+
+    A signature whose keyid names a given key must verify with that key.
+    """
+    (signature,) = envelope.signatures  # verify_bundle rejected envelopes with more
+    claimed = [key for key in keys if signature.keyid and hint_names(signature.keyid, key)]
+    for key in claimed or keys:
+        if verify_bytes(key, signature.sig, envelope.pae):
+            return [key]
+    if claimed:
         raise VerificationError(
-            f"{len(signed_by)} of the given keys signed the DSSE envelope, {threshold} required",
+            f"DSSE signature by key {key_hint(claimed[0])} does not verify over the payload",
             check="signature",
-            expected=str(threshold),
-            actual=str(len(signed_by)),
         )
-    return signed_by
+    raise VerificationError(
+        "the DSSE signature verifies with none of the given keys", check="signature"
+    )
 
 
 def _check_hint(document: dict[str, Any], signed_by: list[Any], keyids: set[str]) -> None:

@@ -2,8 +2,10 @@
 
 sigstore-python checks the certificate chain at the signing time, the SCT, the identity policy,
 the log entry (inclusion proof, checkpoint, SET) and the signature, and that the log entry
-records this signature. mbom adds what it leaves to callers (the DSSE payload type) and turns
-its errors into :class:`VerificationError` with a ``check`` name.
+records this signature. mbom adds what it leaves to callers (the DSSE payload type, the
+closed validity windows of the log key and the CA at the integrated time, see
+:mod:`mbom.attest._internal.windows`) and turns its errors into :class:`VerificationError`
+with a ``check`` name.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from mbom.attest._internal.sigstore_glue import (
     IdentityPolicy,
     certificate_identity,
     check_for,
+    is_intoto_v002,
     one_line,
+    verify_intoto_dsse,
 )
+from mbom.attest._internal.windows import check_ca_window, check_log_key_window
 from mbom.errors import VerificationError
 
 
@@ -59,7 +64,10 @@ def verify_keyless(
     try:
         verifier = Verifier(trusted_root=trusted_root)
         policy = IdentityPolicy(identity, issuer)
-        if "dsseEnvelope" in document:
+        if "dsseEnvelope" in document and is_intoto_v002(bundle.log_entry):
+            outcome.payload_type, outcome.payload = verify_intoto_dsse(trusted_root, bundle, policy)
+            _check_intoto_entry(bundle, read_envelope(document["dsseEnvelope"]))
+        elif "dsseEnvelope" in document:
             outcome.payload_type, outcome.payload = verifier.verify_dsse(bundle, policy)
         else:
             hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(artifact_digest))
@@ -74,9 +82,27 @@ def verify_keyless(
     outcome.signers.append(
         SignerIdentity(kind="certificate", identity=found.identity, issuer=found.issuer)
     )
-    time = bundle.log_entry._inner.integrated_time
-    outcome.integrated_time = int(time) if time else None
+    inner = bundle.log_entry._inner
+    time = int(inner.integrated_time) if inner.integrated_time else None
+    check_log_key_window(trusted_root, inner.log_id.key_id, time)
+    check_ca_window(trusted_root, bundle.signing_certificate, time)
+    outcome.integrated_time = time
     return outcome
+
+
+def _check_intoto_entry(bundle: Any, envelope: Any) -> None:
+    """The ``intoto`` 0.0.2 entry's body records this envelope, signed by this certificate."""
+    from mbom.attest._internal.tlog import CHECK, check_intoto_body
+    from mbom.attest.keys import spki_der
+    from mbom.errors import MalformedFileError
+
+    try:
+        spec = json.loads(bundle.log_entry._inner.canonicalized_body)["spec"]
+        check_intoto_body(spec, spki_der(bundle.signing_certificate.public_key()), envelope)
+    except (KeyError, TypeError, ValueError, MalformedFileError) as exc:
+        raise VerificationError(
+            f"transparency log entry body is malformed: {exc}", check=CHECK
+        ) from None
 
 
 def _parse_certificate(document: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ overlap, nothing left over), each as long as its dtype and shape require.
 
 from __future__ import annotations
 
-import json
 import os
 
 from mbom.capture.checkpoints._reader import BoundedReader, open_bounded
@@ -96,26 +95,15 @@ def _decode_header(reader: BoundedReader, raw: bytes) -> dict[str, object]:
         ) from None
     if not text.startswith("{"):
         raise reader.malformed("safetensors header does not start with '{'")
+    from mbom.load import JsonSyntaxError, parse_json
+
     try:
-        header = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as exc:
-        raise reader.malformed(
-            f"safetensors header is not valid JSON: {exc.msg} at character {exc.pos}"
-        ) from None
-    except ValueError as exc:
-        raise reader.malformed(f"safetensors header: {exc}") from None
+        header = parse_json(text)
+    except JsonSyntaxError as exc:
+        raise reader.malformed(f"safetensors header is not valid JSON: {exc.reason}") from None
     if not isinstance(header, dict):
         raise reader.malformed("safetensors header is not a JSON object")
     return header
-
-
-def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result: dict[str, object] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {_shown(key)}")
-        result[key] = value
-    return result
 
 
 def _metadata(reader: BoundedReader, value: object) -> dict[str, str]:
