@@ -156,7 +156,6 @@ def read_manifest(path: str, pinned_sha256: str | None) -> tuple[DatasetFile, ..
                 check_sha256_hex(row["digest"]),
                 "symlink" in row,
             )
-            entry.path.encode("utf-8")  # a lone surrogate cannot be a file name in a leaf
         except (ValueError, KeyError, TypeError, InputError) as exc:
             raise MalformedFileError(f"{path}:{number}: bad manifest line: {exc}") from None
         files.append(entry)

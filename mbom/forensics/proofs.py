@@ -89,11 +89,8 @@ class InclusionProof:
             kind = leaf.get("kind", "file")
             if kind not in ("file", "symlink"):
                 raise ValueError(f"leaf kind {kind!r}")
-            if not isinstance(leaf["path"], str):
-                raise TypeError(f"leaf path {leaf['path']!r} is not a string")
-            leaf["path"].encode("utf-8")  # UnicodeEncodeError (a ValueError) on a surrogate
             entry = DatasetFile(
-                leaf["path"],
+                str(leaf["path"]),
                 _count(leaf["size"]),
                 check_sha256_hex(leaf["digest"]),
                 kind == "symlink",

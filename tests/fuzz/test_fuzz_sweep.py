@@ -105,7 +105,7 @@ def _verify_signed(seeds, work: Path, statement: dict) -> None:
     bundle = {
         "mediaType": BUNDLE_MEDIA_TYPE,
         "verificationMaterial": {"publicKey": {"hint": key.hint}, "tlogEntries": []},
-        "dsseEnvelope": sign_envelope(payload, "application/vnd.in-toto+json", [key]),
+        "dsseEnvelope": sign_envelope(payload, "application/vnd.in-toto+json", key),
     }
     path = work / "signed.sigstore.json"
     write_bundle(bundle, path)
