@@ -4,7 +4,8 @@ stopping at the first crash, so one run counts examples and distinct crash sites
     MBOM_FUZZ_CENSUS=/tmp/census.jsonl pytest tests/fuzz -p no:randomly
     python -m tests.fuzz.census /tmp/census.jsonl
 
-Each line: ``{"parser": test name, "crash": null | "TypeError at mbom/x.py:fn:12"}``. Without
+Each line is one parser call (an example through three readers is three lines):
+``{"parser": test name, "crash": null | "TypeError at mbom/x.py:fn:12"}``. Without
 the variable nothing is recorded and a crash fails the test as usual.
 """
 
@@ -63,7 +64,7 @@ def summarize(path: str) -> None:
             if line["crash"]:
                 crashes[line["parser"]] += 1
                 sites[line["parser"]][line["crash"]] += 1
-    print(f"{'parser':40} {'examples':>9} {'crashes':>8} {'sites':>6}")
+    print(f"{'test':40} {'calls':>9} {'crashes':>8} {'sites':>6}")
     for parser in sorted(examples):
         print(f"{parser:40} {examples[parser]:9} {crashes[parser]:8} {len(sites[parser]):6}")
     print(f"{'total':40} {sum(examples.values()):9} {sum(crashes.values()):8}")
