@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.mbom-installed
 TEST_STAMP := $(VENV)/.mbom-test-extras
 
-.PHONY: demo test fuzz lint bench clean
+.PHONY: demo test fuzz lint bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Mutation testing of the gate modules (docs/mutation.md): slow, so not part of `make test`.
+# `make mutation MODULES="merkle rules"` runs a subset; names are in tools/mutation/modules.toml.
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation/run.py --fresh $(MODULES)
 
 # A regular (non-editable) install: an editable install's import hook adds ~15 ms to every
 # start, which is not what users of a released mbom pay.

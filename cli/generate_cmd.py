@@ -113,6 +113,7 @@ def generate_command(**options: object) -> None:
     )
     written = write_bom(built, output)
     document = built.document
+    _warn_unsafe(document)
     record(options["log_file"], "generate", written[-1], serialNumber=document["serialNumber"])
     if options["output_format"] == "json":
         from mbom.cli._output import echo_json
@@ -135,3 +136,17 @@ def generate_command(**options: object) -> None:
         "data components"
         + (f"; manifests: {', '.join(str(p) for p in written[:-1])}" if written[:-1] else "")
     )
+
+
+def _warn_unsafe(document: dict) -> None:
+    """One stderr line per model file recorded as unsafe to load, naming the callables."""
+    from mbom.bom.subjects import recorded_file_safety
+    from mbom.errors import MalformedFileError
+
+    try:
+        files = recorded_file_safety(document)
+    except MalformedFileError:
+        return
+    for item in files:
+        if item.safe is False:
+            click.echo(f"warning: {item.path}: unsafe to load: {item.describe()}", err=True)

@@ -1,4 +1,4 @@
-"""``mbom log append|verify|show|checkpoint``: the tamper-evident log (docs/forensics.md)."""
+"""``mbom log append|checkpoint|verify|repair|show``: the tamper-evident log (docs/forensics.md)."""
 
 from __future__ import annotations
 
@@ -96,30 +96,52 @@ def checkpoint_command(log: str, key: str) -> None:
     "--key", "keys", multiple=True, metavar="PUB", help="Public key checkpoints are signed with."
 )
 @click.option(
+    "--allow-unsealed-tail",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="With --key: how many entries may follow the last signed checkpoint (default 0).",
+)
+@click.option(
     "--min-entries",
     type=click.IntRange(min=0),
     default=0,
-    help="Fail when fewer entries are present (detects truncation at the end).",
+    help="With --key: fail when fewer entries are sealed by a signed checkpoint (truncation).",
 )
 @_FORMAT
-def verify_command(log: str, keys: tuple[str, ...], min_entries: int, output_format: str) -> None:
+def verify_command(
+    log: str,
+    keys: tuple[str, ...],
+    allow_unsealed_tail: int | None,
+    min_entries: int,
+    output_format: str,
+) -> None:
     """Check LOG's hash chain and checkpoints; exit 1 at the first entry that does not hold.
 
-    A torn last line (a crash mid-append) is reported, not counted as tampering (exit 0).
+    With --key, LOG must also end with a checkpoint signed by a given key (at most
+    --allow-unsealed-tail entries after it). An interrupted append's torn last line is
+    reported, not counted as tampering; `mbom log repair` cuts it.
     """
     from mbom._log import warn
     from mbom.attest.keys import load_public_key
     from mbom.forensics.log import verify_log
 
     public_keys = [load_public_key(path) for path in keys]
-    result = verify_log(log, public_keys=public_keys, min_entries=min_entries)
+    result = verify_log(
+        log,
+        public_keys=public_keys,
+        min_entries=min_entries,
+        allow_unsealed_tail=allow_unsealed_tail,
+    )
     if result.torn_tail:
         warn(
-            "%s: the last line is incomplete (%d bytes after entry %d, a crash mid-append?); "
-            "the next append cuts it off",
+            "%s: the last line is incomplete (%d bytes after entry %d, an interrupted append?): "
+            "%s; mbom log repair %s cuts it",
             log,
             result.torn_tail,
             result.lines - 1,
+            result.to_json()["tornTailPreview"],
+            log,
         )
     if output_format == "json":
         from mbom.cli._output import echo_json
@@ -132,26 +154,68 @@ def verify_command(log: str, keys: tuple[str, ...], min_entries: int, output_for
 
 
 def _verify_lines(log: str, result: Any) -> list[str]:
-    lines = []
-    for checkpoint in result.checkpoints:
-        lines.append(
-            f"checkpoint {checkpoint.index}: {checkpoint.tree_size} entries, root "
-            f"{checkpoint.root[:16]}…, key {checkpoint.key_hint[:16]}…, {checkpoint.status}"
+    from mbom.forensics._logverify import span
+
+    lines = [
+        f"checkpoint {c.index}: {c.tree_size} entries, root {c.root[:16]}…, "
+        f"key {c.key_hint[:16]}…, {c.status}"
+        for c in result.checkpoints
+    ]
+    problem = result.problem
+    if problem is not None:
+        seal = problem.kind in ("unsealed", "truncated")
+        label, count, what = (
+            ("NOT SEALED", result.sealed, "sealed")
+            if seal
+            else ("TAMPERED", result.entries, "verified")
         )
-    if result.problem is None:
-        count = len(result.checkpoints)
-        unverified = sum(1 for c in result.checkpoints if c.status == "unverified")
-        note = f" ({unverified} unverified: give --key PUB)" if unverified else ""
-        lines.append(f"{log}: valid, {result.entries} entries, {count} checkpoints{note}")
+        scope = f"; {what}: {span(0, count - 1)}" if count else ""
+        lines.append(
+            f"{log}: {label} at entry {problem.index} ({problem.kind}): {problem.message}{scope}"
+        )
+        return lines
+    if result.unsealed:
+        lines.append(
+            f"unsealed: {span(result.sealed, result.entries - 1)} after the last signed "
+            "checkpoint (allowed by --allow-unsealed-tail): anyone who can write the log can "
+            "rewrite what is unsealed"
+        )
+    summary = f"{log}: valid, {result.entries} entries, {len(result.checkpoints)} checkpoints"
+    if result.sealed is None:
+        summary += " (unverified, nothing sealed: give --key PUB)"
     else:
-        problem = result.problem
-        lines.append(
-            f"{log}: TAMPERED at entry {problem.index} ({problem.kind}): {problem.message}; "
-            f"entries 0 to {result.entries - 1} verify"
-            if result.entries
-            else f"{log}: TAMPERED at entry {problem.index} ({problem.kind}): {problem.message}"
-        )
+        summary += f", {result.sealed} sealed, {result.unsealed} unsealed"
+    if result.torn_tail:
+        summary += f", torn tail of {result.torn_tail} bytes"
+    lines.append(summary)
     return lines
+
+
+@log_group.command("repair")
+@click.argument("log", type=str)
+@_FORMAT
+def repair_command(log: str, output_format: str) -> None:
+    """Cut LOG's torn tail (an interrupted append) and print what was cut.
+
+    Refuses (exit 1) to cut anything else: a whole entry without its newline, or bytes no
+    append writes. Nothing else in mbom ever shortens a log.
+    """
+    from mbom.forensics.log import repair_log
+
+    repair = repair_log(log)
+    if output_format == "json":
+        from mbom.cli._output import echo_json
+
+        echo_json(repair.to_json())
+        return
+    if not repair.cut:
+        click.echo(f"{log}: nothing to repair: the log ends with a whole entry")
+        return
+    record = repair.to_json()
+    click.echo(
+        f"{log}: cut {record['bytes']} bytes at offset {record['offset']} (sha256 "
+        f"{record['sha256']}): {record['cut']}"
+    )
 
 
 @log_group.command("show")
@@ -159,6 +223,7 @@ def _verify_lines(log: str, result: Any) -> list[str]:
 @_FORMAT
 def show_command(log: str, output_format: str) -> None:
     """List LOG's entries (unverified; use `mbom log verify`)."""
+    from mbom.forensics._tail import escape_bytes
     from mbom.forensics.log import read_log
 
     rows, torn = read_log(log)
@@ -171,7 +236,8 @@ def show_command(log: str, output_format: str) -> None:
                     row.to_json() if not isinstance(row, bytes) else {"unreadable": _text(row)}
                     for row in rows
                 ],
-                "tornTail": torn,
+                "tornTail": len(torn),
+                "tornTailPreview": escape_bytes(torn),
             }
         )
         return
@@ -188,7 +254,7 @@ def show_command(log: str, output_format: str) -> None:
             compact = json.dumps(row.event, separators=(",", ":"), sort_keys=True)
             click.echo(f"{row.index:>6}  {row.time}  {compact}")
     if torn:
-        click.echo(f"(incomplete last line: {torn} bytes)")
+        click.echo(f"(no newline after the last line, {len(torn)} bytes: {escape_bytes(torn)})")
 
 
 def _text(raw: bytes) -> str:

@@ -145,10 +145,30 @@ def _duplicate_algs(hashes: tuple[HashSite, ...]) -> list[Finding]:
     return found
 
 
+def _unsafe_checkpoints(doc: dict[str, Any]) -> list[Finding]:
+    """One warning per model file the BOM records as unsafe to load (it names the callables)."""
+    from mbom.bom.subjects import recorded_file_safety
+    from mbom.errors import MalformedFileError
+
+    try:
+        files = recorded_file_safety(doc)
+    except (MalformedFileError, AttributeError, TypeError):
+        return []
+    return [
+        Finding("unsafe-checkpoint", f"model file {f.path} is unsafe to load: {f.describe()}")
+        for f in files
+        if f.safe is False
+    ]
+
+
 def semantic_findings(doc: dict[str, Any], sites: Sites) -> SemanticFindings:
     """Run every semantic check on a parsed BOM whose reference and hash sites are known."""
     hash_errors = [f for f in map(_hash_content, sites.hashes) if f is not None]
     return SemanticFindings(
         errors=(*_duplicate_bom_refs(doc), *hash_errors),
-        warnings=(*_dangling(doc, sites.refs), *_duplicate_algs(sites.hashes)),
+        warnings=(
+            *_dangling(doc, sites.refs),
+            *_duplicate_algs(sites.hashes),
+            *_unsafe_checkpoints(doc),
+        ),
     )

@@ -34,6 +34,7 @@ from mbom.bom.ml_parts import (
 )
 from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
 from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
+from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
 from mbom.capture.datasets import DatasetRecord
 from mbom.capture.model import ModelRecord
 from mbom.errors import InputError
@@ -265,6 +266,7 @@ class _Builder:
             extra += _oid_properties(model.hub, record.path)
             files.append(self._file_component("model-file:", record.digest, extra))
         pairs = self._tree_properties("mbom:model:", model.tree)
+        pairs.append((SCAN_PROPERTY, CONTENT_SCAN))  # capture_model reads every file's bytes
         pairs += _hub_properties(model.hub)
         if tensors:
             pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
@@ -752,23 +754,25 @@ def _hub_references(hub: Any) -> list[Any]:
 
 
 def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
+    """What mbom.capture.checkpoints.safety decided about the file, in its property names."""
+    from mbom.capture.checkpoints import safety
+
     pairs: list[tuple[str, object]] = [
-        ("mbom:checkpoint:format", info.format),
+        (safety.FORMAT_PROPERTY, info.format),
         ("mbom:checkpoint:tensors", info.tensor_count),
         ("mbom:checkpoint:parameters", info.parameter_count),
         ("mbom:checkpoint:dtypes", ",".join(info.dtypes) or None),
-        ("mbom:checkpoint:safe-to-load", str(info.safe_to_load).lower()),
+        (safety.EXECUTES_PROPERTY, str(info.executes_code).lower()),
+        (safety.SAFE_PROPERTY, str(info.safe_to_load).lower()),
+        (safety.COMPRESSION_PROPERTY, info.compression),
     ]
-    if info.pickle_globals:
-        pairs.append(("mbom:checkpoint:pickle-globals", json.dumps(list(info.pickle_globals))))
-    if info.unsafe_globals:
-        pairs.append(("mbom:checkpoint:unsafe-globals", json.dumps(list(info.unsafe_globals))))
-    if info.dangerous_globals:
-        pairs.append(
-            ("mbom:checkpoint:dangerous-globals", json.dumps(list(info.dangerous_globals)))
-        )
-    if info.issues:
-        pairs.append(("mbom:checkpoint:issues", json.dumps(list(info.issues))))
+    lists = (
+        (safety.GLOBALS_PROPERTY, info.pickle_globals),
+        (safety.UNSAFE_PROPERTY, info.unsafe_globals),
+        (safety.DANGEROUS_PROPERTY, info.dangerous_globals),
+        (safety.ISSUES_PROPERTY, info.issues),
+    )
+    pairs += [(name, json.dumps(list(value))) for name, value in lists if value]
     for key, value in sorted(info.metadata.items()):
         if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 256:
             pairs.append((f"mbom:checkpoint:meta:{key}", value))

@@ -96,3 +96,12 @@ def component_files(parent: Mapping[str, Any], what: str = "component") -> tuple
 def _mode_text(value: Any) -> str | None:
     text = str(value) if value is not None else ""
     return text if text and len(text) <= 6 and all(c in "01234567" for c in text) else None
+
+
+def recorded_file_safety(bom: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the BOM records about each model file's loading safety
+    (:class:`mbom.capture.checkpoints.safety.RecordedSafety`); MalformedFileError without a
+    model component."""
+    from mbom.capture.checkpoints.safety import recorded_files
+
+    return recorded_files(model_component(bom))

@@ -1,9 +1,10 @@
 """The model itself: every file with its digest and role, checkpoint headers, and HF metadata.
 
-Checkpoints are inspected without executing anything (:mod:`mbom.capture.checkpoints`): a
-pickle that imports something outside the allow-list is recorded as a finding in the BOM,
-not loaded. A file whose header claims to be a checkpoint but does not parse is an input
-error (exit 2): a BOM must not vouch for a model it could not read.
+Every regular file is inspected by content, without executing anything
+(:mod:`mbom.capture.checkpoints`): a pickle that imports something outside the allow-list is
+recorded as a finding in the BOM, not loaded. A file whose header claims to be a checkpoint
+but does not parse is an input error (exit 2): a BOM must not vouch for a model it could not
+read.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def capture_model(
     for entry in tree.files:
         role = "symlink" if entry.symlink is not None else file_role(entry.path)
         checkpoint = None
-        if entry.symlink is None and role in ("weights", "other"):
+        if entry.symlink is None:
+            # By content, whatever the role: a pickle named training_args.bin, tokenizer.model
+            # or config.yaml runs code when loaded (mbom.capture.checkpoints.content).
             checkpoint = inspect_checkpoint(os.path.join(root, entry.path))
             if checkpoint is not None and role == "other":
                 role = "weights" if checkpoint.tensor_count else role

@@ -44,38 +44,51 @@ def sign_tree_head(hashes: Sequence[str], key: Any) -> dict[str, Any]:
         "treeSize": len(hashes),
         "root": root,
         "keyHint": key.hint,
-        "signature": base64.b64encode(signature).decode("ascii"),
+        "signature": base64.b64encode(signature).decode(),
     }
 
 
-def check_tree_head(
+def _well_formed(event: Mapping[str, Any]) -> bool:
+    """The members of a tree head, each of its type (as the log-entry schema says)."""
+    return (
+        set(event) == CHECKPOINT_KEYS
+        and event["type"] == CHECKPOINT_TYPE
+        and event["algorithm"] == "sha256"
+        and type(event["treeSize"]) is int
+        and isinstance(event["keyHint"], str)
+        and isinstance(event["signature"], str)
+    )
+
+
+def tree_head_problem(
     event: Mapping[str, Any], hashes: Sequence[str], public_keys: Sequence[Any]
-) -> tuple[str, str | None]:
-    """("verified" | "unverified", None) when the checkpoint holds, else ("bad", why)."""
-    if set(event) != CHECKPOINT_KEYS or event.get("type") != CHECKPOINT_TYPE:
-        return "bad", "checkpoint is malformed"
+) -> str | None:
+    """Why the checkpoint ``event`` over ``hashes`` does not hold, or None when it does (its
+    signature checked when ``public_keys`` are given, else only its tree head)."""
+    if not _well_formed(event):
+        return "checkpoint is malformed"
     if event["treeSize"] != len(hashes):
-        return "bad", (
+        return (
             f"checkpoint covers {event['treeSize']} entries but {len(hashes)} precede it: "
             "entries were deleted or inserted before it"
         )
     if event["root"] != tree_root(hashes):
-        return "bad", (
+        return (
             "checkpoint tree head does not match the entries before it: an earlier entry was "
             "edited, replaced or reordered"
         )
     if not public_keys:
-        return "unverified", None
+        return None
     from mbom.attest._internal.algorithms import verify_bytes
     from mbom.attest.keys import key_hint
 
     key = next((k for k in public_keys if key_hint(k) == event["keyHint"]), None)
     if key is None:
-        return "bad", f"checkpoint is signed by key {event['keyHint']}, not by a key given"
+        return f"checkpoint is signed by key {event['keyHint']}, not by a key given"
     try:
-        signature = base64.b64decode(str(event["signature"]), validate=True)
+        signature = base64.b64decode(event["signature"], validate=True)
     except (binascii.Error, ValueError):
-        return "bad", "checkpoint signature is not base64"
-    if not verify_bytes(key, signature, signed_message(len(hashes), str(event["root"]))):
-        return "bad", "checkpoint signature does not verify"
-    return "verified", None
+        return "checkpoint signature is not base64"
+    if not verify_bytes(key, signature, signed_message(len(hashes), event["root"])):
+        return "checkpoint signature does not verify"
+    return None

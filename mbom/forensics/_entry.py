@@ -48,13 +48,14 @@ class LogEntry:
 
     @classmethod
     def parse(cls, raw: bytes) -> LogEntry:
-        """Parse one line; :class:`MalformedFileError` when it is not a well-formed entry."""
-        from mbom.load import JsonSyntaxError, parse_json
+        """Parse one line (without its newline); :class:`MalformedFileError` unless it is an
+        entry written as mbom writes one: RFC 8785 canonical JSON, each key once.
 
-        try:
-            document = parse_json(raw)
-        except JsonSyntaxError as exc:
-            raise MalformedFileError(f"not JSON ({exc.reason})") from None
+        Requiring the canonical bytes means one entry has exactly one line: a line that parses
+        to the same entry but differs (a duplicate key whose last value wins, reordered keys,
+        whitespace, another number spelling) was written by something other than mbom.
+        """
+        document = load_json_rejecting_duplicate_keys(raw)
         if not isinstance(document, dict) or set(document) != ENTRY_KEYS:
             raise MalformedFileError(
                 f"not a log entry (keys must be {', '.join(sorted(ENTRY_KEYS))})"
@@ -67,12 +68,41 @@ class LogEntry:
         if not isinstance(document["time"], str):
             raise MalformedFileError("time is not a string")
         for name in ("prev", "hash"):
-            try:
-                if check_sha256_hex(document[name]) != document[name]:
-                    raise ValueError("uppercase")
-            except ValueError:
-                raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest") from None
+            if not _lowercase_sha256(document[name]):
+                raise MalformedFileError(f"{name} is not a lowercase SHA-256 hex digest")
+        canonical = canonical_json(document)
+        if canonical != raw:
+            raise MalformedFileError(
+                "not RFC 8785 canonical JSON (first difference at byte "
+                f"{_first_difference(canonical, raw)}): mbom never writes such a line"
+            )
         return cls(**document)
+
+
+def _lowercase_sha256(value: Any) -> bool:
+    try:
+        return check_sha256_hex(value) == value
+    except ValueError:
+        return False
+
+
+def load_json_rejecting_duplicate_keys(raw: bytes) -> Any:
+    """Parse one line with the project's strict loader (:mod:`mbom.load`): a key twice in one
+    object, NaN/Infinity, deep nesting or non-UTF-8 bytes are :class:`MalformedFileError`.
+    """
+    from mbom.load import JsonSyntaxError, parse_json
+
+    try:
+        return parse_json(raw)
+    except JsonSyntaxError as exc:
+        raise MalformedFileError(f"not JSON ({exc.reason})") from None
+
+
+def _first_difference(left: bytes, right: bytes) -> int:
+    """Offset of the first byte where ``left`` and ``right`` differ (or the shorter length)."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right))
+    )
 
 
 def entry_hash(body: Mapping[str, Any]) -> str:
@@ -88,6 +118,6 @@ def new_entry(index: int, kind: str, event: Mapping[str, Any], prev: str) -> Log
 
 
 def split_lines(data: bytes) -> tuple[list[bytes], bytes]:
-    """The whole lines of a log (each ended by a newline) and the torn tail after the last."""
+    """The whole lines of a log (each ended by a newline) and the bytes after the last one."""
     end = data.rfind(b"\n") + 1
     return data[:end].split(b"\n")[:-1], data[end:]

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mbom.errors import MbomError
+from mbom.errors import MalformedFileError, MbomError
 
 AUDIT_TYPE = "https://mbom.dev/audit/v1"
 
@@ -136,7 +136,7 @@ def _contents(bom: Mapping[str, Any] | None) -> dict[str, Any]:
     described = describe(bom)
     models = described["models"]
     return {
-        "model": _model(models[0]) if models else None,
+        "model": _model(models[0], _file_safety(bom)) if models else None,
         "datasets": [_dataset(item) for item in described["datasets"]],
         "configs": [
             {"name": item["name"], "sha256": item["hashes"].get("SHA-256")}
@@ -157,7 +157,27 @@ def _contents(bom: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _model(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _file_safety(bom: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each model file's format and loading safety, as mbom.capture.checkpoints.safety reads
+    the signed BOM (the same judgement as verify's unsafe-checkpoint check)."""
+    from mbom.bom.subjects import recorded_file_safety
+
+    try:
+        recorded = recorded_file_safety(bom)
+    except MalformedFileError:
+        return {}
+    return {
+        r.path: {
+            "format": r.format,
+            "executesCode": r.executes,
+            "safety": r.verdict,
+            **({"findings": r.describe()} if r.safe is not True else {}),
+        }
+        for r in recorded
+    }
+
+
+def _model(entry: Mapping[str, Any], safety: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     component, props = entry["component"], entry.get("properties", {})
     return {
         "name": component.get("name"),
@@ -172,6 +192,7 @@ def _model(entry: Mapping[str, Any]) -> dict[str, Any]:
                 "size": item.get("size"),
                 "sha256": item["hashes"].get("SHA-256"),
                 **({"role": item["role"]} if "role" in item else {}),
+                **safety.get(item["path"], {}),
             }
             for item in entry.get("files", [])
         ],

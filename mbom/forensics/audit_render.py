@@ -123,13 +123,15 @@ def _model_sections(document: Mapping[str, Any]) -> list[Section]:
         Section(
             "Model files",
             TABLE,
-            ("path", "size", "sha256", "role"),
+            ("path", "size", "sha256", "role", "format", "safety"),
             tuple(
                 (
                     f["path"],
                     str(f["size"] if f["size"] is not None else ""),
                     f["sha256"] or "",
                     f.get("role", ""),
+                    f.get("format") or "",
+                    f.get("safety", "") + (f" ({f['findings']})" if f.get("findings") else ""),
                 )
                 for f in model["files"]
             ),

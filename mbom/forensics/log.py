@@ -9,7 +9,8 @@ Usage::
     append_event("audit.log", {...}, key=load_signing_key("log.pem"))  # checkpoint every 100
     append_checkpoint("audit.log", load_signing_key("log.pem"))         # one now
     result = verify_log("audit.log", public_keys=[load_public_key("log.pub")])
-    result.valid, result.problem, result.checkpoints, result.torn_tail
+    result.valid, result.problem, result.checkpoints, result.sealed, result.tail
+    repair_log("audit.log")                                              # cut a torn tail
 
 Each line is the RFC 8785 canonical JSON of one entry ``{"index", "time", "kind", "event",
 "prev", "hash"}``: ``hash`` is the SHA-256 of the canonical JSON of the entry without
@@ -17,14 +18,17 @@ Each line is the RFC 8785 canonical JSON of one entry ``{"index", "time", "kind"
 an entry of kind ``checkpoint`` whose event is a signed RFC 6962 tree head over the hashes of
 every entry before it. Appends from any number of processes are serialised by ``flock`` on
 the log file and written with one ``write`` (``O_APPEND``) and an ``fsync``; a crash mid-append
-leaves a torn last line, which ``verify`` reports and the next append cuts off. The format and
-what verification can and cannot detect are in docs/forensics.md.
+leaves a torn last line, which ``verify`` reports, ``append`` refuses to write after, and only
+``repair_log`` (``mbom log repair``) cuts off. The format and what verification can and cannot
+detect are in docs/forensics.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mbom.canonical import canonical_json
@@ -37,6 +41,7 @@ from mbom.forensics._logverify import (
     LogVerification,
     check_log_bytes,
 )
+from mbom.forensics._tail import ENTRY, TORN, classify_tail, escape_bytes
 
 __all__ = [
     "DEFAULT_CHECKPOINT_EVERY",
@@ -45,10 +50,12 @@ __all__ = [
     "LogEntry",
     "LogProblem",
     "LogVerification",
+    "Repair",
     "append_checkpoint",
     "append_event",
     "entry_hash",
     "read_log",
+    "repair_log",
     "verify_log",
 ]
 
@@ -97,21 +104,31 @@ def verify_log(
     *,
     public_keys: tuple[Any, ...] | list[Any] = (),
     min_entries: int = 0,
+    allow_unsealed_tail: int | None = None,
 ) -> LogVerification:
     """Check every entry's hash, the chain, and every checkpoint (signatures with keys).
 
-    Without ``public_keys`` checkpoints are reported as unverified (their tree heads are
-    still recomputed). ``min_entries`` detects truncation below a size known from elsewhere.
-    Raises only for input errors; a tampered log is a result with ``valid`` False.
+    With ``public_keys`` the log must end with a checkpoint signed by one of them, followed by
+    at most ``allow_unsealed_tail`` entries (default 0), and ``min_entries`` counts only the
+    entries that checkpoint seals. Without keys checkpoints are reported as unverified (their
+    tree heads are still recomputed) and the two options are an input error. Raises only for
+    input errors; a tampered log is a result with ``valid`` False.
     """
     name = os.fspath(path)
     with locked(name, exclusive=False) as fd:
         data = _read_all(fd, name)
-    return check_log_bytes(name, data, public_keys=public_keys, min_entries=min_entries)
+    return check_log_bytes(
+        name,
+        data,
+        public_keys=public_keys,
+        min_entries=min_entries,
+        allow_unsealed_tail=allow_unsealed_tail,
+    )
 
 
-def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], int]:
-    """Every whole line (parsed, or raw bytes when it is not an entry) and the torn tail size."""
+def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], bytes]:
+    """Every whole line (parsed, or raw bytes when it is not an entry) and the bytes after the
+    last newline."""
     name = os.fspath(path)
     with locked(name, exclusive=False) as fd:
         data = _read_all(fd, name)
@@ -122,7 +139,52 @@ def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], int]
             rows.append(LogEntry.parse(raw))
         except MalformedFileError:
             rows.append(raw)
-    return rows, len(tail)
+    return rows, tail
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What :func:`repair_log` cut: ``cut`` (the bytes) from ``offset``; empty when nothing."""
+
+    path: str
+    offset: int
+    cut: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "offset": self.offset,
+            "bytes": len(self.cut),
+            "sha256": hashlib.sha256(self.cut).hexdigest(),
+            "cut": escape_bytes(self.cut, limit=None),
+        }
+
+
+def repair_log(path: str | os.PathLike[str]) -> Repair:
+    """Cut a torn tail (an interrupted append) off the log, under the exclusive lock.
+
+    The only way mbom ever shortens a log. Refuses (:class:`VerificationError`) anything that
+    is not a torn write: a whole entry without its newline, or bytes no append writes. One
+    ``ftruncate`` then ``fsync`` while every other appender and reader waits on the lock, so
+    no one sees the log half-repaired.
+    """
+    name = os.fspath(path)
+    with locked(name, exclusive=True) as fd:
+        data = _read_all(fd, name)
+        offset = data.rfind(b"\n") + 1
+        tail = data[offset:]
+        shape = classify_tail(tail)
+        if tail and shape != TORN:
+            raise VerificationError(
+                f"{name}: refusing to cut the {len(tail)} bytes after the last newline: they "
+                f"are not an interrupted append ({_describe(shape)}): {escape_bytes(tail)}; "
+                "run mbom log verify",
+                path=name,
+            )
+        if tail:
+            os.ftruncate(fd, offset)
+            os.fsync(fd)
+    return Repair(name, offset, tail)
 
 
 def _append_checkpoint(fd: int, name: str, key: Any) -> LogEntry:
@@ -142,7 +204,7 @@ def _append_checkpoint(fd: int, name: str, key: Any) -> LogEntry:
 
 
 def _tail(fd: int, name: str) -> tuple[int, str]:
-    """(next index, hash of the last entry); cuts a torn last line off first."""
+    """(next index, hash of the last entry); refuses to append after a line with no newline."""
     size = os.fstat(fd).st_size
     chunk = b""
     position = size
@@ -151,10 +213,9 @@ def _tail(fd: int, name: str) -> tuple[int, str]:
         position -= step
         chunk = os.pread(fd, step, position) + chunk
     end = chunk.rfind(b"\n")
-    whole_end = position + end + 1
-    if whole_end < size:  # a crash left a partial last line: repair under the lock
-        os.ftruncate(fd, whole_end)
-        os.fsync(fd)
+    tail = chunk[end + 1 :]
+    if tail:
+        _refuse_tail(name, tail)
     if end < 0:
         return 0, GENESIS
     last = chunk[chunk.rfind(b"\n", 0, end) + 1 : end]
@@ -172,6 +233,31 @@ def _tail(fd: int, name: str) -> tuple[int, str]:
             path=name,
         )
     return entry.index + 1, entry.hash
+
+
+def _refuse_tail(name: str, tail: bytes) -> None:
+    """Never append after (nor silently cut) bytes without a newline: say what they are."""
+    shape = classify_tail(tail)
+    shown = f"{len(tail)} bytes: {escape_bytes(tail)}"
+    if shape == TORN:
+        raise InputError(
+            f"{name}: cannot append: the last line is incomplete (an interrupted append? "
+            f"{shown}); check it, then run mbom log repair {name} to cut it",
+            path=name,
+        )
+    raise VerificationError(
+        f"{name}: cannot append: the last line has no newline and is not an interrupted "
+        f"append ({_describe(shape)}, {shown}); run mbom log verify",
+        path=name,
+    )
+
+
+def _describe(shape: str) -> str:
+    return (
+        "a whole JSON value: an entry written or edited without its newline"
+        if shape == ENTRY
+        else "not the start of an entry"
+    )
 
 
 def _write_line(fd: int, line: bytes) -> None:

@@ -345,6 +345,10 @@ def _assemble(
 
     checks += anomaly_checks(model.tree.anomalies)
     checks += _bom_dependent(request, trust, parents, primary)
+    if bom is not None:
+        from mbom.verify.checkpoints import unsafe_checkpoints
+
+        checks += unsafe_checkpoints(bom, policy)
     if policy is not None:
         from mbom.verify.rules import Evidence, evaluate_rules
 

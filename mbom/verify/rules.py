@@ -22,14 +22,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mbom.capture.checkpoints.safety import RecordedSafety
 from mbom.errors import MalformedFileError, MbomError
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
 from mbom.verify.checks import PASS, Check, fail, passed, skipped
 from mbom.verify.policy import WARN_MODE, Policy, parse_duration
 
-PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip"})
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib")
-FLAG_LISTS = ("mbom:checkpoint:unsafe-globals", "mbom:checkpoint:dangerous-globals")
 CLOCK_SKEW_SECONDS = 300
 """How far in the future a BOM timestamp may lie (clocks differ) before ``maxBomAge`` fails."""
 
@@ -222,35 +220,52 @@ def _datasets(setting: Mapping[str, Any], evidence: Evidence) -> Check:
     return passed("policy:datasets", f"every dataset is allowed ({len(datasets)})")
 
 
-def _files(evidence: Evidence) -> list[tuple[str, dict[str, str]]]:
-    return [
-        (str(c.get("name")), properties(c))
-        for c in _model(evidence).get("components") or ()
-        if c.get("type") == "file"
-    ]
+def _recorded(evidence: Evidence) -> tuple[RecordedSafety, ...]:
+    """Each model file as mbom.capture.checkpoints.safety judges it; none without a model."""
+    from mbom.bom.subjects import recorded_file_safety
+    from mbom.errors import MalformedFileError
+
+    try:
+        return recorded_file_safety(evidence.bom or {})
+    except MalformedFileError:
+        return ()
 
 
 def _forbid_pickle(_setting: Any, evidence: Evidence) -> Check:
-    for name, props in _files(evidence):
-        kind = props.get("mbom:checkpoint:format")
-        if kind in PICKLE_FORMATS or (kind is None and name.lower().endswith(PICKLE_SUFFIXES)):
-            return fail(
-                "policy:forbidPickle",
-                f"{name} is a pickle-bearing checkpoint ({kind or 'by its name'})",
-                path=name,
-            )
-    return passed("policy:forbidPickle", "no pickle-bearing checkpoint")
+    """No file whose format can run code when loaded (a clean torch state dict included)."""
+    files = _recorded(evidence)
+    if not files:
+        return fail("policy:forbidPickle", "the BOM lists no model files to judge")
+    bad = [f for f in files if f.executes is not False]
+    if bad:
+        first = bad[0]
+        why = "can run code when loaded" if first.executes else f"is unknown: {first.reason}"
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        return fail(
+            "policy:forbidPickle",
+            f"{first.path} {why} ({first.format or 'no format recorded'}){more}",
+            path=first.path,
+            actual=first.format,
+        )
+    return passed("policy:forbidPickle", f"none of {len(files)} files can run code when loaded")
 
 
 def _forbid_flagged(_setting: Any, evidence: Evidence) -> Check:
-    for name, props in _files(evidence):
-        flags = [props[k] for k in FLAG_LISTS if props.get(k) not in (None, "", "[]")]
-        if props.get("mbom:checkpoint:safe-to-load") == "false" or flags:
-            detail = flags[0] if flags else "safe-to-load is false"
-            return fail(
-                "policy:forbidFlaggedCheckpoints", f"{name} is flagged: {detail}", path=name
-            )
-    return passed("policy:forbidFlaggedCheckpoints", "no checkpoint is flagged")
+    """No file that the scan flagged, or that the BOM does not prove safe to load."""
+    files = _recorded(evidence)
+    if not files:
+        return fail("policy:forbidFlaggedCheckpoints", "the BOM lists no model files to judge")
+    bad = [f for f in files if f.flagged]
+    if bad:
+        first = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        return fail(
+            "policy:forbidFlaggedCheckpoints",
+            f"{first.path} is flagged: {first.describe()}{more}",
+            path=first.path,
+            actual=", ".join(first.callables) or first.reason,
+        )
+    return passed("policy:forbidFlaggedCheckpoints", f"none of {len(files)} files is flagged")
 
 
 def _model_card(setting: Mapping[str, Any], evidence: Evidence) -> Check:

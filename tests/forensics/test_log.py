@@ -10,8 +10,14 @@ import pytest
 
 from mbom.attest.keys import load_public_key, load_signing_key, write_key_pair
 from mbom.canonical import canonical_json
-from mbom.errors import MalformedFileError, VerificationError
-from mbom.forensics.log import append_checkpoint, append_event, entry_hash, verify_log
+from mbom.errors import InputError, MalformedFileError, VerificationError
+from mbom.forensics.log import (
+    append_checkpoint,
+    append_event,
+    entry_hash,
+    repair_log,
+    verify_log,
+)
 from tests.forensics.conftest import run_mbom
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -99,8 +105,8 @@ def reorder(entries: list[dict]) -> None:
     ("tamper", "index", "kind", "says"),
     [
         (edit, 4, "edited", "entry 4 was edited"),
-        (edit_and_rehash, 4, "edited", "entry 5 does not chain to entry 4"),
-        (delete, 3, "deleted", "entries 3 to 4 are missing"),
+        (edit_and_rehash, 5, "chain", "entry 5 does not chain to entry 4"),
+        (delete, 3, "deleted", "entries 3 to 4 missing"),
         (insert, 5, "inserted", "a second entry claims index 5"),
         (reorder, 6, "reordered", "entries were reordered"),
     ],
@@ -147,8 +153,9 @@ def test_deleted_and_rechained_before_checkpoint(tmp_path: Path, keys: tuple[Pat
 def test_checkpoint_signature(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     private, public = keys
     log = make_log(tmp_path / "a.log", 5, key=private, every=4)
-    ok = verify_log(log, public_keys=[load_public_key(public)])
+    ok = verify_log(log, public_keys=[load_public_key(public)], allow_unsealed_tail=1)
     assert ok.valid and [c.status for c in ok.checkpoints] == ["verified"]
+    assert (ok.sealed, ok.unsealed) == (5, 1)
     assert [c.status for c in verify_log(log).checkpoints] == ["unverified"]
     # A forger recomputes the tree head over an edited history but cannot sign it.
     entries = lines(log)
@@ -159,32 +166,44 @@ def test_checkpoint_signature(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     entries[4]["event"]["root"] = tree_root([e["hash"] for e in entries[:4]])
     write(log, rehash(entries, 4))
     assert verify_log(log).valid  # without the key the rewrite is consistent...
-    index, kind, message = problem(log, public_keys=[load_public_key(public)])
+    trusted = {"public_keys": [load_public_key(public)], "allow_unsealed_tail": 1}
+    index, kind, message = problem(log, **trusted)
     assert (index, kind) == (4, "checkpoint") and "signature does not verify" in message
     _, other_public = write_key_pair(tmp_path / "other")
-    assert "not by a key given" in problem(log, public_keys=[load_public_key(other_public)])[2]
+    other = {"public_keys": [load_public_key(other_public)], "allow_unsealed_tail": 1}
+    assert "not by a key given" in problem(log, **other)[2]
 
 
 def test_truncation_at_the_end(tmp_path: Path, keys: tuple[Path, Path]) -> None:
-    log = make_log(tmp_path / "a.log", 10, key=keys[0], every=4)
+    log = make_log(tmp_path / "a.log", 7, key=keys[0], every=4)  # checkpoints at 4 and 8
+    trusted = [load_public_key(keys[1])]
     entries = lines(log)
-    write(log, entries[:-3])
-    assert verify_log(log).valid  # the chain alone cannot see entries removed at the end
-    index, kind, _ = problem(log, min_entries=len(entries))
-    assert (index, kind) == (len(entries) - 3, "truncated")
+    assert verify_log(log, public_keys=trusted, min_entries=len(entries)).valid
+    write(log, entries[:5])  # cut back to the first checkpoint
+    assert verify_log(log, public_keys=trusted).valid  # a sealed, shorter log...
+    index, kind, message = problem(log, public_keys=trusted, min_entries=len(entries))
+    assert (index, kind) == (5, "truncated")  # ...but not as long as it was
+    assert "5 entries are sealed" in message and f"at least {len(entries)}" in message
 
 
-def test_torn_tail_reported_then_repaired(tmp_path: Path) -> None:
+def test_torn_tail_reported_and_cut_only_by_repair(tmp_path: Path) -> None:
     log = make_log(tmp_path / "a.log", 4)
+    whole = log.read_bytes()
     with log.open("ab") as handle:  # a crash in the middle of writing entry 4
         handle.write(b'{"event":{"n":4},"hash":"ab')
     result = verify_log(log)
     assert result.valid and result.entries == 4 and result.torn_tail == 27
+    assert result.to_json()["tornTailPreview"] == '{"event":{"n":4},"hash":"ab'
     cli = run_mbom("log", "verify", str(log))
     assert cli.returncode == 0
-    assert "incomplete" in cli.stderr
-    entry = append_event(log, {"n": 4})
-    assert entry.index == 4
+    assert 'incomplete (27 bytes after entry 3, an interrupted append?): {"event"' in cli.stderr
+    with pytest.raises(InputError, match="mbom log repair"):
+        append_event(log, {"n": 4})
+    assert log.read_bytes() == whole + b'{"event":{"n":4},"hash":"ab'  # nothing deleted
+    repair = repair_log(log)
+    assert (repair.offset, repair.cut) == (len(whole), b'{"event":{"n":4},"hash":"ab')
+    assert log.read_bytes() == whole
+    assert append_event(log, {"n": 4}).index == 4
     repaired = verify_log(log)
     assert repaired.valid and repaired.entries == 5 and repaired.torn_tail == 0
 
@@ -223,9 +242,14 @@ def test_cli_round_trip(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     assert report["valid"] and report["checkpoints"][0]["status"] == "verified"
     shown = run_mbom("log", "show", log)
     assert '"action":"sign"' in shown.stdout and "checkpoint" in shown.stdout
-    for bad in ("[1, 2]", "{not json"):
+    for bad, says in (
+        ("[1, 2]", "the event must be a JSON object"),
+        ("{not json", "JSON"),
+        ('{"action": "deploy", "action": "nothing"}', "duplicate key 'action'"),
+    ):
         failed = run_mbom("log", "append", log, "--event", bad)
-        assert failed.returncode == 2 and failed.stderr.startswith("mbom: error:")
+        assert failed.returncode == 2 and failed.stderr.startswith("mbom: error: --event: ")
+        assert says in failed.stderr
     entries = lines(Path(log))
     entries[0]["event"]["action"] = "nothing"
     write(Path(log), entries)

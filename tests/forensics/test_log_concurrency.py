@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mbom.attest.keys import load_public_key, write_key_pair
-from mbom.forensics.log import verify_log
+from mbom.attest.keys import load_public_key, load_signing_key, write_key_pair
+from mbom.forensics.log import append_checkpoint, verify_log
 
 WORKERS = 8
 APPENDS = 500
@@ -38,10 +38,12 @@ def test_eight_processes_append_4000_entries_that_verify(tmp_path: Path) -> None
     for process in workers:
         _, stderr = process.communicate()
         assert process.returncode == 0, stderr.decode()
+    append_checkpoint(log, load_signing_key(private))  # seal the last entries too
     result = verify_log(log, public_keys=[load_public_key(public)])
     assert result.valid, result.problem
     assert result.torn_tail == 0
     entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert result.sealed == len(entries)
     events = [e["event"] for e in entries if e["kind"] == "event"]
     assert len(events) == WORKERS * APPENDS
     for worker in range(WORKERS):

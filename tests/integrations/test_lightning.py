@@ -15,6 +15,7 @@ L = pytest.importorskip("lightning", reason="needs pip install 'mbom[lightning]'
 from lightning.pytorch.callbacks import ModelCheckpoint  # noqa: E402
 
 from mbom.attest import write_key_pair  # noqa: E402
+from mbom.capture.checkpoints import inspect_checkpoint  # noqa: E402
 from mbom.hashing import hash_tree  # noqa: E402
 from mbom.integrations.lightning import MbomLightningCallback  # noqa: E402
 from tests.generate.conftest import run_mbom  # noqa: E402
@@ -77,6 +78,7 @@ def test_lightning_fit_writes_a_signed_bom_of_every_checkpoint(tmp_path: Path) -
     assert [Path(s["mbom:checkpoint:path"]).name for s in steps] == [p.name for p in saved]
     for step, path in zip(steps, saved):
         assert step["mbom:checkpoint:sha256"] == hash_tree(path).files[0].digests["sha256"]
+        assert inspect_checkpoint(path).safe_to_load, path  # a real Lightning checkpoint
         assert "mbom:metric:val_loss" in step and "mbom:metric:epoch" in step
     assert steps[2]["mbom:checkpoint:parent"] == steps[1]["mbom:checkpoint:sha256"]
     best = [s for s in steps if s.get("mbom:checkpoint:best") == "true"]

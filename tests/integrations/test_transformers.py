@@ -97,6 +97,9 @@ def test_trainer_run_writes_a_signed_bom_of_every_checkpoint(tmp_path: Path) -> 
     assert model["name"] == "tiny-bert-ft"
     assert "org/tiny-bert" in {a["name"] for a in model["pedigree"]["ancestors"]}
     assert {f["name"] for f in model["components"]} >= {"model.safetensors", "trainer_state.json"}
+    # Every file is content-scanned (training_args.bin included) and none is flagged.
+    assert [f["name"] for f in model["components"] if props(f).get("mbom:checkpoint:safe-to-load")
+            == "false"] == []  # fmt: skip
     parameters = {
         p["name"]: p["value"]
         for p in bom["formulation"][0]["workflows"][0]["inputs"][-1]["parameters"]

@@ -18,6 +18,7 @@ import pytest
 
 from mbom.load import MAX_ALIAS_NODES, MAX_DEPTH
 from tests.helpers.cli import run_cli
+from tests.helpers.reports import failures
 from tests.load.test_strict_load import BILLION_LAUGHS
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -135,7 +136,7 @@ def test_duplicate_key_in_a_bundle_is_a_reported_failure(
                       "--format", "json")  # fmt: skip
         assert result.returncode == 1, (command, result.stderr)
         report = json.loads(result.stdout)
-        failing = [c for c in report["checks"] if c["status"] == "fail"]
+        failing = failures(report)
         assert [c["id"] for c in failing] == ["bundle"]
         assert "duplicate key 'mediaType'" in failing[0]["message"]
     input_error(mbom("inspect", bundle), "duplicate key 'mediaType'")

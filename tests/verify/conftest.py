@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.reports import failed_ids, failures
+
+__all__ = ["failed_ids", "failures"]  # re-exported for the verify tests
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(os.environ.get("MBOM_SHARED_FIXTURES", REPO.parent / "shared" / "fixtures"))
 FLAGGED_PICKLE = b"cos\nsystem\n(S'echo pwned'\ntR."
@@ -161,8 +165,3 @@ def verify_json(*args: object) -> tuple[int, dict]:
     report = json.loads(result.stdout)
     jsonschema.Draft7Validator(report_schema()).validate(report)  # complete, whatever the verdict
     return result.returncode, report
-
-
-def failed_ids(report: dict) -> list[str]:
-    """The ids of the failing checks of a JSON report, in order."""
-    return [check["id"] for check in report["checks"] if check["status"] == "fail"]

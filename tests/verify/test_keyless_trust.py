@@ -18,7 +18,7 @@ from mbom.verify.trust import IdentityRule
 from tests.sigstore_stack import DEFAULT_EMAIL, DEFAULT_ISSUER
 from tests.sigstore_stack.logged import keyless_intoto_bundle
 from tests.sigstore_stack.netguard import loopback_only
-from tests.verify.conftest import Signed, run_mbom
+from tests.verify.conftest import Signed, failed_ids, failures, run_mbom
 
 IN_TOTO = "application/vnd.in-toto+json"
 
@@ -76,7 +76,7 @@ def _report(signed: Signed, bundle: Path, root: Path) -> dict:
 
 
 def _failed(report: dict) -> list[str]:
-    return [c["id"] for c in report["checks"] if c["status"] == "fail"]
+    return failed_ids(report)
 
 
 def test_intoto_entry_verifies_through_the_cli(sigstore_stack, signed, intoto_bundle, tmp_path):
@@ -184,7 +184,7 @@ def test_validity_windows_are_closed(sigstore_stack, signed, tmp_path, what, sta
     else:
         expected = "certificate" if what == "ca" else "tlog"
         assert report["exitCode"] == 1 and _failed(report) == [expected]
-        failing = next(c for c in report["checks"] if c["status"] == "fail")
+        failing = failures(report)[0]
         assert "was not valid" in failing["message"]
 
 

@@ -215,7 +215,9 @@ def test_each_policy_rule_broken_fails(signed: Signed, work, tmp_path: Path, rul
     policy = _policy(tmp_path, signed, RULE_CASES[rule])
     report = _run(signed, model, policy=policy, parents=parents)
     assert report.exit_code == 1
-    assert [c.id for c in report.failures()] == [f"policy:{rule}"]
+    # The model holds a flagged pickle: the pickle rules also fail its unsafe-checkpoint check.
+    failing = [c.id for c in report.failures() if c.id != "unsafe-checkpoint"]
+    assert failing == [f"policy:{rule}"]
     warned = _run(
         signed,
         model,

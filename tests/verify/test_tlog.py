@@ -23,7 +23,7 @@ from tests.sigstore_stack.logged import log_envelope
 from tests.sigstore_stack.rekor import TransparencyLog
 from tests.sigstore_stack.stack import TrustMaterial
 from tests.sigstore_stack.trust import ServiceUrls
-from tests.verify.conftest import Signed, run_mbom
+from tests.verify.conftest import Signed, failures, run_mbom
 
 T = 1_750_000_000  # the integrated time of every entry below
 URLS = ServiceUrls(fulcio="http://127.0.0.1:9/f", rekor="http://127.0.0.1:9/r", oidc="http://x")
@@ -110,7 +110,7 @@ def _verify(signed: Signed, bundle: Path, root: Path, *, cli: bool = False) -> t
 
 
 def _failed(report: dict) -> list[dict]:
-    return [c for c in report["checks"] if c["status"] == "fail"]
+    return failures(report)
 
 
 @pytest.mark.parametrize("kind", ["intoto", "dsse"])

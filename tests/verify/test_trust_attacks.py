@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mbom.attest.keys import load_signing_key
-from tests.verify.conftest import Signed, failed_ids, run_mbom, verify_json
+from tests.verify.conftest import Signed, failed_ids, failures, run_mbom, verify_json
 
 IN_TOTO = "application/vnd.in-toto+json"
 
@@ -61,7 +61,7 @@ def test_a_certificate_added_to_a_key_bundle_is_a_failure_not_exit_3(
     bundle = _write(tmp_path / "with-cert.sigstore.json", document)
     code, report = verify_json(signed.model, "--bundle", bundle, "--key", signed.pub)
     assert code == 1 and report["exitCode"] == 1 and not report["verified"]
-    (check,) = [c for c in report["checks"] if c["status"] == "fail"]
+    (check,) = failures(report)
     assert check["id"] == "trust-material" and check.get("evaluated", True)
     assert check["actual"] == "a certificate" and check["expected"] == "public keys"
 
@@ -125,7 +125,7 @@ def test_dsse_signature_rewrapped_as_a_message_signature(signed: Signed, tmp_pat
         artifact, "--bundle", bundle, "--key", signed.pub, "--artifact-signature"
     )
     assert code == 1 and failed_ids(report) == ["artifact-signature"]
-    failing = next(c for c in report["checks"] if c["status"] == "fail")
+    failing = failures(report)[0]
     assert "pre-authentication encoding" in failing["message"] and failing["path"] == str(artifact)
 
 

@@ -1,7 +1,9 @@
 """Read model checkpoints without executing anything in them.
 
-Formats: safetensors (JSON header), PyTorch zip archives and legacy pickles (static pickle-opcode
-scan, torch is never imported and nothing is unpickled), ONNX (a minimal protobuf reader, the
+Formats: safetensors (JSON header), PyTorch zip archives, legacy pickles, any pickle stream,
+joblib, numpy ``.npy``/``.npz`` and any of these compressed or zipped, found by content
+(:mod:`.content`; a static pickle-opcode scan, torch is never imported and nothing is
+unpickled; :mod:`.safety` says which formats can run code), ONNX (a minimal protobuf reader, the
 ``onnx`` package is not needed) and GGUF (typed header key/values). Only headers are read;
 tensor payloads are skipped. Every declared length is bounds-checked, and a file that does not
 parse as its format raises :class:`mbom.errors.MalformedFileError` with a one-line message
@@ -34,12 +36,14 @@ from mbom.capture.checkpoints.pytorch import (
     read_pickle_file,
     read_pytorch,
     read_pytorch_zip,
+    scan_file,
 )
 from mbom.capture.checkpoints.results import (
     ArchiveMember,
     CheckpointInfo,
     GGUFArray,
     GGUFDetails,
+    NumpyDetails,
     OnnxDetails,
     OpsetImport,
     PickleGlobal,
@@ -55,6 +59,7 @@ __all__ = [
     "CheckpointInfo",
     "GGUFArray",
     "GGUFDetails",
+    "NumpyDetails",
     "OnnxDetails",
     "OpsetImport",
     "PickleGlobal",
@@ -70,30 +75,34 @@ __all__ = [
     "read_pytorch",
     "read_pytorch_zip",
     "read_safetensors",
+    "scan_file",
     "scan_pickle",
     "scan_pickle_bytes",
 ]
 
-PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-"""Extensions whose files are scanned as pickles even without the protocol-2+ ``\\x80`` magic
-(protocol 0/1 pickles start with an arbitrary opcode). ``.bin`` is too generic to claim."""
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib")
+"""Extensions that claim a pickle: such a file that holds none is malformed (an input error).
+Detection itself never depends on the name: every file's bytes are scanned."""
 
 
 def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
-    """Identify and read a checkpoint: magic bytes first, then the file extension.
+    """Identify and read a checkpoint by its bytes; the extension only names a format to expect.
 
-    Returns None for files that are not checkpoints (including zip archives without a pickle).
-    Raises MalformedFileError when a file looks like a checkpoint but does not parse, and
-    UnreadableFileError when it cannot be read.
+    Returns None for files that hold nothing a loader would unpickle and no known tensor
+    format (including zip archives without a pickle). Raises MalformedFileError when a file
+    looks like a checkpoint but does not parse, and UnreadableFileError when it cannot be read.
     """
-    head = read_prefix(path, 8)
+    head = read_prefix(path, 16)
     if head.startswith(ZIP_MAGIC):
         return read_pytorch_zip(path)
     if head.startswith(GGUF_MAGIC):
         return read_gguf(path)
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return read_pickle_file(path)
     suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if _looks_like_safetensors(path, head):
+        return read_safetensors(path)
+    found = scan_file(path)
+    if found is not None:
+        return found
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix == ".onnx":
@@ -101,3 +110,11 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     if suffix in PICKLE_SUFFIXES:
         return read_pickle_file(path)
     return None
+
+
+def _looks_like_safetensors(path: str | os.PathLike[str], head: bytes) -> bool:
+    """An 8-byte little-endian header length that fits the file, then a JSON object."""
+    if len(head) < 9 or head[8:9] != b"{":
+        return False
+    length = int.from_bytes(head[:8], "little")
+    return 2 <= length <= os.path.getsize(path) - 8

@@ -6,12 +6,12 @@ the opcodes with :func:`pickletools.genops` (which only decodes, never executes)
 unpickler's stack and memo just enough to know the strings ``STACK_GLOBAL`` consumes (pushed
 directly or fetched from the memo with ``BINGET`` after ``BINPUT``/``MEMOIZE``).
 
-Each import gets a verdict: ``safe`` (on :data:`SAFE_GLOBALS`, what a plain tensor / state-dict
-checkpoint needs), ``dangerous`` (on :data:`DANGEROUS_MODULES` / :data:`DANGEROUS_GLOBALS`: runs
-commands or code, touches files or the network) or ``unknown`` (anything else: custom classes
-can do anything in ``__setstate__``, so they are not safe either). A pickle that cannot be
-decoded to its ``STOP``, or whose imports cannot be resolved statically, gets an error: the
-real unpickler would have executed everything up to that point, so it is never called safe.
+Each import gets a verdict from :mod:`.pickle_globals` (``safe``, ``dangerous`` or ``unknown``);
+a reconstruct-only class (:data:`RECONSTRUCTED_GLOBALS`) seen called becomes ``unknown``: the
+emulated stack carries a reference to each imported global, through the memo, to tell. A
+pickle that cannot be decoded to its ``STOP``, or whose imports cannot be resolved
+statically, gets an error: the real unpickler would have executed everything up to that
+point, so it is never called safe.
 
 Memory is bounded: a string or bytes argument over :data:`ELIDE_OVER` bytes (array payloads)
 is skipped with a seek instead of being read, and no read may go past the caller's limit.
@@ -19,7 +19,6 @@ is skipped with a seek instead of being read, and no read may go past the caller
 
 from __future__ import annotations
 
-import _compat_pickle
 import io
 import lzma
 import pickletools
@@ -28,7 +27,26 @@ import zipfile
 import zlib
 from typing import Any, Final, Protocol
 
-from mbom.capture.checkpoints.results import PickleGlobal, PickleScan, Verdict
+from mbom.capture.checkpoints.pickle_globals import (
+    DANGEROUS_GLOBALS,
+    DANGEROUS_MODULES,
+    RECONSTRUCTED_GLOBALS,
+    SAFE_GLOBALS,
+    classify,
+    reconstruct_only,
+)
+from mbom.capture.checkpoints.results import PickleGlobal, PickleScan
+
+__all__ = [
+    "DANGEROUS_GLOBALS",
+    "DANGEROUS_MODULES",
+    "RECONSTRUCTED_GLOBALS",
+    "SAFE_GLOBALS",
+    "ByteStream",
+    "classify",
+    "scan_pickle",
+    "scan_pickle_bytes",
+]
 
 ELIDE_OVER: Final = 1 << 20
 """Arguments longer than this many bytes are skipped, not read (they are data, not imports)."""
@@ -39,101 +57,6 @@ MAX_LINE: Final = 1 << 16
 MAX_ERRORS: Final = 20
 """Problems recorded per stream; one is enough to make it unsafe."""
 
-_TORCH_TYPE_PREFIXES = (
-    "Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
-    "ComplexFloat", "ComplexDouble",
-)  # fmt: skip
-_TORCH_DTYPES = (
-    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex32",
-    "complex64", "cfloat", "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32",
-    "int", "int64", "long", "bool", "uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e5m2",
-    "float8_e4m3fnuz", "float8_e5m2fnuz", "quint8", "qint8", "qint32", "quint4x2", "quint2x4",
-)  # fmt: skip
-_TORCH_REBUILD = (
-    "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
-    "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
-    "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass",
-    "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_device_tensor_from_numpy",
-)  # fmt: skip
-
-SAFE_GLOBALS: Final[frozenset[str]] = frozenset(
-    {
-        "collections.OrderedDict",
-        "_codecs.encode",  # how protocol 2 pickles spell a bytes object
-        "builtins.set",
-        "builtins.frozenset",
-        "builtins.complex",
-        "builtins.bytearray",
-        "builtins.slice",
-        "torch.Size",
-        "torch.Tensor",
-        "torch.device",
-        "torch.nn.parameter.Parameter",
-        "torch._tensor._rebuild_from_type_v2",
-        "torch.serialization._get_layout",
-        "torch.UntypedStorage",
-        "torch.storage.UntypedStorage",
-        "torch.contiguous_format",
-        "torch.channels_last",
-        "torch.channels_last_3d",
-        "torch.preserve_format",
-        "torch.per_tensor_affine",
-        "torch.per_channel_affine",
-        "torch.per_tensor_symmetric",
-        "torch.per_channel_symmetric",
-        "torch.per_channel_affine_float_qparams",
-        "numpy.dtype",
-        "numpy.ndarray",
-        "numpy.core.multiarray._reconstruct",
-        "numpy.core.multiarray.scalar",
-        "numpy._core.multiarray._reconstruct",
-        "numpy._core.multiarray.scalar",
-        *(f"torch._utils.{name}" for name in _TORCH_REBUILD),
-        *(f"torch.{kind}Storage" for kind in _TORCH_TYPE_PREFIXES),
-        *(f"torch.{kind}Storage" for kind in ("QInt8", "QUInt8", "QInt32", "QUInt4x2", "QUInt2x4")),
-        *(f"torch.{kind}Tensor" for kind in _TORCH_TYPE_PREFIXES),
-        *(f"torch.{dtype}" for dtype in _TORCH_DTYPES),
-    }
-)
-"""Globals a tensor / state-dict checkpoint legitimately imports: rebuild functions, storage and
-tensor types, dtypes, ``OrderedDict``, and numpy array reconstruction. Mirrors the spirit of
-PyTorch's ``weights_only`` unpickler."""
-
-DANGEROUS_MODULES: Final[frozenset[str]] = frozenset(
-    {
-        # processes, code execution, interpreter internals
-        "os", "posix", "nt", "subprocess", "_posixsubprocess", "pty", "sys", "builtins",
-        "__builtin__", "runpy", "code", "codeop", "types", "importlib", "imp", "zipimport",
-        "site", "ctypes", "_ctypes", "multiprocessing", "_multiprocessing", "threading",
-        "_thread", "signal", "asyncio", "bdb", "pdb", "timeit", "profile", "cProfile", "trace",
-        "commands", "popen2", "platform", "pip", "webbrowser",
-        # nested deserialisers
-        "pickle", "_pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "joblib",
-        # call / attribute gadgets
-        "operator", "_operator", "functools",
-        # files and network
-        "io", "_io", "shutil", "tempfile", "socket", "_socket", "http", "httplib", "urllib",
-        "urllib2", "requests", "aiohttp", "ftplib", "smtplib", "telnetlib",
-        # framework entry points that load or compile code
-        "torch.hub", "torch.jit", "torch.package", "torch._inductor", "torch._dynamo",
-        "torch.utils.cpp_extension", "numpy.f2py", "numpy.distutils",
-    }
-)  # fmt: skip
-"""Modules whose every member is treated as dangerous (submodules included)."""
-
-DANGEROUS_GLOBALS: Final[frozenset[str]] = frozenset(
-    {
-        "torch.load",
-        "torch.save",
-        "torch.serialization.load",
-        "torch.serialization.save",
-        "numpy.load",
-        "numpy.save",
-        "numpy.testing._private.utils.runstring",
-    }
-)
-"""Individual globals that load nested pickles, write files or evaluate strings."""
-
 _MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
 _MEMO_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 _STRING_PUSHES = frozenset(
@@ -143,7 +66,13 @@ _STRING_PUSHES = frozenset(
 
 
 class _Unknown:
-    """A stack value the scanner does not track (anything but a string)."""
+    """A computed stack value (the result of a call or import): it could even be a string."""
+
+    __slots__ = ()
+
+
+class _Other:
+    """A value known not to be a string or an int (None, a float, bytes, a fresh container)."""
 
     __slots__ = ()
 
@@ -154,43 +83,24 @@ class _Mark:
     __slots__ = ()
 
 
+class _Ref(_Unknown):
+    """An imported global on the stack: followed to see how a reconstruct-only class is used."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        self.key = key
+
+
 _ANY: Final = _Unknown()
+_OTHER: Final = _Other()
 _MARK: Final = _Mark()
-
-
-def classify(module: str, name: str, *, protocol: int = 4) -> Verdict:
-    """Judge one global. ``protocol`` < 3 applies the Python 2 name mapping, as loading would."""
-    if protocol < 3:
-        module, name = _py3_names(module, name)
-    qualname = f"{module}.{name}"
-    if qualname in SAFE_GLOBALS:
-        return "safe"
-    if qualname in DANGEROUS_GLOBALS or _under(module, DANGEROUS_MODULES):
-        return "dangerous"
-    # ``name`` may be a dotted path walked with getattr: ``torch`` + ``_utils.os.system``.
-    parts = name.split(".")
-    if any(p.startswith("__") and p.endswith("__") for p in parts):
-        return "dangerous"
-    for i in range(len(parts)):
-        if ".".join(parts[i:]) in DANGEROUS_GLOBALS or _under(
-            ".".join(parts[i:-1]), DANGEROUS_MODULES
-        ):
-            return "dangerous"
-    return "unknown"
-
-
-def _under(module: str, modules: frozenset[str]) -> bool:
-    while module:
-        if module in modules:
-            return True
-        module = module.rpartition(".")[0]
-    return False
-
-
-def _py3_names(module: str, name: str) -> tuple[str, str]:
-    if (module, name) in _compat_pickle.NAME_MAPPING:
-        return _compat_pickle.NAME_MAPPING[(module, name)]
-    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+_COMPUTED: Final = frozenset(
+    {"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "GLOBAL", "STACK_GLOBAL", "PERSID",
+     "BINPERSID", "EXT1", "EXT2", "EXT4"}
+)  # fmt: skip
+"""Opcodes whose result only the real unpickler knows (it ran code to get it)."""
+_INT_PUSHES: Final = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"})
 
 
 class ByteStream(Protocol):
@@ -278,6 +188,9 @@ def scan_pickle(fh: ByteStream, source: str, *, limit: int) -> PickleScan:
         opcode_count=emulator.count,
         globals=tuple(sorted(emulator.found.values(), key=lambda g: (g.module, g.name))),
         errors=tuple(emulator.errors),
+        complete=emulator.complete,
+        imports=emulator.imports,
+        constant=emulator.constant,
     )
 
 
@@ -296,26 +209,42 @@ class _Emulator:
         self.count = 0
         self.found: dict[tuple[str, str], PickleGlobal] = {}
         self.errors: list[str] = []
+        self.complete = False
+        self._last: tuple[str, str] | None = None
+        self.imports = 0
+        self.constant: int | None = None
 
     def error(self, message: str) -> None:
         if len(self.errors) < MAX_ERRORS and message not in self.errors:
             self.errors.append(message)
 
     def record(self, module: str, name: str) -> None:
+        if _importable(module) and _importable(name):
+            # An import the real unpickler can attempt; a line of text read as GLOBAL/INST
+            # (``import torch`` in a .py file) names no module and cannot run anything.
+            self.imports += 1
         if (module, name) not in self.found:
             verdict = classify(module, name, protocol=self.protocol or 0)
             self.found[(module, name)] = PickleGlobal(module=module, name=name, verdict=verdict)
 
     def step(self, opcode: pickletools.OpcodeInfo, arg: Any, pos: int | None) -> None:
         self.count += 1
+        self._last = None
         name = opcode.name
         if name == "PROTO":
             self.protocol = int(arg)
         elif name in ("GLOBAL", "INST"):
             module, _, attr = str(arg).partition(" ")
             self.record(module, attr)
+            self._last = (module, attr)
+            if name == "INST":  # imports and calls with arguments in one opcode
+                self._misused(self._last)
         elif name == "STACK_GLOBAL":
             self._stack_global(pos)
+        elif name == "STOP":
+            top = self.stack[-1] if self.stack else None
+            if isinstance(top, int) and not isinstance(top, bool):
+                self.constant = top
         elif name.startswith("EXT"):
             self.error(f"extension-registry import (code {arg}) at byte {pos} cannot be resolved")
 
@@ -329,22 +258,49 @@ class _Emulator:
         if name in _MEMO_GETS:
             if arg not in self.memo:
                 self.error(f"memo entry {arg} read before being stored, at byte {pos}")
-            self.stack.append(self.memo.get(arg, _ANY))
+            self.stack.append(self.memo.get(arg, _OTHER))
             return
         self._apply_stack_effect(opcode, arg, pos)
+        if name == "STOP":  # clean only if STOP found its value (b"." alone is not a pickle)
+            self.complete = not self.errors
+
+    def _misused(self, key: tuple[str, str]) -> None:
+        found = self.found.get(key)
+        if found is None or found.verdict != "safe":
+            return
+        if classify(*key, protocol=self.protocol or 0) == "safe" and reconstruct_only(*key):
+            self.found[key] = PickleGlobal(module=found.module, name=found.name, verdict="unknown")
+
+    def _check_uses(self, opcode: str, popped: list[object], removed: list[object]) -> None:
+        """A reconstruct-only class consumed by anything but NEWOBJ (as its class) is misused."""
+        if opcode in _HARMLESS_USES:
+            return
+        for index, item in enumerate([*popped, *removed]):
+            newobj_class = opcode in ("NEWOBJ", "NEWOBJ_EX") and index == 0
+            if isinstance(item, _Ref) and not newobj_class:
+                self._misused(item.key)
 
     def _stack_global(self, pos: int | None) -> None:
         top = self.stack[-2:]
-        module, attr = top if len(top) == 2 else (_ANY, _ANY)
+        module, attr = top if len(top) == 2 else (_OTHER, _OTHER)
         if isinstance(module, str) and isinstance(attr, str):
             self.record(module, attr)
+            self._last = (module, attr)
+        elif isinstance(module, _Unknown) or isinstance(attr, _Unknown):
+            # Names computed at load time (a call's result): an obfuscated import.
+            self.imports += 1
+            self.error(
+                f"STACK_GLOBAL at byte {pos} imports a name that cannot be resolved "
+                "(computed at load time)"
+            )
         else:
-            self.error(f"STACK_GLOBAL at byte {pos} imports a name that cannot be resolved")
+            self.error(f"STACK_GLOBAL at byte {pos} has no string operands")
 
     def _apply_stack_effect(
         self, opcode: pickletools.OpcodeInfo, arg: object, pos: int | None
     ) -> None:
         before, after = opcode.stack_before, opcode.stack_after
+        removed: list[object] = []
         to_pop = len(before)
         pops_mark = pickletools.markobject in before
         if pops_mark or (opcode.name == "POP" and self.stack and self.stack[-1] is _MARK):
@@ -352,21 +308,45 @@ class _Emulator:
                 self.error(f"{opcode.name} at byte {pos} needs a MARK that is not there")
                 to_pop = 0
             else:
-                while self.stack.pop() is not _MARK:
-                    pass
+                while (item := self.stack.pop()) is not _MARK:
+                    removed.append(item)
                 to_pop = before.index(pickletools.markobject) if pops_mark else 0
         if to_pop:
             popped = self.stack[-to_pop:]
             if len(popped) < to_pop or _MARK in popped:
                 self.error(f"{opcode.name} at byte {pos} pops more than the stack holds")
             del self.stack[-to_pop:]
+        else:
+            popped = []
+        self._check_uses(opcode.name, popped, removed)
         for item in after:
             if item is pickletools.markobject:
                 self.stack.append(_MARK)
-            elif opcode.name in _STRING_PUSHES and isinstance(arg, str):
+            elif _literal(opcode.name, arg):
                 self.stack.append(arg)
-            else:
+            elif opcode.name == "DUP" or opcode.name == "BUILD":
+                self.stack.append(popped[0] if popped else _OTHER)
+            elif opcode.name in ("GLOBAL", "STACK_GLOBAL") and self._last is not None:
+                self.stack.append(_Ref(self._last))
+                self._last = None
+            elif opcode.name in _COMPUTED:
                 self.stack.append(_ANY)
+            else:
+                self.stack.append(_OTHER)
+
+
+_HARMLESS_USES: Final = frozenset({"POP", "POP_MARK", "STOP", "DUP"})
+
+
+def _literal(name: str, arg: object) -> bool:
+    """The opcode pushes a string or an int the scanner keeps (import names, magic numbers)."""
+    if name in _STRING_PUSHES:
+        return isinstance(arg, str)
+    return name in _INT_PUSHES and isinstance(arg, int)
+
+
+def _importable(dotted: str) -> bool:
+    return bool(dotted) and all(part.isidentifier() for part in dotted.split("."))
 
 
 def _one_line(exc: BaseException) -> str:

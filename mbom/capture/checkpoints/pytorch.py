@@ -1,11 +1,11 @@
 """PyTorch checkpoints (``torch.save`` zip archives and legacy raw pickles), read without torch.
 
-``torch.load`` unpickles, so a checkpoint can run arbitrary code. This module lists the zip
-archive from its central directory (names and sizes; tensor data is never extracted), counts the
-tensor storages (``<archive>/data/<key>`` members) and runs every ``.pkl`` member through the
-static :mod:`~mbom.capture.checkpoints.pickle_scan`. A legacy checkpoint (a raw pickle stream,
-written by ``torch.save(..., _use_new_zipfile_serialization=False)`` or by ``pickle.dump``) is
-scanned directly; the legacy torch layout's five consecutive pickles are all scanned.
+``torch.load`` unpickles, so a checkpoint can run arbitrary code. This module lists a zip
+archive from its central directory (names and sizes), counts the tensor storages
+(``<archive>/data/<key>`` members) and has :mod:`~mbom.capture.checkpoints.content` scan every
+member by its bytes (not its name). Any other file goes through the same content scan
+(:func:`scan_file`): compressed streams, ``.npy`` arrays, and raw pickle streams, a legacy
+``torch.save`` file's five pickles included. Nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -16,33 +16,29 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from mbom.capture.checkpoints._reader import BoundedReader, display_path, open_bounded, read_prefix
-from mbom.capture.checkpoints.pickle_scan import scan_pickle
+from mbom.capture.checkpoints._reader import display_path, open_bounded, read_prefix
+from mbom.capture.checkpoints.content import (
+    MEMBER_ERRORS,
+    ZIP_MAGIC,
+    ContentScanner,
+    Found,
+    zip_format,
+)
 from mbom.capture.checkpoints.results import (
     ArchiveMember,
     CheckpointInfo,
-    PickleScan,
+    NumpyDetails,
     PyTorchDetails,
 )
+from mbom.capture.checkpoints.streams import Budget, Stream
 from mbom.errors import MalformedFileError, UnreadableFileError
 
-ZIP_MAGIC = b"PK\x03\x04"
-"""A zip local file header: how torch.load tells an archive from a legacy pickle."""
-
-_LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
-_LEGACY_PICKLES = 5  # magic number, protocol version, sys info, the object, storage keys
 _STORAGE_MEMBER = re.compile(r"(?:^|/)data/[^/]+$")
 _SMALL_MEMBER = 64
-_MEMBER_ERRORS = (
-    NotImplementedError,  # unsupported compression
-    RuntimeError,  # encrypted member
-    zipfile.BadZipFile,  # bad local header or CRC
-    OSError,
-    EOFError,
-    zlib.error,
-    lzma.LZMAError,
-)
+_MEMBER_ERRORS = (*MEMBER_ERRORS, zlib.error, lzma.LZMAError)
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -90,14 +86,20 @@ def read_pytorch(path: str | os.PathLike[str]) -> CheckpointInfo:
 
 
 def read_pytorch_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
-    """Read a ``torch.save`` zip archive; None when the zip holds no ``.pkl`` member."""
+    """Read a zip archive (``torch.save``, ``.npz`` or any zip), every member by content.
+
+    None when no member holds anything a loader would unpickle (and it is not an ``.npz``).
+    """
     name = display_path(path)
+    scanner = ContentScanner()
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            if not any(i.filename.endswith(".pkl") for i in infos):
+            pickles, issues, formats = scanner.members(archive, "", 0)
+            names = [i.filename for i in infos if not i.is_dir()]
+            fmt = zip_format(names, formats, bool(pickles or issues))
+            if fmt is None:
                 return None
-            scans = tuple(_scan_member(archive, i) for i in infos if i.filename.endswith(".pkl"))
             version = _small_text(archive, infos, ("version", ".data/version"))
             byteorder = _small_text(archive, infos, ("byteorder",))
         size = os.path.getsize(path)
@@ -107,63 +109,75 @@ def read_pytorch_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
         raise UnreadableFileError(
             f"{name}: cannot read: {exc.strerror or exc}", path=name
         ) from None
-
     members = tuple(
         ArchiveMember(name=i.filename, size=i.file_size, compressed_size=i.compress_size)
         for i in infos
     )
+    torch_like = fmt == "pytorch"
     details = PyTorchDetails(
         legacy=False,
         members=members,
-        storage_count=sum(1 for m in members if _STORAGE_MEMBER.search(m.name)),
-        pickles=scans,
+        storage_count=sum(1 for m in members if _STORAGE_MEMBER.search(m.name))
+        if torch_like
+        else None,
+        pickles=tuple(pickles),
         archive_version=version,
         byteorder=byteorder,
-        torchscript=any("/code/" in m.name or m.name.endswith("constants.pkl") for m in members),
+        torchscript=torch_like
+        and any("/code/" in m.name or m.name.endswith("constants.pkl") for m in members),
     )
-    return _info(name, size, "pytorch", details)
+    return _info(name, size, fmt, details, issues=tuple(issues), budget=scanner.budget)
+
+
+def scan_file(path: str | os.PathLike[str]) -> CheckpointInfo | None:
+    """Scan a file that is not a zip by content: compressed, ``.npy``, or pickle streams.
+
+    None when nothing in it would be unpickled by a loader.
+    """
+    scanner = ContentScanner()
+    with open_bounded(path) as reader:
+        fh = reader.stream
+
+        @contextmanager
+        def open_() -> Iterator[Stream]:
+            fh.seek(0)
+            yield Stream(fh.read, None, skip=lambda count: fh.seek(count, 1))
+
+        found = scanner.content(open_, reader.path, reader.size)
+    if found is None and scanner.budget.exceeded:
+        found = Found("compressed")
+    if found is None:
+        return None
+    if found.numpy is not None and not found.pickles:
+        return _numpy_info(reader.path, reader.size, found)
+    details: PyTorchDetails | NumpyDetails
+    if found.numpy is not None:
+        details = found.numpy
+    else:
+        details = PyTorchDetails(
+            legacy=found.format == "pytorch-legacy",
+            members=(),
+            storage_count=None,
+            pickles=found.pickles,
+        )
+    return _info(
+        reader.path,
+        reader.size,
+        found.format,
+        details,
+        issues=found.issues,
+        compression=found.compression,
+        budget=scanner.budget,
+    )
 
 
 def read_pickle_file(path: str | os.PathLike[str]) -> CheckpointInfo:
-    """Scan a raw pickle file (legacy ``torch.save`` or ``pickle.dump`` output) statically."""
-    with open_bounded(path) as reader:
-        head = reader.read_exact(min(reader.size, 15), "pickle start")
-        reader.seek(0)
-        legacy = head[:1] == b"\x80" and head[2:] == b"\x8a\x0a" + _LEGACY_MAGIC + b"."
-        scans = _scan_consecutive(reader, _LEGACY_PICKLES if legacy else 1)
-    first = scans[0]
-    if first.errors and not first.globals:
-        # Nothing was imported before the stream broke, so loading could not have run code:
-        # this is simply not a pickle. With imports, the findings are returned instead.
-        raise reader.malformed(f"neither a zip archive nor a pickle stream ({first.errors[0]})")
-    details = PyTorchDetails(legacy=True, members=(), storage_count=None, pickles=scans)
-    return _info(reader.path, reader.size, "pytorch-legacy" if legacy else "pickle", details)
-
-
-def _scan_consecutive(reader: BoundedReader, count: int) -> tuple[PickleScan, ...]:
-    scans: list[PickleScan] = []
-    for index in range(count):
-        source = reader.path if index == 0 else f"{reader.path} (pickle {index + 1})"
-        scan = scan_pickle(reader.stream, source, limit=reader.remaining())
-        scans.append(scan)
-        if scan.errors:
-            break
-    return tuple(scans)
-
-
-def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> PickleScan:
-    try:
-        with archive.open(info) as member:
-            return scan_pickle(member, info.filename, limit=info.file_size)
-    except _MEMBER_ERRORS as exc:
-        # Encrypted, unsupported compression or a corrupt member: it cannot be cleared.
-        return PickleScan(
-            source=info.filename,
-            protocol=None,
-            opcode_count=0,
-            globals=(),
-            errors=(f"cannot read archive member: {exc}",),
-        )
+    """Scan a raw (or compressed) pickle file statically; MalformedFileError if it is none."""
+    info = scan_file(path)
+    if info is None:
+        name = display_path(path)
+        raise MalformedFileError(f"{name}: neither a zip archive nor a pickle stream", path=name)
+    return info
 
 
 def _small_text(
@@ -182,13 +196,46 @@ def _small_text(
     return None
 
 
-def _info(path: str, size: int, fmt: str, details: PyTorchDetails) -> CheckpointInfo:
-    found = {g.qualname: g for scan in details.pickles for g in scan.globals}
+def _numpy_info(path: str, size: int, found: Found) -> CheckpointInfo:
+    header = found.numpy
+    assert header is not None
+    count = 1
+    for dim in header.shape:
+        count *= dim
+    return CheckpointInfo(
+        path=path,
+        format="numpy",
+        size=size,
+        tensor_count=1,
+        parameter_count=count,
+        dtypes=(header.descr,),
+        details=header,
+        issues=found.issues,
+        compression=found.compression,
+    )
+
+
+def _info(
+    path: str,
+    size: int,
+    fmt: str,
+    details: PyTorchDetails | NumpyDetails,
+    *,
+    issues: tuple[str, ...] = (),
+    compression: str | None = None,
+    budget: Budget | None = None,
+) -> CheckpointInfo:
+    scans = details.pickles
+    found = {g.qualname: g for scan in scans for g in scan.globals}
     dtypes = {
         _STORAGE_DTYPES[g.name[: -len("Storage")]]
         for g in found.values()
         if g.module == "torch" and g.name.endswith("Storage") and g.name[:-7] in _STORAGE_DTYPES
     }
+    problems = [f"{scan.source}: {err}" for scan in scans for err in scan.errors]
+    problems += [i for i in issues if i not in problems]
+    if budget is not None and budget.exceeded:
+        problems.append(f"{path}: more than {budget.limit} decompressed bytes: rest not scanned")
     return CheckpointInfo(
         path=path,
         format=fmt,
@@ -200,5 +247,6 @@ def _info(path: str, size: int, fmt: str, details: PyTorchDetails) -> Checkpoint
         pickle_globals=tuple(sorted(found)),
         unsafe_globals=tuple(sorted(q for q, g in found.items() if g.verdict != "safe")),
         dangerous_globals=tuple(sorted(q for q, g in found.items() if g.verdict == "dangerous")),
-        issues=tuple(f"{scan.source}: {err}" for scan in details.pickles for err in scan.errors),
+        issues=tuple(problems),
+        compression=compression,
     )

@@ -17,9 +17,6 @@ from typing import Literal
 Verdict = Literal["safe", "unknown", "dangerous"]
 """How a pickle global is judged: allow-listed, not allow-listed, or known to run code."""
 
-FORMATS = ("safetensors", "pytorch", "pytorch-legacy", "pickle", "onnx", "gguf")
-"""The values :attr:`CheckpointInfo.format` can take."""
-
 
 def frozen_mapping(items: Mapping[str, object] | None = None) -> Mapping[str, object]:
     """Return a read-only copy of ``items`` (sorted by key, so output is deterministic)."""
@@ -71,6 +68,18 @@ class PickleScan:
     opcode_count: int
     globals: tuple[PickleGlobal, ...]
     errors: tuple[str, ...] = ()
+    complete: bool = False
+    imports: int = 0
+    constant: int | None = None
+
+    @property
+    def is_pickle(self) -> bool:
+        """Loading these bytes as a pickle would import something, or they decode cleanly.
+
+        Bytes that fail before any import cannot run code when unpickled, so a text file or
+        a tensor blob that happens to start with an opcode byte is not called a pickle.
+        """
+        return self.imports > 0 or self.complete
 
     @property
     def unsafe_globals(self) -> tuple[PickleGlobal, ...]:
@@ -107,8 +116,21 @@ class SafetensorsDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class NumpyDetails:
+    """A ``.npy`` array header; ``object_dtype`` arrays are stored as a pickle."""
+
+    descr: str
+    shape: tuple[int, ...]
+    fortran_order: bool
+    object_dtype: bool
+    pickles: tuple[PickleScan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PyTorchDetails:
-    """A PyTorch zip archive (``torch.save``) or a legacy raw-pickle checkpoint."""
+    """A pickle-bearing file: a PyTorch zip archive (``torch.save``), a legacy checkpoint, a
+    raw or compressed pickle / joblib stream, or a zip (npz included) scanned member by member.
+    """
 
     legacy: bool
     members: tuple[ArchiveMember, ...]
@@ -169,7 +191,7 @@ class GGUFDetails:
     tensors: tuple[TensorInfo, ...]
 
 
-Details = SafetensorsDetails | PyTorchDetails | OnnxDetails | GGUFDetails
+Details = SafetensorsDetails | PyTorchDetails | OnnxDetails | GGUFDetails | NumpyDetails
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +217,21 @@ class CheckpointInfo:
     unsafe_globals: tuple[str, ...] = ()
     dangerous_globals: tuple[str, ...] = ()
     issues: tuple[str, ...] = ()
+    compression: str | None = None
 
     @property
     def safe_to_load(self) -> bool:
         """True when loading cannot import anything outside the allow-list, as far as read."""
         return not self.unsafe_globals and not self.issues
+
+    @property
+    def pickled(self) -> bool:
+        """A pickle stream was found in the file (so its loader unpickles)."""
+        return bool(getattr(self.details, "pickles", ()))
+
+    @property
+    def executes_code(self) -> bool:
+        """Whether loading this file can run code at all (:mod:`.safety` decides)."""
+        from mbom.capture.checkpoints.safety import executes_code
+
+        return executes_code(self.format, pickled=self.pickled)
