@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.mbom-installed
 TEST_STAMP := $(VENV)/.mbom-test-extras
 
-.PHONY: demo test lint bench mutation clean
+.PHONY: demo test fuzz lint bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ $(TEST_STAMP): $(STAMP)
 test: $(STAMP) $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The fuzz suite with the long hypothesis profile (50,000 examples a library parser, 5,000 a
+# CLI command; derandomized). `make test` runs the same tests with the bounded ci profile.
+# See docs/fuzzing.md.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -19,6 +20,7 @@ EXIT_INPUT = 2
 def run_guarded(command: click.Command) -> None:
     """Run a click command with mbom's error and exit-code conventions."""
     use_cli_format()
+    _escape_lone_surrogates()
     try:
         # Without standalone mode click returns the code of a `raise Exit(code)` instead of exiting.
         code = command.main(standalone_mode=False, prog_name="mbom")
@@ -45,6 +47,20 @@ def run_guarded(command: click.Command) -> None:
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc} (set MBOM_DEBUG=1 for details)", EXIT_INPUT)
     sys.exit(0)
+
+
+def _escape_lone_surrogates() -> None:
+    """Write text that is not valid Unicode as ``\\udXXX`` escapes, never crash on it.
+
+    JSON allows ``"\\ud800"``, and bundles, BOMs and model files are the producer's (or an
+    attacker's): a value a report quotes may hold a lone surrogate, which strict UTF-8 cannot
+    encode. Escaped, a JSON report stays valid JSON (the escape is JSON's own spelling).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: nothing to set
+                reconfigure(errors="backslashreplace")
 
 
 def _fail(message: str, code: int) -> None:

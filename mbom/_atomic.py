@@ -48,7 +48,8 @@ def write_atomic_set(
 
 def _stage(target: Path, data: Payload, mode: int) -> str:
     """A flushed temporary beside ``target`` holding ``data``; its name."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    # A lone surrogate (from a "\ud800" escape in someone's JSON) is written as that escape.
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

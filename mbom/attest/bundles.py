@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mbom._shape import INT64, OPTIONAL_STRING, STRING, ListOf, Object, check_shape
 from mbom.attest._internal.keybundle import BUNDLE_MEDIA_TYPE
 from mbom.errors import MalformedFileError, TrustMaterialError, UnreadableFileError
 
@@ -43,6 +44,57 @@ READABLE_MEDIA_TYPES = frozenset(
 )
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
+_RAW_BYTES = Object({"rawBytes": STRING})
+_TLOG_ENTRY = Object(
+    {
+        "logIndex": INT64,
+        "logId": Object({"keyId": STRING}),
+        "kindVersion": Object({"kind": STRING, "version": STRING}),
+        "integratedTime": INT64,
+        "inclusionPromise": Object({"signedEntryTimestamp": STRING}),
+        "inclusionProof": Object(
+            {
+                "logIndex": INT64,
+                "rootHash": STRING,
+                "treeSize": INT64,
+                "hashes": ListOf(STRING),
+                "checkpoint": Object({"envelope": STRING}),
+            }
+        ),
+        "canonicalizedBody": STRING,
+    }
+)
+#: The fields of a Sigstore bundle (v0.1-v0.3, protobuf JSON) that mbom's verifiers read.
+BUNDLE_SHAPE = Object(
+    {
+        "mediaType": STRING,
+        "verificationMaterial": Object(
+            {
+                "publicKey": Object({"hint": STRING}),
+                "certificate": _RAW_BYTES,
+                "x509CertificateChain": Object({"certificates": ListOf(_RAW_BYTES)}),
+                "tlogEntries": ListOf(_TLOG_ENTRY),
+                "timestampVerificationData": Object(
+                    {"rfc3161Timestamps": ListOf(Object({"signedTimestamp": STRING}))}
+                ),
+            }
+        ),
+        "dsseEnvelope": Object(
+            {
+                "payload": STRING,
+                "payloadType": STRING,
+                "signatures": ListOf(Object({"sig": STRING, "keyid": OPTIONAL_STRING})),
+            }
+        ),
+        "messageSignature": Object(
+            {
+                "messageDigest": Object({"algorithm": STRING, "digest": STRING}),
+                "signature": STRING,
+            }
+        ),
+    },
+    required=("mediaType", "verificationMaterial"),
+)
 PLACEHOLDERS = ("{bom}", "{n}", "{keyid}")
 
 __all__ = [
@@ -166,9 +218,12 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def parse_bundle(document: Any, name: str = "bundle") -> dict[str, Any]:
-    """Check the outer shape of a bundle document (media type, material, content)."""
+    """Check the shape of a bundle document: every field a verifier reads has its JSON type
+    (so no reader further in meets a list where it expects a string), media type, one content.
+    """
     if not isinstance(document, dict):
         raise MalformedFileError(f"{name}: not a Sigstore bundle (not a JSON object)", path=name)
+    check_shape(document, BUNDLE_SHAPE, name)
     media_type = document.get("mediaType")
     if media_type not in READABLE_MEDIA_TYPES:
         raise MalformedFileError(

@@ -173,11 +173,21 @@ def leaf_hashes(files: Sequence[DatasetFile]) -> list[bytes]:
     ]
 
 
+#: Sizes are hashed as unsigned 64-bit integers (Merkle leaves); larger ones cannot be real.
+MAX_SIZE = 2**64 - 1
+
+
 def check_size(value: Any) -> int:
-    """A size recorded as a string or an integer, as a non-negative ``int``."""
-    if isinstance(value, bool) or not str(value).isdigit():
+    """A size recorded as a string or an integer, as a non-negative ``int`` below 2**64."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"size {value!r} is not a non-negative integer")
-    return int(value)
+    text = value if isinstance(value, str) else None
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise ValueError(f"size {value!r} is not a non-negative integer")
+    size = int(value)
+    if not 0 <= size <= MAX_SIZE:
+        raise ValueError(f"size {size if size < 10**30 else 'of over 30 digits'} is out of range")
+    return size
 
 
 def check_sha256_hex(value: Any) -> str:

@@ -68,9 +68,11 @@ def read_parent(path: str | os.PathLike[str]) -> ParentRecord:
 
 def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
     """The BOM in a BOM file, or in a bundle's / DSSE envelope's statement predicate."""
+    from mbom.bom.read import check_bom
+
     document = _load_json(location)
     if document.get("bomFormat") == "CycloneDX":
-        return document, False
+        return check_bom(document, location), False
     envelope = document.get("dsseEnvelope", document)
     payload = envelope.get("payload") if isinstance(envelope, Mapping) else None
     if not isinstance(payload, str):
@@ -93,7 +95,7 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
     predicate = statement.get("predicate")
     if not isinstance(predicate, dict) or predicate.get("bomFormat") != "CycloneDX":
         raise MalformedFileError(f"{location}: the statement's predicate is not a CycloneDX BOM")
-    return predicate, True
+    return check_bom(predicate, f"{location}: predicate"), True
 
 
 def _load_json(location: str) -> dict[str, Any]:

@@ -15,7 +15,14 @@ from mbom.bom.summary import BomSummary, summarize_bom
 from mbom.errors import InputError, MalformedFileError, UnreadableFileError
 from mbom.load import JsonSyntaxError, parse_json
 
-__all__ = ["MAX_BOM_BYTES", "BomSummary", "load_bom", "read_bom_bytes", "summarize_bom"]
+__all__ = [
+    "MAX_BOM_BYTES",
+    "BomSummary",
+    "check_bom",
+    "load_bom",
+    "read_bom_bytes",
+    "summarize_bom",
+]
 
 #: Largest BOM read (256 MiB). Big-dataset BOMs keep per-file digests in a sidecar manifest.
 MAX_BOM_BYTES = 256 * 1024 * 1024
@@ -67,7 +74,15 @@ def load_bom(path: str | os.PathLike[str], *, max_bytes: int = MAX_BOM_BYTES) ->
         doc = parse_json(data)
     except JsonSyntaxError as exc:
         raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
-    problem = cyclonedx_problem(doc)
+    return check_bom(doc, name)
+
+
+def check_bom(doc: Any, name: str) -> dict[str, Any]:
+    """``doc`` when it is a CycloneDX BOM whose fields have the JSON types readers rely on
+    (:mod:`mbom.bom.shape`), else :class:`~mbom.errors.MalformedFileError` naming the field."""
+    from mbom.bom.shape import bom_shape_problem
+
+    problem = cyclonedx_problem(doc) or bom_shape_problem(doc)
     if problem is not None:
         raise MalformedFileError(f"{name}: {problem}", path=name)
     return doc

@@ -28,6 +28,7 @@ from typing import Any
 
 from mbom.bom.datasets import (
     LOCATION_PROPERTY,
+    MAX_SIZE,
     DatasetFile,
     check_sha256_hex,
     data_components,
@@ -329,6 +330,8 @@ def _position(files: tuple[DatasetFile, ...], path: str) -> int | None:
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not a non-negative integer")
+    """A size, index or tree size: a JSON integer that fits the u64 a Merkle leaf holds."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SIZE:
+        shown = repr(value) if not isinstance(value, int) or value < 10**30 else "a huge integer"
+        raise ValueError(f"{shown} is not a non-negative 64-bit integer")
     return value

@@ -137,8 +137,11 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> Any:
     is one :class:`~mbom.errors.MalformedFileError` naming ``name`` and the line.
     """
     check_size(text, name, "YAML")
-    loader = StrictLoader(text)
+    loader: StrictLoader | None = None
     try:
+        # Inside the try (fuzz workstream fix): PyYAML's Reader rejects control characters
+        # while the loader is built, raising ReaderError before any event is read.
+        loader = StrictLoader(text)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -168,4 +171,5 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> Any:
             name, "YAML", f"a value does not fit its tag ({type(exc).__name__}: {exc})"
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

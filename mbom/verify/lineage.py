@@ -53,18 +53,26 @@ class ParentBundles:
     """Supplied parent bundles by the serial number of the BOM they carry (read, unverified)."""
 
     by_serial: Mapping[str, tuple[str, dict[str, Any]]]
+    #: (path, reason) of supplied parent bundles whose content is malformed: failed checks.
+    malformed: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls, paths: Sequence[str]) -> ParentBundles:
         from mbom.attest.bundles import read_bundle
         from mbom.bom.parents import load_bom_or_bundle
+        from mbom.errors import MalformedFileError
 
         found: dict[str, tuple[str, dict[str, Any]]] = {}
+        malformed: list[tuple[str, str]] = []
         for path in paths:
-            document = read_bundle(path)
-            bom, _ = load_bom_or_bundle(path)
+            try:  # the content is the producer's (or an attacker's): a FAIL, not exit 2
+                document = read_bundle(path)
+                bom, _ = load_bom_or_bundle(path)
+            except MalformedFileError as exc:
+                malformed.append((path, str(exc)))
+                continue
             found[str(bom.get("serialNumber"))] = (path, document)
-        return cls(found)
+        return cls(found, tuple(malformed))
 
 
 def ancestors(bom: Mapping[str, Any], *, strict: bool = False) -> list[Mapping[str, Any]]:
@@ -93,6 +101,9 @@ def check_lineage(bom: Mapping[str, Any], parents: ParentBundles, trust: Trust) 
     """Checks for every ancestor; supplied parent bundles nothing refers to are flagged."""
     used: set[str] = set()
     checks = _walk(bom, parents, trust, depth=1, trail=(str(bom.get("serialNumber")),), used=used)
+    checks += [
+        fail("lineage", f"parent bundle {reason}", path=path) for path, reason in parents.malformed
+    ]
     for serial, (path, _) in sorted(parents.by_serial.items()):
         if serial not in used:
             checks.append(

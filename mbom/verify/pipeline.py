@@ -266,6 +266,8 @@ def _assemble(
     signatures: dict[int, Any],
     schema_checks: dict[int, Check],
 ) -> Report:
+    from mbom.bom.shape import bom_shape_problem
+    from mbom.verify.binding import Binding
     from mbom.verify.bom_checks import bom_agreement, bom_summary, recorded_ignored
     from mbom.verify.coverage import Covered, model_coverage, verified_files
 
@@ -284,7 +286,13 @@ def _assemble(
             passed("predicate-type", describe_kind(kind, predicate_type), bundle=bundle.name)
         )
         binding = bind_message(model, outcome.verified is not None)
-        if kind == MBOM:
+        malformed_bom = bom_shape_problem(statement.predicate) if kind == MBOM else None
+        if malformed_bom is not None:  # signed or not, the readers below must not meet it
+            binding = Binding(checks=())  # vouches for no file
+            own.append(
+                fail("bom-schema", f"the BOM is malformed: {malformed_bom}", bundle=bundle.name)
+            )
+        elif kind == MBOM:
             from mbom.bom.subjects import model_files
             from mbom.errors import MalformedFileError
 

@@ -64,12 +64,15 @@ class Signed:
     bad_parent_bundle: Path
 
 
-def _generate(model: Path, out: Path, *, datasets=(), parents=(), threshold=1000) -> dict:
+def _generate(
+    model: Path, out: Path, *, datasets=(), parents=(), threshold=1000, configs=()
+) -> dict:
     from mbom.generate import GenerateRequest, generate, manifest_stem_for, write_bom
 
     request = GenerateRequest(
         model=str(model),
         datasets=tuple(datasets),
+        configs=tuple(str(c) for c in configs),
         parents=tuple(str(p) for p in parents),
         environment=False,
         git_dir=None,

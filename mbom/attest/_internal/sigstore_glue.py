@@ -169,7 +169,7 @@ def load_trusted_root(
         try:
             return TrustedRoot.from_file(name)
         except Exception as exc:  # sigstore raises several pydantic / value error types
-            raise InputError(f"{name}: not a valid Sigstore trusted root: {exc}") from None
+            raise InputError(f"{name}: not a valid Sigstore trusted root: {_reason(exc)}") from None
     if trust_config is not None:
         return load_trust_config(trust_config).trusted_root
     return None
@@ -195,7 +195,26 @@ def load_trust_config(
         with open(name, encoding="utf-8") as handle:
             return ClientTrustConfig.from_json(handle.read())
     except Exception as exc:
-        raise InputError(f"{name}: not a valid Sigstore client trust config: {exc}") from None
+        raise InputError(
+            f"{name}: not a valid Sigstore client trust config: {_reason(exc)}"
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    """One line for a parse failure: pydantic's first error with its field path, else the
+    first line of the message (the CLI contract is a one-line error)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            more = len(errors()) - 1
+            tail = f" (and {more} more)" if more else ""
+            return f"{where + ': ' if where else ''}{first.get('msg', '')}{tail}"
+        except (IndexError, TypeError, AttributeError):
+            pass
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
 
 
 def _require_file(name: str, what: str) -> None:
