@@ -6,12 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import run_cli
 from tests.helpers.reports import failed_ids, failures
 
 __all__ = ["failed_ids", "failures"]  # re-exported for the verify tests
@@ -141,15 +141,7 @@ def work(signed: Signed, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def run_mbom(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mbom.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd or REPO,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(*args, cwd=cwd)
 
 
 def report_schema() -> dict:

@@ -9,14 +9,14 @@ fix each of these verified (exit 0) with ``safe-to-load: true`` or a rule that n
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 SAFETENSORS = struct.pack("<Q", 2) + b"{}"
@@ -50,17 +50,7 @@ def _torch_save(path: Path, *, legacy: bool) -> None:
 
 
 def _mbom(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MBOM_KEY_PASSPHRASE": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "mbom.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-        env=env,
-        timeout=180,
-        check=False,
-    )
+    return run_cli(*args, cwd=cwd, env={"MBOM_KEY_PASSPHRASE": ""}, timeout=180)
 
 
 @pytest.fixture(scope="module")
