@@ -391,16 +391,31 @@ def test_a_recorded_link_with_a_mode_on_disk_is_not_mode_checked() -> None:
 # --- mode bits -----------------------------------------------------------------------------
 
 
-def test_a_new_executable_bit_fails_against_a_bom() -> None:
-    recorded = bom(disk("convert.sh", b"#!/bin/sh\n"))
-    on_disk = disk("convert.sh", b"#!/bin/sh\n", REGULAR | 0o755)
-    assert compare_files([recorded], [on_disk], scope="model", bundle=BUNDLE) == [
+@pytest.mark.parametrize(
+    ("recorded_mode", "size", "mode", "what", "shown", "recorded"),
+    [
+        # against a BOM (size known), a new executable bit fails ...
+        (None, 10, 0o755, "newly executable", "0755", "0644"),
+        # ... also when the recorded mode cannot be read (read as a plain file)
+        ("rwx", 10, 0o701, "newly executable", "0755", "rwx"),
+        # a new setuid/setgid bit always fails, against a BOM ...
+        ("0755", 10, 0o4755, "setuid/setgid bit set", "4755", "0755"),
+        # ... and against a subject, which cannot record an executable bit
+        (None, None, 0o2644, "setuid/setgid bit set", "2644", "0644"),
+    ],
+)
+def test_a_new_mode_bit_fails_naming_both_modes(
+    recorded_mode: str | None, size: int | None, mode: int, what: str, shown: str, recorded: str
+) -> None:
+    on_disk = disk("run.sh", b"#!/bin/sh\n", REGULAR | mode)
+    want = bom(on_disk, mode=recorded_mode, size=size)
+    assert compare_files([want], [on_disk], scope="model", bundle=BUNDLE) == [
         fail(
             "file-mode",
-            "model file convert.sh: newly executable (mode 0755, recorded 0644)",
-            path="convert.sh",
-            expected="0644",
-            actual="0755",
+            f"model file run.sh: {what} (mode {shown}, recorded {recorded})",
+            path="run.sh",
+            expected=recorded,
+            actual=shown,
             bundle=BUNDLE,
         )
     ]
@@ -411,20 +426,6 @@ def test_any_one_new_executable_bit_fails(bits: int) -> None:
     recorded = bom(disk("x", b"x"))
     checks = compare_files([recorded], [disk("x", b"x", REGULAR | 0o644 | bits)], scope="model")
     assert [(c.id, c.actual) for c in checks] == [("file-mode", "0755")]
-
-
-def test_a_new_executable_bit_against_an_unreadable_recorded_mode_fails() -> None:
-    recorded = bom(disk("x", b"x"), mode="rwx")
-    checks = compare_files([recorded], [disk("x", b"x", REGULAR | 0o701)], scope="model")
-    assert checks == [
-        fail(
-            "file-mode",
-            "model file x: newly executable (mode 0755, recorded rwx)",
-            path="x",
-            expected="rwx",
-            actual="0755",
-        )
-    ]
 
 
 def test_a_recorded_executable_bit_passes() -> None:
@@ -444,35 +445,6 @@ def test_a_file_with_no_mode_known_is_not_mode_checked() -> None:
     from_manifest = disk("w", b"w", None)
     checks = compare_files([bom(from_manifest)], [from_manifest], scope="dataset d")
     assert checks == [passed("files", "1 dataset d files match")]
-
-
-def test_a_new_setuid_bit_fails_against_a_bom() -> None:
-    on_disk = disk("run.sh", b"#!/bin/sh\n", REGULAR | 0o4755)
-    checks = compare_files([bom(on_disk, mode="0755")], [on_disk], scope="model", bundle=BUNDLE)
-    assert checks == [
-        fail(
-            "file-mode",
-            "model file run.sh: setuid/setgid bit set (mode 4755, recorded 0755)",
-            path="run.sh",
-            expected="0755",
-            actual="4755",
-            bundle=BUNDLE,
-        )
-    ]
-
-
-def test_a_new_setgid_bit_fails_against_a_subject_without_size() -> None:
-    on_disk = disk("w", b"w", REGULAR | 0o2644)
-    checks = compare_files([subject(on_disk)], [on_disk], scope="model")
-    assert checks == [
-        fail(
-            "file-mode",
-            "model file w: setuid/setgid bit set (mode 2644, recorded 0644)",
-            path="w",
-            expected="0644",
-            actual="2644",
-        )
-    ]
 
 
 def test_a_setgid_bit_is_new_even_when_setuid_was_recorded() -> None:
