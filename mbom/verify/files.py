@@ -174,7 +174,7 @@ def _compare_one(want: Any, have: Any, scope: str, bundle: str | None) -> Check 
 
 def _mode_check(want: Any, have: Any, scope: str, bundle: str | None) -> Check | None:
     """A new setuid/setgid bit always fails; a new executable bit fails against a BOM."""
-    actual_mode = getattr(have, "mode", None)
+    actual_mode = have.mode
     if actual_mode is None or have.symlink is not None:
         return None
     recorded = getattr(want, "mode", None)
@@ -182,11 +182,11 @@ def _mode_check(want: Any, have: Any, scope: str, bundle: str | None) -> Check |
         expected_bits = int(recorded, 8) if recorded else 0o644
     except ValueError:
         expected_bits = 0o644
-    actual = recorded_mode(actual_mode) or "0644"
     new_setid = actual_mode & SETID_BITS & ~expected_bits
     new_exec = _knows_links(want) and actual_mode & EXEC_BITS and not expected_bits & EXEC_BITS
     if not (new_setid or new_exec):
         return None
+    actual = recorded_mode(actual_mode)  # not None: a new bit is an exec or setuid/setgid bit
     what = "setuid/setgid bit set" if new_setid else "newly executable"
     return fail(
         "file-mode",
