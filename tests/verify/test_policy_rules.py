@@ -423,6 +423,18 @@ def test_verified_parents_fails(
     assert check.status == FAIL and reason in check.message, check
 
 
+@pytest.mark.parametrize("bundles", ["none", "signed by an untrusted key"])
+def test_verified_parents_fails_unless_the_parent_verifies(
+    signed: Signed, base_bom: dict[str, Any], bundles: str
+) -> None:
+    """The parent's own bundle must be given and verify with the trusted keys."""
+    paths = {"none": [], "signed by an untrusted key": [str(signed.bad_parent_bundle)]}[bundles]
+    trust = load_trust(keys=(str(signed.pub),))
+    lineage = check_lineage(base_bom, ParentBundles.load(paths), trust)
+    check = judge("requireVerifiedParents", True, base_bom, lineage=lineage)
+    assert check.status == FAIL and "parent parent (urn:uuid:" in check.message, check
+
+
 def test_verified_parents_is_not_fooled_by_a_name(
     base_bom: dict[str, Any], lineage_checks: list[Check]
 ) -> None:
