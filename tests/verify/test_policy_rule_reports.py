@@ -23,6 +23,7 @@ from tests.verify.test_pickle_rules import SAFE_TORCH, SAFETENSORS, _bom
 from tests.verify.test_policy_rules import (
     MERKLE,
     NOW,
+    _train_root,
     at,
     datasets_only,
     drop_model,
@@ -131,11 +132,6 @@ def test_base_models_match_a_purl_or_a_parent_serial(base_bom: dict[str, Any]) -
 
 
 # --- datasets --------------------------------------------------------------------------------
-
-
-def _train_root(doc: dict[str, Any]) -> str:
-    (train,) = [c for c in doc["components"] if c.get("type") == "data"]
-    return _props(train)[MERKLE]
 
 
 def test_datasets_reports(base_bom: dict[str, Any]) -> None:
