@@ -74,6 +74,11 @@ LICENCE_FAILS: dict[str, tuple[Edit, str]] = {
     "empty id": (set_model("licenses", [{"license": {"id": ""}}]), "names no licence"),
     "licence not an object": (set_model("licenses", [{"license": "Apache-2.0"}]), "names no"),
     "id of the wrong type": (set_model("licenses", [{"license": {"id": 7}}]), "names no licence"),
+    "blank id": (set_model("licenses", [{"license": {"id": "  "}}]), "names no licence"),
+    "empty name": (set_model("licenses", [{"license": {"name": ""}}]), "names no licence"),
+    "empty expression": (set_model("licenses", [{"expression": ""}]), "names no licence"),
+    "expression not a string": (set_model("licenses", [{"expression": ["MIT"]}]), "names no"),
+    "an entry that is neither": (set_model("licenses", [{"acknowledgement": "x"}]), "names no"),
     "not allowed": (set_model("licenses", [{"license": {"id": "GPL-3.0"}}]), "GPL-3.0 is not"),
     "one of two not allowed": (
         set_model("licenses", [{"license": {"id": "Apache-2.0"}}, {"license": {"name": "Evil"}}]),
@@ -118,6 +123,13 @@ BASE_MODEL_FAILS: dict[str, tuple[Edit, str]] = {
     "pedigree a list": (set_model("pedigree", [{"name": "acme/x"}]), "not a list of objects"),
     "nameless ancestor": (set_ancestors([{"type": "machine-learning-model"}]), "no name, purl"),
     "name of the wrong type": (set_ancestors([{"name": 5}]), "no name, purl"),
+    "empty name and purl": (set_ancestors([{"name": "", "purl": ""}]), "no name, purl"),
+    "name differs in case": (set_ancestors([{"name": "ACME/x"}]), "ACME/x is not allowed"),
+    "purl not allowed": (set_ancestors([{"purl": "pkg:hf/evil/m"}]), "pkg:hf/evil/m is not"),
+    "serial not allowed": (
+        set_ancestors([{"properties": [{"name": "mbom:parent:serialNumber", "value": "urn:x"}]}]),
+        "urn:x is not allowed",
+    ),
     "not allowed": (set_ancestors([{"name": "evil/model"}]), "evil/model is not allowed"),
     "one of two not allowed": (
         set_ancestors([{"name": "acme/ok"}, {"name": "evil/model"}]),
@@ -208,6 +220,24 @@ DATASET_FAILS: dict[str, tuple[Edit, str]] = {
     ),
     "digest not allowed": (datasets_only(set_prop("mbom:merkle-root:sha256", "0" * 64)), "not"),
     "SHA-256 not allowed": (datasets_only(sha_only("1" * 64)), "is not allowed"),
+    "only a SHA-512 digest": (
+        datasets_only(
+            lambda c: (
+                set_prop(MERKLE, None)(c),
+                c.update(hashes=[{"alg": "SHA-512", "content": "1" * 128}]),
+            )
+        ),
+        "marked hashed but records no digest",
+    ),
+    "digest not a string": (
+        datasets_only(
+            lambda c: (
+                set_prop(MERKLE, None)(c),
+                c.update(hashes=[{"alg": "SHA-256", "content": 7}]),
+            )
+        ),
+        "marked hashed but records no digest",
+    ),
     "second dataset not allowed": (second_dataset("2" * 64), "dataset other digest"),
 }
 
@@ -297,6 +327,8 @@ AGE_FAILS: dict[str, tuple[Edit, str]] = {
     "empty timestamp": (stamped(""), "records no timestamp"),
     "numeric timestamp": (stamped(1_700_000_000), "records no timestamp"),
     "unparseable": (stamped("yesterday"), "is unreadable"),
+    "lowercase z": (stamped("2026-06-01T12:00:00z"), "is unreadable"),
+    "date only with Z, too old": (stamped("2026-04-01Z"), "is older than 30d"),
     "year one": (stamped("0001-01-01T00:00:00+01:00"), "is older than 30d"),
     "date only, ahead": (stamped("2026-06-02"), "in the future"),
     "too old": (stamped(at(-30 * 86400 - 1)), "is older than 30d"),
@@ -389,6 +421,18 @@ def test_verified_parents_fails(
     lineage = check_lineage(doc, ParentBundles.load([str(signed.parent_bundle)]), trust)
     check = judge("requireVerifiedParents", True, doc, lineage=lineage)
     assert check.status == FAIL and reason in check.message, check
+
+
+@pytest.mark.parametrize("bundles", ["none", "signed by an untrusted key"])
+def test_verified_parents_fails_unless_the_parent_verifies(
+    signed: Signed, base_bom: dict[str, Any], bundles: str
+) -> None:
+    """The parent's own bundle must be given and verify with the trusted keys."""
+    paths = {"none": [], "signed by an untrusted key": [str(signed.bad_parent_bundle)]}[bundles]
+    trust = load_trust(keys=(str(signed.pub),))
+    lineage = check_lineage(base_bom, ParentBundles.load(paths), trust)
+    check = judge("requireVerifiedParents", True, base_bom, lineage=lineage)
+    assert check.status == FAIL and "parent parent (urn:uuid:" in check.message, check
 
 
 def test_verified_parents_is_not_fooled_by_a_name(
