@@ -167,11 +167,17 @@ def test_subjects_without_sha256_fail_up_to_the_limit(model, kind):
 def test_duplicates_and_missing_sha256_are_reported_together(model, kind):
     listed = (*subjects(sorted(MODEL)), Subject("config.json", {"sha512": "00" * 64}))
     binding = bind(Statement(listed, SLSA, {}), kind, on_disk(model), bundle=B)
-    assert [(c.id, c.path) for c in binding.checks] == [
-        ("duplicate-subject", "config.json"),
-        ("subjects", "config.json"),
-    ]
-    assert binding.covered == () and not binding.whole
+    assert binding == Binding(
+        (
+            fail(
+                "duplicate-subject",
+                "subject 'config.json' is listed 2 times with possibly different digests",
+                path="config.json",
+                bundle=B,
+            ),
+            fail("subjects", "subject 'config.json' has no sha256", path="config.json", bundle=B),
+        )
+    )
 
 
 # --- MBOM statements -------------------------------------------------------------------------
@@ -312,6 +318,16 @@ def test_an_mbom_checks_extra_digests_of_every_subject(model):
         ("file-digest", "fail", "tokenizer/vocab.txt"),
     ]
     assert binding.covered == ()
+
+
+def test_an_mbom_of_a_path_that_is_no_regular_file(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    statement = Statement(subjects(["config.json"]), CDX, {})
+    binding = bind(statement, MBOM, on_disk(tmp_path / "pipe"), bundle=B)
+    assert [(c.id, c.path, c.bundle) for c in binding.checks] == [
+        ("missing-file", "config.json", B)
+    ]
+    assert binding.covered == () and not binding.whole
 
 
 def test_an_mbom_ignores_bundles_inside_the_model(model):
@@ -513,16 +529,60 @@ def test_an_oms_signature_refuses_a_link_in_an_ignored_directory(model):
 
 
 def test_an_oms_signature_walks_an_ignored_directory(model):
-    write_tree(model, {"cache/x": b"x", "cache/skip/y": b"y", ".mbomignore": b"cache/\n"})
-    statement = oms(model, ignore=("cache/skip",))
+    added = {"tmpX/x": b"x", "tmpX/y.cdx.json": b"{}", "tmpX/skip/y": b"y"}
+    write_tree(model, {**added, ".mbomignore": b"tmpX/\n"})
+    statement = oms(model, ignore=("tmpX/skip",))
     disk = on_disk(model, ignore_file=True)
+    assert "tmpX/" in disk.tree.ignored
     binding = bind(statement, OMS, disk, bundle=B)
     assert binding.passed and binding.whole, binding.checks
-    assert "cache/x" not in binding.covered  # verified, but mbom's walk left it out
-    (model / "cache" / "x").write_text("changed")
-    (model / "cache" / "skip" / "y").write_text("changed")
+    assert set(binding.covered) == {*MODEL, ".mbomignore"}  # never what mbom's walk left out
+    for name in added:
+        (model / name).write_text("changed")
     changed = bind(statement, OMS, on_disk(model, ignore_file=True), bundle=B)
-    assert [(c.id, c.path) for c in changed.checks] == [("file-digest", "cache/x")]
+    assert [(c.id, c.path) for c in changed.checks] == [
+        ("file-digest", "tmpX/x"),
+        ("file-digest", "tmpX/y.cdx.json"),
+    ]
+
+
+def test_an_oms_signature_refuses_a_bom_named_link_in_an_ignored_directory(model):
+    write_tree(model, {"cache/x": b"x", ".mbomignore": b"cache/\n"})
+    statement = oms(model, ignore=("cache",))
+    os.symlink("x", model / "cache" / "link.cdx.json")  # the default walk would skip it
+    binding = bind(statement, OMS, on_disk(model, ignore_file=True), bundle=B)
+    assert [(c.id, c.status) for c in binding.checks] == [("symlink", "fail")]
+    assert "cache/link.cdx.json" in binding.checks[0].message
+
+
+def test_an_oms_signature_names_the_first_link_in_path_order(model):
+    statement = oms(model)
+    os.symlink("config.json", model / "z-link")
+    os.symlink("config.json", model / "a.cdx.json")  # left out by the walk, added back
+    (check,) = bind(statement, OMS, on_disk(model), bundle=B).checks
+    assert check.id == "symlink" and "'a.cdx.json'" in check.message
+
+
+def test_an_oms_signature_of_a_path_that_is_no_regular_file(signed, tmp_path):
+    """A FIFO where the signed file was: a full report (exit 1), never an internal error."""
+    from mbom.attest import load_signing_key, write_bundle
+    from mbom.attest.oms import sign_model
+    from mbom.verify.pipeline import VerifyRequest, verify
+
+    weights = write_tree(tmp_path, {"weights": b"w"}) / "weights"
+    bundle = tmp_path / "weights.sig"
+    write_bundle(sign_model(weights, keys=[load_signing_key(signed.key)]), bundle)
+    statement = oms(weights)
+    weights.unlink()
+    os.mkfifo(weights)
+    binding = bind(statement, OMS, on_disk(weights), bundle=B)
+    assert [(c.id, c.path) for c in binding.checks] == [("missing-file", ".")]
+    assert binding.covered == () and not binding.whole
+    report = verify(
+        VerifyRequest(path=str(weights), bundles=(str(bundle),), keys=(str(signed.pub),))
+    )
+    assert report.exit_code == 1
+    assert {"special-file", "missing-file"} <= {c.id for c in report.failures()}
 
 
 def test_an_oms_signature_refuses_a_fifo_the_walk_left_out(model):
@@ -583,3 +643,22 @@ def test_an_oms_statement_mbom_cannot_rehash_fails(model):
     assert (check.id, check.status, check.bundle) == ("statement", "fail", B)
     assert "unsupported OMS serialization" in check.message
     assert binding.covered == () and not binding.whole
+
+
+@pytest.mark.parametrize("ignore", [("cache",), ()])
+def test_an_oms_signature_names_a_link_out_of_an_ignored_directory_from_path(model, ignore):
+    """The link leaves ``cache/`` (walked on its own): the failure names it from PATH."""
+    write_tree(model, {"cache/x": b"x", ".mbomignore": b"cache/\n"})
+    statement = oms(model, ignore=ignore)
+    os.symlink("../config.json", model / "cache" / "link")
+    binding = bind(statement, OMS, on_disk(model, ignore_file=True), bundle=B)
+    assert binding == Binding(
+        (
+            fail(
+                "symlink",
+                "cache/link: symbolic link to '../config.json' leaves the root; refusing",
+                path="cache/link",
+                bundle=B,
+            ),
+        )
+    )
