@@ -313,9 +313,9 @@ def test_an_mbom_checks_extra_digests_of_every_subject(model):
     digests["tokenizer/vocab.txt"]["sha512"] = hashlib.sha512(b"other").hexdigest()
     statement = Statement(tuple(Subject(n, digests[n]) for n in sorted(MODEL)), CDX, {})
     binding = bind(statement, MBOM, on_disk(model), bundle=B)
-    assert [(c.id, c.status, c.path) for c in binding.checks] == [
-        ("files", "pass", None),
-        ("file-digest", "fail", "tokenizer/vocab.txt"),
+    assert [(c.id, c.status, c.path, c.bundle) for c in binding.checks] == [
+        ("files", "pass", None, B),
+        ("file-digest", "fail", "tokenizer/vocab.txt", B),
     ]
     assert binding.covered == ()
 
@@ -391,9 +391,9 @@ def test_a_single_file_statement_checks_its_other_digests(model):
     path = model / "model.safetensors"
     digest = {"sha256": sha256(MODEL["model.safetensors"]), "md5": "00" * 16}
     binding = bind(Statement((Subject("w", digest),), SLSA, {}), IN_TOTO, on_disk(path), bundle=B)
-    assert [(c.id, c.status, c.path) for c in binding.checks] == [
-        ("subject", "pass", None),
-        ("file-digest", "fail", "model.safetensors"),
+    assert [(c.id, c.status, c.path, c.bundle) for c in binding.checks] == [
+        ("subject", "pass", None, B),
+        ("file-digest", "fail", "model.safetensors", B),
     ]
     assert binding.covered == ()
 
@@ -445,10 +445,10 @@ def test_a_directory_statement_checks_other_digests_of_listed_files(model):
     digests = {"sha256": sha256(MODEL["config.json"]), "sha512": "00" * 64}
     listed = (Subject("config.json", digests), Subject("absent", {"sha256": "2" * 64}))
     binding = bind(Statement(listed, SLSA, {}), IN_TOTO, on_disk(model), bundle=B)
-    assert [(c.id, c.path) for c in binding.checks] == [
-        ("missing-file", "absent"),
-        ("file-digest", "config.json"),
-        ("coverage", None),
+    assert [(c.id, c.path, c.bundle) for c in binding.checks] == [
+        ("missing-file", "absent", B),
+        ("file-digest", "config.json", B),
+        ("coverage", None, B),
     ]
 
 
@@ -495,11 +495,14 @@ def test_an_oms_signature_hashes_what_the_default_walk_skips(model):
 
 
 def test_an_oms_signature_leaves_out_its_ignore_paths(model):
-    write_tree(model, {"notes.cdx.json": b"{}"})
-    statement = oms(model, ignore=("notes.cdx.json",))
+    write_tree(model, {"notes.cdx.json": b"{}", "logs/run.txt": b"1"})
+    statement = oms(model, ignore=("notes.cdx.json", "logs"))
     (model / "notes.cdx.json").write_text("changed")
+    (model / "logs" / "run.txt").write_text("changed")
+    (model / "logs" / "new.txt").write_text("new")
     binding = bind(statement, OMS, on_disk(model), bundle=B)
     assert binding.passed and binding.whole, binding.checks
+    assert set(binding.covered) == set(MODEL)
     unsigned = bind(oms(model), OMS, on_disk(model), bundle=B)
     assert unsigned.passed
     write_tree(model, {"more.cdx.json": b"{}"})
@@ -662,3 +665,50 @@ def test_an_oms_signature_names_a_link_out_of_an_ignored_directory_from_path(mod
             ),
         )
     )
+
+
+@pytest.mark.parametrize("name", ["sig", "model.sigstore.json"])
+def test_an_oms_signature_moved_into_the_model_is_left_out(model, name):
+    """Signed beside the model, then copied into it: model_signing leaves it out too."""
+    statement = oms(model)
+    (model / name).write_text("{}")
+    binding = bind(statement, OMS, on_disk(model, inside=(name,)), bundle=str(model / name))
+    assert binding.passed and binding.whole, binding.checks
+    assert set(binding.covered) == set(MODEL)
+
+
+def test_ignored_paths_are_joined_component_by_component(model):
+    name = "my dirXX/XX notes.cdx.json"  # a space, and "XX/XX" across the separator
+    write_tree(model, {name: b"{}"})
+    statement = oms(model)
+    assert name in on_disk(model).tree.ignored
+    (model / name).write_text("changed")
+    binding = bind(statement, OMS, on_disk(model), bundle=B)
+    assert [(c.id, c.path) for c in binding.checks] == [("file-digest", name)]
+
+
+def test_an_ignored_directory_is_hashed_without_the_users_cache(model, tmp_path, monkeypatch):
+    """Verification never reads the hash cache: a poisoned entry cannot hide a change."""
+    from mbom.hashing._cache import CACHE_ENV, HashCache
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    write_tree(model, {"tmpX/x": b"x", ".mbomignore": b"tmpX/\n"})
+    statement = oms(model)
+    path = model / "tmpX" / "x"
+    path.write_bytes(b"y")
+    info = os.stat(path)
+    identity = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    cache = HashCache()  # what anyone who can write the user's cache directory could store
+    cache.store("sha256", [(os.path.abspath(path), identity, sha256(b"x"))], 2**62)
+    cache.close()
+    binding = bind(statement, OMS, on_disk(model, ignore_file=True), bundle=B)
+    assert [(c.id, c.path) for c in binding.checks] == [("file-digest", "tmpX/x")]
+
+
+def test_a_link_under_an_oms_ignore_path_inside_an_ignored_directory_is_refused(model):
+    write_tree(model, {"tmpX/x": b"x", "tmpX/skip/y": b"y", ".mbomignore": b"tmpX/\n"})
+    statement = oms(model, ignore=("tmpX/skip",))
+    os.symlink("y", model / "tmpX" / "skip" / "link")
+    binding = bind(statement, OMS, on_disk(model, ignore_file=True), bundle=B)
+    assert [(c.id, c.status) for c in binding.checks] == [("symlink", "fail")]
+    assert "tmpX/skip/link" in binding.checks[0].message
