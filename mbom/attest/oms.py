@@ -131,8 +131,9 @@ def manifest_from_tree(
             for entry in tree.files
             if not oms_ignored(entry.path, ignored)
         ]
-    else:  # model_signing names a single-file model's only resource "."
-        files = [(".", tree.files[0].digests["sha256"])]
+    else:  # model_signing names a single-file model's only resource "."; a PATH that is no
+        # regular file has none (the verifier reports it as an anomaly, never a crash)
+        files = [(".", entry.digests["sha256"]) for entry in tree.files[:1]]
     files.sort(key=lambda item: item[0].split("/"))  # pathlib order: component by component
     name = os.path.basename(os.path.abspath(root))
     return ModelManifest(model_name=name, files=tuple(files), ignore_paths=tuple(ignored))

@@ -176,7 +176,7 @@ def _bind_mbom(
     subjects = statement.subjects
     problems = duplicate_subjects([s.name for s in subjects], bundle) + _no_sha256(subjects, bundle)
     if problems:
-        return _done(problems, (), False)
+        return Binding(tuple(problems))
     recorded = {item.path: item for item in bom_files}
     expected = []
     for subject in subjects:
@@ -211,18 +211,18 @@ def _bind_oms(statement: Any, model: ModelOnDisk, bundle: str) -> Binding:
         actual = manifest_from_tree(seen, ignore_paths=signed.ignore_paths, signature_path=bundle)
     except VerificationError as exc:
         check = fail(exc.check or "statement", exc.message, path=exc.path, bundle=bundle)
-        return _done([check], (), False)
+        return Binding((check,))
     except (SymlinkEscapeError, UnreadableFileError) as exc:
         kind = "symlink" if isinstance(exc, SymlinkEscapeError) else "unreadable-file"
-        return _done([fail(kind, exc.message, path=exc.path, bundle=bundle)], (), False)
+        return Binding((fail(kind, exc.message, path=exc.path, bundle=bundle),))
     except InputError as exc:  # a link model_signing refuses, or a serialization mbom lacks
         kind = "symlink" if "symbolic link" in exc.message else "statement"
-        return _done([fail(kind, exc.message, path=exc.path, bundle=bundle)], (), False)
+        return Binding((fail(kind, exc.message, path=exc.path, bundle=bundle),))
     expected = [_expected(oms_name(name), digest) for name, digest in signed.files]
     files = [FileDigest(name, 0, {"sha256": digest}) for name, digest in actual.files]
     checks = compare_files(expected, files, scope="model", bundle=bundle)
-    if not model.tree.is_directory:  # model_signing names a single file "."
-        return _done(checks, [model.tree.files[0].path], True)
+    if not model.tree.is_directory:  # model_signing names a single file "." (none: no file)
+        return _done(checks, [f.path for f in model.tree.files], True)
     on_disk = {f.path for f in model.files}
     return _done(checks, [name for name, _ in actual.files if name in on_disk], True)
 
@@ -267,10 +267,13 @@ def _ignored_entries(root: str, rel: str, oms_skips: Any) -> list[Any]:
             f"{rel}: not a regular file, directory or symbolic link (model_signing refuses it)",
             path=rel,
         )
-    if oms_skips(rel):  # model_signing still refuses links and special files in there
-        walk = walk_tree(path, use_ignore=False)
-        return [FileDigest(f"{rel}/{name}", 0, {}, symlink=t) for name, t in walk.links]
-    sub = hash_tree(path, cache=False, use_ignore=False)
+    try:
+        if oms_skips(rel):  # model_signing still refuses links and special files in there
+            walk = walk_tree(path, use_ignore=False)
+            return [FileDigest(f"{rel}/{name}", 0, {}, symlink=t) for name, t in walk.links]
+        sub = hash_tree(path, cache=False, use_ignore=False)
+    except SymlinkEscapeError as exc:  # the walk names it from rel: name it from PATH
+        raise SymlinkEscapeError(f"{rel}/{exc.path}", exc.target) from exc
     found = [entry._replace(path=f"{rel}/{entry.path}") for entry in sub.files]
     return [entry for entry in found if entry.symlink is not None or not oms_skips(entry.path)]
 
@@ -289,7 +292,7 @@ def _bind_subjects(statement: Any, model: ModelOnDisk, bundle: str) -> Binding:
                 actual=digest,
                 bundle=bundle,
             )
-            return _done([*duplicates, check], (), False)
+            return Binding((*duplicates, check))
         entry = model.tree.files[0]
         checks = [
             *duplicates,
@@ -301,7 +304,7 @@ def _bind_subjects(statement: Any, model: ModelOnDisk, bundle: str) -> Binding:
         return _done(checks, [entry.path], True)
     problems = duplicates + _no_sha256(subjects, bundle)
     if problems:
-        return _done(problems, (), False)
+        return Binding(tuple(problems))
     names = {s.name for s in subjects}
     expected = [_expected(s.name, s.digest["sha256"]) for s in subjects]
     listed = [f for f in model.files if f.path in names]
