@@ -28,7 +28,7 @@ from mbom.attest import sign_bom, verify_bundle
 from mbom.attest._internal.hints import accepted_hints, oms_hint
 from mbom.attest.keys import SigningKey, generate_key, key_hint
 from mbom.attest.verification import SignerIdentity
-from mbom.errors import VerificationError
+from mbom.errors import MalformedFileError, VerificationError
 from tests.attest.conftest import make_bom, write_model
 from tests.sigstore_stack.logged import bundle_entry, log_envelope
 from tests.sigstore_stack.rekor import TransparencyLog
@@ -157,13 +157,23 @@ def test_a_hint_equal_to_the_envelope_keyid_is_accepted(keys, bundle) -> None:
     assert result.checks == ("payload type", "signature", "key hint", "statement")
 
 
-@pytest.mark.parametrize("hint", [None, {"hint": ""}, "not-an-object"], ids=str)
+@pytest.mark.parametrize("hint", [None, {"hint": ""}], ids=str)
 def test_no_hint_is_no_hint_check_failure(keys, bundle, hint) -> None:
     document = _with_hint(bundle, None)
     if hint is not None:
         document["verificationMaterial"]["publicKey"] = hint
     result = verify_bundle(document, keys=_pub(keys, "signer"))
     assert "key hint" in result.checks
+
+
+def test_a_public_key_that_is_not_an_object_is_refused_where_the_bundle_is_parsed(
+    keys, bundle
+) -> None:
+    document = _with_hint(bundle, None)
+    document["verificationMaterial"]["publicKey"] = "not-an-object"
+    with pytest.raises(MalformedFileError) as caught:
+        verify_bundle(document, keys=_pub(keys, "signer"))
+    assert "verificationMaterial.publicKey: expected an object, got a string" in str(caught.value)
 
 
 # --- message signatures ---------------------------------------------------------------------
