@@ -116,7 +116,7 @@ class HashCache:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute(_SCHEMA)
                 self._db = db
-            except sqlite3.Error as exc:  # corrupt or unwritable: hash everything instead
+            except (sqlite3.Error, OSError) as exc:  # corrupt, unwritable: hash without it
                 warn("hash cache %s unusable (%s); hashing without it", self.path, exc)
                 return None
         return self._db

@@ -109,6 +109,15 @@ def test_corrupt_cache_degrades_to_hashing(model: Path, tmp_path: Path) -> None:
     assert len(tree.files) == 5 and tree.cached == 0
 
 
+def test_a_cache_directory_that_cannot_be_made_degrades_to_hashing(
+    model: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")  # the cache's parent is a file: makedirs raises an OSError
+    tree = hash_tree(model, cache=HashCache(blocker / "cache"))
+    assert len(tree.files) == 5 and tree.cached == 0
+
+
 def test_cache_is_per_algorithm(model: Path, store: HashCache) -> None:
     hash_tree(model, cache=store)
     tree = hash_tree(model, cache=store, algorithms=("sha256", "blake3"))
