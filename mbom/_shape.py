@@ -45,23 +45,33 @@ class Shape:
         return None
 
 
-def describe(value: Any) -> str:
-    """The JSON type of ``value`` in words: ``a list``, ``an integer``, ``null``..."""
+def json_type(value: Any) -> str:
+    """The JSON type of ``value``: ``null``, ``boolean``, ``integer``, ``number``, ``string``,
+    ``list``, ``object``, or the Python type's name for anything else."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
+    for python_type, name in _JSON_TYPES:
+        if isinstance(value, python_type):
+            return name
     return type(value).__name__
+
+
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),  # before int: a bool is an int to Python
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "list"),
+    (Mapping, "object"),
+)
+
+
+def describe(value: Any) -> str:
+    """The JSON type of ``value`` in words: ``a list``, ``an integer``, ``null``..."""
+    name = json_type(value)
+    if not any(isinstance(value, python_type) for python_type, _name in _JSON_TYPES):
+        return name  # null, or not a JSON value at all
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 @dataclass(frozen=True)

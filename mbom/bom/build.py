@@ -182,13 +182,11 @@ def _licence(text: str | None) -> list[Any]:
 
 
 def _json_scalar_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "null" if value is None else "string"
+    """A hyperparameter's CycloneDX data type: its JSON scalar type, else ``string`` (encoded)."""
+    from mbom._shape import json_type
+
+    name = json_type(value)
+    return name if name in ("null", "boolean", "integer", "number") else "string"
 
 
 def _manifest_lines(tree: TreeDigest) -> bytes:
