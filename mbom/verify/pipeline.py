@@ -285,10 +285,10 @@ def _assemble(
         own.append(
             passed("predicate-type", describe_kind(kind, predicate_type), bundle=bundle.name)
         )
-        binding = bind_message(model, outcome.verified is not None)
+        binding = Binding(checks=())
         malformed_bom = bom_shape_problem(statement.predicate) if kind == MBOM else None
         if malformed_bom is not None:  # signed or not, the readers below must not meet it
-            binding = Binding(checks=())  # vouches for no file
+            # (binding stays empty: a malformed BOM vouches for no file)
             own.append(
                 fail("bom-schema", f"the BOM is malformed: {malformed_bom}", bundle=bundle.name)
             )
@@ -321,7 +321,9 @@ def _assemble(
         elif statement is not None:
             binding = bind(statement, kind, model, bundle=bundle.name)
             own += binding.checks
-        elif kind != MESSAGE:
+        elif kind == MESSAGE:
+            binding = bind_message(model, outcome.verified is not None)
+        else:
             own.append(
                 fail("statement", "the bundle's statement cannot be read", bundle=bundle.name)
             )
