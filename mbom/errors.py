@@ -45,6 +45,28 @@ class SymlinkEscapeError(InputError):
         self.target = target
 
 
+class ObjectChangedError(UnreadableFileError):
+    """A file or object changed while it was hashed (size or version differs at the end).
+
+    An input error for ``hash`` / ``generate`` (exit 2, naming it): the digest would describe
+    bytes that no longer exist. ``expected`` / ``actual`` are what the listing said and what
+    the object was at the end of the read.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, expected: str = "", actual: str = ""
+    ) -> None:
+        super().__init__(message, path=path)
+        self.expected, self.actual = expected, actual
+
+
+class RemoteAccessError(InputError):
+    """A remote location cannot be listed or read: credentials, permissions, network.
+
+    The message names the location (credentials removed) and the reason in one line.
+    """
+
+
 class MalformedFileError(InputError):
     """A file's content does not parse as the format it claims to be."""
 

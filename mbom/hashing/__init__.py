@@ -73,7 +73,9 @@ class FileDigest(NamedTuple):
     For a symbolic link (never followed), ``symlink`` is the link's target, ``size`` its
     length in bytes and each digest the digest of the target string. ``mode`` is the file's
     ``st_mode`` when it was hashed from disk (None for links and for digests read from a
-    BOM or manifest). (An immutable named
+    BOM or manifest). ``version`` is the exact object version that was hashed, for a remote
+    object: (name, value) pairs, names from ``mbom.hashing._location.VERSION_FIELDS``
+    (S3 VersionId and ETag, GCS generation, Hub commit); None for local files. (An immutable named
     tuple rather than a frozen dataclass: a tree may hold a million of them, and a frozen
     dataclass costs several times more to construct.)
     """
@@ -83,6 +85,7 @@ class FileDigest(NamedTuple):
     digests: Mapping[str, str]
     symlink: str | None = None
     mode: int | None = None
+    version: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
