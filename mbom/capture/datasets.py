@@ -2,9 +2,10 @@
 
 A dataset is named on the command line as ``[NAME=]PATH|URI``. A local file or directory is
 hashed through :mod:`mbom.hashing` (per-file digests, a Merkle root, file count and total
-bytes), with its dataset card when a README.md with front matter sits at its root. A URI
-that is not a local path (``s3://``, ``https://``) cannot be hashed here: it is recorded as a
-reference without digests, and the BOM says so (``mbom:hashed`` = ``false``).
+bytes), with its dataset card when a README.md with front matter sits at its root. A URL
+(``s3://``, ``gs://``, ``az://``, ``https://``) is hashed where it lives, object by object,
+with each object's version recorded beside its digest (docs/scale.md); the Merkle root is the
+one a local copy of the same files gives.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def capture_dataset(
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
     snapshots)."""
-    if spec.is_remote:
-        return DatasetRecord(name=spec.name, location=spec.location, tree=None)
+    if spec.is_remote:  # hashed where it lives (mbom.hashing._location); never copied
+        tree = hash_tree(spec.location, algorithms=algorithms, jobs=jobs)
+        return DatasetRecord(name=spec.name, location=tree.path, tree=tree)
     path = spec.local_path
     if not os.path.exists(path):
         raise InputError(f"dataset {spec.name!r}: {path}: no such file or directory", path=path)

@@ -59,9 +59,44 @@ def capture_model(
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
     snapshots)."""
-    from mbom.capture.checkpoints import inspect_checkpoint
+    from mbom.hashing._location import is_remote
 
     location = os.fspath(path)
+    if is_remote(location):
+        return _capture_remote(location, algorithms=algorithms, jobs=jobs)
+    return _capture_local(location, algorithms, cache, jobs, follow_symlinks_within)
+
+
+def _capture_remote(url: str, *, algorithms: tuple[str, ...], jobs: int | None) -> ModelRecord:
+    """A model in an object store: read once into a private copy, hashed and parsed there.
+
+    The record names the remote location and, per file, the object version that was read
+    (mbom.capture.staging says why the bytes are copied rather than parsed in place).
+    """
+    from dataclasses import replace
+
+    from mbom.capture.staging import staged
+
+    with staged(url) as copy:
+        record = _capture_local(copy.path, algorithms, False, jobs, None)
+    files = tuple(
+        replace(f, digest=f.digest._replace(version=copy.versions.get(f.path)))
+        for f in record.files
+    )
+    tree = replace(record.tree, path=copy.url, files=tuple(f.digest for f in files))
+    name = copy.url.rstrip("/").rsplit("/", 1)[-1] or "model"
+    return replace(record, location=copy.url, name=name, tree=tree, files=files)
+
+
+def _capture_local(
+    location: str,
+    algorithms: tuple[str, ...],
+    cache: bool | HashCache,
+    jobs: int | None,
+    follow_symlinks_within: str | None,
+) -> ModelRecord:
+    from mbom.capture.checkpoints import inspect_checkpoint
+
     if not os.path.exists(location):
         raise InputError(f"model {location}: no such file or directory", path=location)
     tree = hash_tree(

@@ -34,7 +34,7 @@ Contract every implementation keeps:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from mbom.hashing import FileDigest
@@ -78,6 +78,9 @@ class Location(Protocol):
 
     def find(self) -> Iterator[Listed]:
         """Every object under the root, streamed (any order)."""
+
+    def open(self, listed: Listed) -> BinaryIO:
+        """A binary file object over exactly the listed version (pinned where the store can)."""
 
     def hash_objects(
         self,
