@@ -3,8 +3,8 @@
 Rules (docs/directory-digest.md, docs/threat-model.md):
 
 * **Default ignore set** -- only files mbom itself writes beside a model: names ending in
-  ``.cdx.json`` (BOMs), ``.sigstore.json`` (bundles) and ``.cdx.manifest.jsonl`` (dataset
-  manifests), at any depth, regular files or links only (never a directory, never an
+  ``.cdx.json`` (BOMs), ``.sigstore.json`` (bundles), ``.cdx.manifest.jsonl`` (dataset
+  manifests) and ``.cdx.versions.jsonl`` (remote objects' versions), at any depth, regular files or links only (never a directory, never an
   executable file). No loader reads them. Version-control directories (``.git/``, ``.hg/``,
   ``.svn/``) are NOT ignored: hooks and config there name programs that git runs, so they
   are hashed like any file, and one planted into a signed model is an extra file.
@@ -29,7 +29,12 @@ from mbom.errors import InputError, UnreadableFileError
 IGNORE_FILE = ".mbomignore"
 
 #: Files mbom writes beside a model, ignored by default at any depth (files and links only).
-DEFAULT_IGNORE_SUFFIXES: tuple[str, ...] = (".sigstore.json", ".cdx.json", ".cdx.manifest.jsonl")
+DEFAULT_IGNORE_SUFFIXES: tuple[str, ...] = (
+    ".sigstore.json",
+    ".cdx.json",
+    ".cdx.manifest.jsonl",
+    ".cdx.versions.jsonl",
+)
 #: The same default set in gitignore syntax (what docs/ and ``.mbomignore`` users see).
 DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = tuple(f"*{s}" for s in DEFAULT_IGNORE_SUFFIXES)
 
