@@ -4,10 +4,11 @@ Rules (docs/directory-digest.md, docs/threat-model.md):
 
 * **Default ignore set** -- only files mbom itself writes beside a model: names ending in
   ``.cdx.json`` (BOMs), ``.sigstore.json`` (bundles), ``.cdx.manifest.jsonl`` (dataset
-  manifests) and ``.cdx.versions.jsonl`` (remote objects' versions), at any depth, regular files or links only (never a directory, never an
-  executable file). No loader reads them. Version-control directories (``.git/``, ``.hg/``,
-  ``.svn/``) are NOT ignored: hooks and config there name programs that git runs, so they
-  are hashed like any file, and one planted into a signed model is an extra file.
+  manifests) and ``.cdx.versions.jsonl`` (remote objects' versions), at any depth, regular
+  files or links only (never a directory, never an executable file). No loader reads them.
+  Version-control directories (``.git/``, ``.hg/``, ``.svn/``) are NOT ignored: hooks and
+  config there name programs that git runs, so they are hashed like any file, and one
+  planted into a signed model is an extra file.
 * **Loadable files are never ignored** -- Python source, bytecode and packages
   (``*.py``, ``*.pyc``, ``*.pyo``, ``*.pyd``, ``*.pyw``, ``*.pyz``, anything under
   ``__pycache__/``), path hooks (``*.pth``), native libraries (``*.so``, ``*.so.N``,
