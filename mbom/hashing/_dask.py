@@ -131,8 +131,10 @@ class DaskExecutor:
                 )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
+                timeout = self._connect_timeout()
+                _probe(self.address, timeout)
                 self._client = distributed.Client(
-                    self.address, timeout=self._connect_timeout(), set_as_default=False
+                    self.address, timeout=timeout, set_as_default=False
                 )
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
@@ -170,12 +172,13 @@ class DaskExecutor:
         cap = self.max_in_flight or _default_cap(client)
         _Run(self, client, location, tuple(algorithms), emit, progress, tolerant, cap).go()
 
-    def _connect_timeout(self) -> float | str:
+    def _connect_timeout(self) -> float:
         if self.timeout is not None:
             return self.timeout
         import dask
+        from dask.utils import parse_timedelta
 
-        return dask.config.get("distributed.comm.timeouts.connect")
+        return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
 
 
 class _Failure(NamedTuple):
@@ -369,6 +372,21 @@ def _import_distributed() -> Any:
     except ImportError:
         raise InputError(MISSING) from None
     return distributed
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Connect once and hang up: a Client that fails to connect leaves a half-made object whose
+    finaliser blocks and prints a traceback at exit, so reachability is checked first."""
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def knock() -> None:
+        comm = await connect(address, timeout=timeout, **Security().get_connection_args("client"))
+        await comm.close()
+
+    asyncio.run(knock())
 
 
 def _default_cap(client: Client) -> int:
