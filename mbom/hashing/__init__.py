@@ -113,12 +113,7 @@ class TreeDigest:
 
 
 class ProgressSink(Protocol):
-    """Receives progress from a long hash run (the CLI draws a bar; the library draws nothing).
-
-    A sink may also have ``grow(nbytes, nfiles)`` (more work found while a streamed listing
-    runs; a sink without it gets ``start`` once the listing ends) and ``advance_files(nfiles)``
-    (files done): optional, called through :mod:`mbom.hashing._progress`.
-    """
+    """Receives progress from a long hash run (the CLI draws a bar; the library draws nothing)."""
 
     def start(self, total_bytes: int, total_files: int) -> None:
         """Called once the large files (those streamed in chunks) are known."""
