@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, TreeDigest, hash_tree
+from mbom.hashing._dask import hash_options
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
@@ -68,11 +69,12 @@ def capture_dataset(
     cache: bool | HashCache = True,
     jobs: int | None = None,
     follow_symlinks_within: str | None = None,
+    executor: object | None = None,
 ) -> DatasetRecord:
     """Hash a local dataset (file or directory) or record a remote one by reference.
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
-    snapshots)."""
+    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
     if spec.is_remote:
         return DatasetRecord(name=spec.name, location=spec.location, tree=None)
     path = spec.local_path
@@ -84,6 +86,7 @@ def capture_dataset(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
+        **hash_options(executor),
     )
     card = None
     readme = os.path.join(path, "README.md")

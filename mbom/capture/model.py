@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from mbom.capture.roles import file_role
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, HashCache, TreeDigest, hash_tree
+from mbom.hashing._dask import hash_options
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,12 @@ def capture_model(
     cache: bool | HashCache = True,
     jobs: int | None = None,
     follow_symlinks_within: str | None = None,
+    executor: object | None = None,
 ) -> ModelRecord:
     """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata.
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
-    snapshots)."""
+    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
     from mbom.capture.checkpoints import inspect_checkpoint
 
     location = os.fspath(path)
@@ -70,6 +72,7 @@ def capture_model(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
+        **hash_options(executor),
     )
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []

@@ -64,18 +64,19 @@ MISSING = "--dask needs dask.distributed: pip install 'mbom[dask]'"
 def executor_for(spec: str | None) -> DaskExecutor | None:
     """The executor ``--dask SPEC`` names (``tcp://HOST:8786``, any distributed address, or
     ``local:N``); with no spec, ``$MBOM_DASK_SCHEDULER``; None when neither is set (hash here)."""
+    given = "--dask"
     if spec is None:
-        spec = os.environ.get(ENV_SCHEDULER) or None
+        spec, given = os.environ.get(ENV_SCHEDULER) or None, ENV_SCHEDULER
         if spec is None:
             return None
     spec = spec.strip()
     if spec == "local" or spec.startswith("local:"):
         count = spec.partition(":")[2] or str(_default_workers())
         if not count.isdigit() or int(count) < 1:
-            raise InputError(f"--dask {spec}: expected local:N with N >= 1 worker processes")
+            raise InputError(f"{given} {spec}: expected local:N with N >= 1 worker processes")
         return DaskExecutor(local_workers=int(count))
     if not spec:
-        raise InputError("--dask: empty scheduler address (expected tcp://HOST:8786 or local:N)")
+        raise InputError(f"{given}: empty scheduler address (expected tcp://HOST:8786 or local:N)")
     return DaskExecutor(spec)
 
 
@@ -372,6 +373,12 @@ def _import_distributed() -> Any:
     except ImportError:
         raise InputError(MISSING) from None
     return distributed
+
+
+def hash_options(executor: object | None) -> dict[str, Any]:
+    """``executor=`` for :func:`mbom.hashing.hash_tree` when one is given, else nothing (a
+    caller without ``--dask`` passes exactly what it passed before)."""
+    return {} if executor is None else {"executor": executor}
 
 
 def _probe(address: str, timeout: float) -> None:
