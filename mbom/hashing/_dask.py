@@ -49,9 +49,10 @@ ENV_SCHEDULER = "MBOM_DASK_SCHEDULER"
 TASK_BYTES = 256 * 1024 * 1024
 #: ... or this many objects (per-object costs dominate small files).
 TASK_OBJECTS = 5000
-#: A listing task goes on down its subtree until it has found this many objects ...
+#: A listing task goes on down its subtrees until it has found this many objects ...
 LIST_OBJECTS = 5000
-#: ... or listed this many directories; what is left becomes further listing tasks.
+#: ... or listed this many directories (and is given at most this many to start from);
+#: what is left becomes further listing tasks.
 LIST_DIRS = 64
 #: Re-runs of a task that failed for a reason other than an mbom error (lost workers are
 #: re-run by the scheduler itself, up to ``distributed.scheduler.allowed-failures``).
@@ -251,7 +252,10 @@ class _Run:
         """Submit work until the cap: listing while few batches wait, else hashing."""
         while len(self.pending) < self.cap:
             if self.dirs and self.listing < self.list_cap and len(self.ready) < self.cap:
-                self.submit(_list_task, (self.dirs.popleft(), LIST_OBJECTS, LIST_DIRS), None)
+                # many small directories: a few per task, spread over the listing slots
+                share = max(1, min(LIST_DIRS, -(-len(self.dirs) // self.list_cap)))
+                rels = tuple(self.dirs.popleft() for _ in range(min(share, len(self.dirs))))
+                self.submit(_list_task, (rels, LIST_OBJECTS, LIST_DIRS), None)
                 self.listing += 1
             elif self.ready:
                 nbytes, _, batch = heapq.heappop(self.ready)
@@ -329,12 +333,12 @@ class _Run:
 
 
 def _list_task(
-    location: Location, rel: str, max_objects: int, max_dirs: int
+    location: Location, rels: tuple[str, ...], max_objects: int, max_dirs: int
 ) -> tuple[list[str], list[Listed]] | _Failure:
-    """List ``rel`` and, while the subtree stays small, the directories below it (breadth
-    first); return the directories left unlisted and the objects found."""
+    """List the directories ``rels`` and, while the subtrees stay small, those below them
+    (breadth first); return the directories left unlisted and the objects found."""
     try:
-        waiting, objects, listed = deque([rel]), [], 0
+        waiting, objects, listed = deque(rels), [], 0
         while waiting and len(objects) < max_objects and listed < max_dirs:
             dirs, found = location.list_dir(waiting.popleft())
             waiting.extend(dirs)
