@@ -28,14 +28,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import pickle
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mbom.errors import InputError, MbomError
 from mbom.hashing import _progress
+from mbom.hashing._dask_tasks import Failure, hash_task, list_task
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -183,12 +183,6 @@ class DaskExecutor:
         return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
 
 
-class _Failure(NamedTuple):
-    """An mbom error raised in a task, returned as a value (never retried, re-raised here)."""
-
-    error: MbomError
-
-
 class _Run:
     """One ``run``: the listing frontier, batches waiting, tasks in flight."""
 
@@ -255,11 +249,11 @@ class _Run:
                 # many small directories: a few per task, spread over the listing slots
                 share = max(1, min(LIST_DIRS, -(-len(self.dirs) // self.list_cap)))
                 rels = tuple(self.dirs.popleft() for _ in range(min(share, len(self.dirs))))
-                self.submit(_list_task, (rels, LIST_OBJECTS, LIST_DIRS), None)
+                self.submit(list_task, (rels, LIST_OBJECTS, LIST_DIRS), None)
                 self.listing += 1
             elif self.ready:
                 nbytes, _, batch = heapq.heappop(self.ready)
-                self.submit(_hash_task, (batch, self.algorithms, self.tolerant), -nbytes)
+                self.submit(hash_task, (batch, self.algorithms, self.tolerant), -nbytes)
             elif self.open and not self.dirs and not self.listing:
                 self.close_batch()
             else:
@@ -327,48 +321,9 @@ class _Run:
                 f"Dask cluster {self.executor.display}: {self.location.display}: "
                 f"{type(exc).__name__}: {_one_line(exc)}"
             ) from None
-        if isinstance(value, _Failure):
+        if isinstance(value, Failure):
             raise value.error
         return value
-
-
-def _list_task(
-    location: Location, rels: tuple[str, ...], max_objects: int, max_dirs: int
-) -> tuple[list[str], list[Listed]] | _Failure:
-    """List the directories ``rels`` and, while the subtrees stay small, those below them
-    (breadth first); return the directories left unlisted and the objects found."""
-    try:
-        waiting, objects, listed = deque(rels), [], 0
-        while waiting and len(objects) < max_objects and listed < max_dirs:
-            dirs, found = location.list_dir(waiting.popleft())
-            waiting.extend(dirs)
-            objects.extend(found)
-            listed += 1
-        return list(waiting), objects
-    except MbomError as exc:
-        return _failure(exc)
-
-
-def _hash_task(
-    location: Location, objects: list[Listed], algorithms: tuple[str, ...], tolerant: bool
-) -> list[FileDigest] | _Failure:
-    """Digest one batch on a worker (the worker reads the bytes itself)."""
-    try:
-        return location.hash_objects(objects, algorithms, tolerant=tolerant)
-    except MbomError as exc:
-        return _failure(exc)
-
-
-def _failure(exc: MbomError) -> _Failure:
-    """Wrap ``exc`` so it survives the trip to the driver (as a plain InputError if its class
-    cannot be rebuilt from its message alone)."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        plain = InputError(exc.message, path=exc.path)
-        plain.exit_code = exc.exit_code
-        return _Failure(plain)
-    return _Failure(exc)
 
 
 def _import_distributed() -> Any:
