@@ -18,37 +18,74 @@ def echo_json(document: Any) -> None:
 
 
 class TerminalProgress:
-    """A rich progress bar on stderr, shown only when stderr is a terminal and the run is long."""
+    """A rich progress bar on stderr (bytes and files), shown only on a terminal for long runs.
 
-    def __init__(self, label: str) -> None:
+    A :class:`mbom.hashing.ProgressSink`: ``start`` when the totals are known up front,
+    ``grow`` while a streamed or distributed listing is still finding work (the bar appears
+    once the total passes :data:`PROGRESS_MIN_BYTES`), ``advance`` / ``advance_files`` as
+    bytes and files are done.
+    """
+
+    def __init__(self, label: str, *, terminal: bool | None = None) -> None:
         self.label = label
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
+        self.total_bytes = self.total_files = self.done_bytes = self.done_files = 0
         self._bar = None
         self._task = None
 
     def start(self, total_bytes: int, total_files: int) -> None:
-        if total_bytes < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
-            return
+        self.total_bytes, self.total_files = total_bytes, total_files
+        self._refresh()
+
+    def grow(self, nbytes: int, nfiles: int) -> None:
+        self.total_bytes += nbytes
+        self.total_files += nfiles
+        self._refresh()
+
+    def advance(self, nbytes: int) -> None:
+        self.done_bytes += nbytes
+        if self._bar is not None:
+            self._bar.advance(self._task, nbytes)
+
+    def advance_files(self, nfiles: int) -> None:
+        self.done_files += nfiles
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._bar is None:
+            if self.total_bytes < PROGRESS_MIN_BYTES or not self.terminal:
+                return
+            self._show()
+        self._bar.update(
+            self._task, total=self.total_bytes, files=self._files(), completed=self.done_bytes
+        )
+
+    def _files(self) -> str:
+        if not self.done_files:
+            return f"{self.total_files} files"
+        return f"{self.done_files}/{self.total_files} files"
+
+    def _show(self) -> None:
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             DownloadColumn,
             Progress,
+            TextColumn,
             TransferSpeedColumn,
         )
 
         self._bar = Progress(
-            f"{self.label} ({total_files} files)",
+            self.label,
+            TextColumn("{task.fields[files]}"),
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
             transient=True,
-            console=None,
+            console=Console(stderr=True),  # stdout carries the result (``--format json``)
         )
         self._bar.start()
-        self._task = self._bar.add_task(self.label, total=total_bytes)
-
-    def advance(self, nbytes: int) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task, nbytes)
+        self._task = self._bar.add_task(self.label, total=self.total_bytes, files=self._files())
 
     def close(self) -> None:
         if self._bar is not None:

@@ -91,6 +91,7 @@ def verify_request(
     parents: tuple[str, ...],
     jobs: int | None,
     schema: bool = True,
+    executor: object | None = None,
 ) -> Any:
     """The ``VerifyRequest`` that ``verify`` and ``audit`` build from the same flags."""
     from mbom.verify.pipeline import VerifyRequest
@@ -106,4 +107,5 @@ def verify_request(
         parents=parents,
         schema=schema,
         jobs=jobs,
+        executor=executor,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mbom.cli._auditlog import log_option, record
+from mbom.cli._dask_option import dask_executor, dask_option
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
@@ -71,6 +72,7 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None)
+@dask_option
 @click.option(
     "--format",
     "output_format",
@@ -105,12 +107,14 @@ def generate_command(**options: object) -> None:
         values["environment"] = False
     output = values.pop("output", None) or "bom.cdx.json"
     request = GenerateRequest(**values)
-    built = generate(
-        request,
-        manifest_stem=manifest_stem_for(output),
-        cache=not options["no_cache"],
-        jobs=options["jobs"],
-    )
+    with dask_executor(options["dask"]) as executor:
+        built = generate(
+            request,
+            manifest_stem=manifest_stem_for(output),
+            cache=not options["no_cache"],
+            jobs=options["jobs"],
+            executor=executor,
+        )
     written = write_bom(built, output)
     document = built.document
     _warn_unsafe(document)

@@ -10,6 +10,7 @@ import os
 
 import click
 
+from mbom.cli._dask_option import dask_executor, dask_option
 from mbom.cli._output import TerminalProgress, echo_json
 
 ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
@@ -33,6 +34,7 @@ ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
     help="Parallel workers (default: one per core).",
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file; ignore the hash cache.")
+@dask_option
 @click.option(
     "--format",
     "output_format",
@@ -41,20 +43,31 @@ ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
     show_default=True,
 )
 def hash_command(
-    paths: tuple[str, ...], algorithm: str, jobs: int | None, no_cache: bool, output_format: str
+    paths: tuple[str, ...],
+    algorithm: str,
+    jobs: int | None,
+    no_cache: bool,
+    dask: str | None,
+    output_format: str,
 ) -> None:
     """Hash files and directories (per-file digests and a directory Merkle root)."""
     from mbom.hashing import hash_tree
+    from mbom.hashing._dask import hash_options
 
     algorithm = algorithm.lower()
     results = []
-    for path in paths:
-        with TerminalProgress(f"hashing {path}") as progress:
-            results.append(
-                hash_tree(
-                    path, algorithms=(algorithm,), jobs=jobs, cache=not no_cache, progress=progress
+    with dask_executor(dask) as executor:
+        for path in paths:
+            with TerminalProgress(f"hashing {path}") as progress:
+                tree = hash_tree(
+                    path,
+                    algorithms=(algorithm,),
+                    jobs=jobs,
+                    cache=not no_cache,
+                    progress=progress,
+                    **hash_options(executor),
                 )
-            )
+            results.append(tree)
     if output_format == "json":
         documents = [_as_json(tree, algorithm) for tree in results]
         echo_json(documents[0] if len(documents) == 1 else documents)

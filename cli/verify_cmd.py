@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from mbom.cli._auditlog import log_option, record_event
+from mbom.cli._dask_option import dask_executor, dask_option
 from mbom.cli._trust_options import trust_options, verify_request
 from mbom.errors import MbomError
 
@@ -44,6 +45,7 @@ FORMATS = ("text", "json", "sarif", "junit")
     "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
 )
 @click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@dask_option
 @log_option
 def verify_command(
     path: str,
@@ -55,6 +57,7 @@ def verify_command(
     no_schema: bool,
     output_format: str,
     jobs: int | None,
+    dask: str | None,
     log_file: str | None,
     **trust_flags: Any,
 ) -> int:
@@ -66,17 +69,19 @@ def verify_command(
     from mbom.verify.pipeline import verify
 
     del offline  # verification never uses the network; the flag documents the intent
-    request = verify_request(
-        path,
-        bundles,
-        trust_flags,
-        policy=policy,
-        datasets=datasets,
-        parents=parents,
-        jobs=jobs,
-        schema=not no_schema,
-    )
-    report = verify(request)
+    with dask_executor(dask) as executor:
+        request = verify_request(
+            path,
+            bundles,
+            trust_flags,
+            policy=policy,
+            datasets=datasets,
+            parents=parents,
+            jobs=jobs,
+            schema=not no_schema,
+            executor=executor,
+        )
+        report = verify(request)
     _write(report, output_format)
     document = report.as_json()
     try:

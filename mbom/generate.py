@@ -59,8 +59,12 @@ def generate(
     manifest_stem: str = "bom",
     cache: bool = True,
     jobs: int | None = None,
+    executor: object | None = None,
 ) -> BuiltBom:
-    """Capture what ``request`` names and build a validated BOM (nothing is written)."""
+    """Capture what ``request`` names and build a validated BOM (nothing is written).
+
+    ``executor`` (e.g. :func:`mbom.hashing._dask.executor_for`) hashes the model directory
+    and the datasets elsewhere, with the same result."""
     from mbom.capture.model import capture_model
 
     algorithms = request_algorithms(request)
@@ -73,8 +77,11 @@ def generate(
 
         model = capture_hub_model(request.hf, algorithms=algorithms, cache=cache, jobs=jobs)
     else:
-        model = capture_model(request.model, algorithms=algorithms, cache=cache, jobs=jobs)
-    inputs = replace(capture_context(request, cache=cache, jobs=jobs), model=model)
+        model = capture_model(
+            request.model, algorithms=algorithms, cache=cache, jobs=jobs, executor=executor
+        )
+    context = capture_context(request, cache=cache, jobs=jobs, executor=executor)
+    inputs = replace(context, model=model)
     return build_bom(inputs, build_options(request, manifest_stem))
 
 
@@ -87,7 +94,11 @@ def request_algorithms(request: GenerateRequest) -> tuple[str, ...]:
 
 
 def capture_context(
-    request: GenerateRequest, *, cache: bool | HashCache = True, jobs: int | None = None
+    request: GenerateRequest,
+    *,
+    cache: bool | HashCache = True,
+    jobs: int | None = None,
+    executor: object | None = None,
 ) -> BomInputs:
     """Everything but the model: datasets, configs, parents and the environment (``model``
     is None in the result; the training recorder captures this at the start of a run)."""
@@ -95,7 +106,7 @@ def capture_context(
 
     algorithms = request_algorithms(request)
     datasets = tuple(
-        _capture_dataset(text, algorithms=algorithms, cache=cache, jobs=jobs)
+        _capture_dataset(text, algorithms=algorithms, cache=cache, jobs=jobs, executor=executor)
         for text in request.datasets
     )
     _check_unique([d.name for d in datasets], "dataset name")
@@ -149,15 +160,17 @@ def manifest_stem_for(output: str | os.PathLike[str]) -> str:
     return name
 
 
-def _capture_dataset(text: str, **options: Any) -> Any:
-    """A ``--dataset`` (local path, URI, or ``hf://datasets/ORG/NAME[@REV]``) -> DatasetRecord."""
+def _capture_dataset(text: str, *, executor: object | None = None, **options: Any) -> Any:
+    """A ``--dataset`` (local path, URI, or ``hf://datasets/ORG/NAME[@REV]``) -> DatasetRecord.
+
+    A Hub dataset is a snapshot in the local Hub cache (links into its blobs): hashed here."""
     from mbom.capture.datasets import capture_dataset, parse_dataset_spec
     from mbom.capture.hub import DATASET_PREFIX, capture_hub_dataset, dataset_reference
 
     spec = parse_dataset_spec(text)
     reference = dataset_reference(spec.location)
     if reference is None:
-        return capture_dataset(spec, **options)
+        return capture_dataset(spec, executor=executor, **options)
     if text.startswith(DATASET_PREFIX):  # no NAME= given: the repo id names it
         spec = type(spec)(name=reference.partition("@")[0], location=spec.location)
     return capture_hub_dataset(spec, **options)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, TreeDigest, hash_tree
+from mbom.hashing._dask import hash_options
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
@@ -69,13 +70,14 @@ def capture_dataset(
     cache: bool | HashCache = True,
     jobs: int | None = None,
     follow_symlinks_within: str | None = None,
+    executor: object | None = None,
 ) -> DatasetRecord:
-    """Hash a local dataset (file or directory) or record a remote one by reference.
+    """Hash a dataset: a local file or directory, or a URL (hashed where it lives).
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
-    snapshots)."""
+    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
     if spec.is_remote:  # hashed where it lives (mbom.hashing._location); never copied
-        tree = hash_tree(spec.location, algorithms=algorithms, jobs=jobs)
+        tree = hash_tree(spec.location, algorithms=algorithms, jobs=jobs, **hash_options(executor))
         return DatasetRecord(name=spec.name, location=tree.path, tree=tree)
     path = spec.local_path
     if not os.path.exists(path):
@@ -86,6 +88,7 @@ def capture_dataset(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
+        **hash_options(executor),
     )
     card = None
     readme = os.path.join(path, "README.md")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from mbom.capture.roles import file_role
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, HashCache, TreeDigest, hash_tree
+from mbom.hashing._dask import hash_options
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +55,18 @@ def capture_model(
     cache: bool | HashCache = True,
     jobs: int | None = None,
     follow_symlinks_within: str | None = None,
+    executor: object | None = None,
 ) -> ModelRecord:
     """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata.
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
-    snapshots)."""
+    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
     from mbom.hashing._location import is_remote
 
     location = os.fspath(path)
     if is_remote(location):
         return _capture_remote(location, algorithms=algorithms, jobs=jobs)
-    return _capture_local(location, algorithms, cache, jobs, follow_symlinks_within)
+    return _capture_local(location, algorithms, cache, jobs, follow_symlinks_within, executor)
 
 
 def _capture_remote(url: str, *, algorithms: tuple[str, ...], jobs: int | None) -> ModelRecord:
@@ -94,6 +96,7 @@ def _capture_local(
     cache: bool | HashCache,
     jobs: int | None,
     follow_symlinks_within: str | None,
+    executor: object | None = None,
 ) -> ModelRecord:
     from mbom.capture.checkpoints import inspect_checkpoint
 
@@ -105,6 +108,7 @@ def _capture_local(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
+        **hash_options(executor),
     )
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []

@@ -55,6 +55,8 @@ class VerifyRequest:
     parents: tuple[str, ...] = ()
     schema: bool = True
     jobs: int | None = None
+    executor: object | None = None
+    """Hash the model elsewhere (``--dask``: :func:`mbom.hashing._dask.executor_for`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ class _Overlap:
 
 def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
+    from mbom.hashing._dask import hash_options
 
     tree = hash_tree(
         request.path,
@@ -177,6 +180,7 @@ def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
         jobs=request.jobs,
         progress=early,
         report_anomalies=True,  # what differs on disk is a finding (exit 1), not an input error
+        **hash_options(request.executor),
     )
     root = os.path.abspath(request.path)
     inside = []
