@@ -122,11 +122,12 @@ class SpillSorter:
     def __init__(
         self,
         *,
-        run_bytes: int = RUN_BYTES,
+        run_bytes: int | None = None,
         record_cost: int = RECORD_COST,
         directory: str | None = None,
     ) -> None:
-        self.run_bytes, self.record_cost, self.directory = run_bytes, record_cost, directory
+        self.run_bytes = RUN_BYTES if run_bytes is None else run_bytes
+        self.record_cost, self.directory = record_cost, directory
         self._buffer: list[Record] = []
         self._held = 0
         self._runs: list[tuple[str, str, str]] = []  # (first path, last path, file)
