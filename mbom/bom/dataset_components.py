@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import json.encoder
 import os
 import tempfile
 import weakref
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from mbom.bom.build import _Builder
     from mbom.hashing import TreeDigest
 
-_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: json.dumps(ensure_ascii=False)'s string encoder (the C one when available).
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
 #: Manifest lines encoded and written at a time.
 _LINES_PER_WRITE = 4096
 
@@ -56,23 +58,30 @@ def _unlink(path: str) -> None:
 
 
 def write_manifest(tree: TreeDigest) -> ManifestFile:
-    """The tree's manifest (one JSON line per file: path, size, digest per algorithm, symlink)."""
-    names = [
-        (f"digest:{name}" if index else "digest", name)
+    """The tree's manifest (one JSON line per file: path, size, digest per algorithm, symlink).
+
+    Each line is what ``json.dumps(line, ensure_ascii=False, separators=(",", ":"))`` gives,
+    assembled from its parts (the keys are fixed, the strings escaped by json's own encoder):
+    several times faster, which a million lines feel.
+    """
+    keys = [
+        (',"digest:' + name + '":' if index else ',"digest":', name)
         for index, name in enumerate(tree.algorithms)
     ]
     fd, path = tempfile.mkstemp(prefix="mbom-manifest-", suffix=".jsonl")
     digest, size = hashlib.sha256(), 0
+    quote = _quote
     try:
         with os.fdopen(fd, "wb") as handle:
             lines: list[str] = []
             for entry in tree.files:
-                line: dict[str, Any] = {"path": entry.path, "size": entry.size}
-                for key, name in names:
-                    line[key] = entry.digests[name]
+                digests = entry.digests
+                line = '{"path":' + quote(entry.path) + ',"size":' + int.__repr__(entry.size)
+                for key, name in keys:
+                    line += key + quote(digests[name])
                 if entry.symlink is not None:
-                    line["symlink"] = entry.symlink
-                lines.append(_LINE(line))
+                    line += ',"symlink":' + quote(entry.symlink)
+                lines.append(line + "}")
                 if len(lines) >= _LINES_PER_WRITE:
                     size += _flush(handle, digest, lines)
             size += _flush(handle, digest, lines)

@@ -11,9 +11,12 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
+from mbom.hashing._reader import FAST_CONSTRUCTORS as _SHA2
 from mbom.hashing._spill import Records
 from mbom.hashing._types import FileDigest
-from mbom.hashing.merkle import leaf_hash
+from mbom.hashing.merkle import _U64, leaf_hash
+
+_pack = _U64.pack
 
 #: Up to this many files, a tree's files are a tuple in memory (every small model, fast);
 #: above, they stay in the spill file and are read back on each iteration.
@@ -25,12 +28,18 @@ Record = tuple[Any, ...]
 def to_record(entry: FileDigest, names: Sequence[str]) -> Record:
     """A FileDigest (e.g. from a remote location) as a record, its Merkle leaves computed."""
     hexes = tuple(entry.digests[name] for name in names)
-    leaves = tuple(
-        leaf_hash(
-            name, entry.path, entry.size, bytes.fromhex(value), symlink=entry.symlink is not None
+    if len(names) == 1 and entry.symlink is None and names[0] in _SHA2:
+        # The common case, inlined (a million of these run in the driver): the leaf preimage
+        # of docs/directory-digest.md, as merkle.leaf_preimage builds it.
+        path = entry.path.encode("utf-8")
+        preimage = b"\x00f" + _pack(len(path)) + path + _pack(entry.size) + bytes.fromhex(hexes[0])
+        leaves: tuple[bytes, ...] = (_SHA2[names[0]](preimage).digest(),)
+    else:
+        link = entry.symlink is not None
+        leaves = tuple(
+            leaf_hash(name, entry.path, entry.size, bytes.fromhex(value), symlink=link)
+            for name, value in zip(names, hexes)
         )
-        for name, value in zip(names, hexes)
-    )
     return (entry.path, entry.size, hexes, entry.symlink, entry.mode, entry.version, leaves)
 
 
