@@ -94,7 +94,8 @@ def _as_json(tree, algorithm: str) -> dict:
 
 
 def _print_text(tree, algorithm: str) -> None:
-    lines = []
+    """One line per file, written in chunks: a tree of millions is never held as text."""
+    lines: list[str] = []
     prefix = os.path.join(tree.path, "")
     for entry in tree.files:
         shown = prefix + entry.path if tree.is_directory else tree.path
@@ -104,7 +105,11 @@ def _print_text(tree, algorithm: str) -> None:
             )
         else:
             lines.append(f"{entry.digests[algorithm]}  {shown}")
+        if len(lines) >= 10_000:
+            click.echo("\n".join(lines))
+            lines = []
     lines.extend(f"# ignored {os.path.join(tree.path, name)}" for name in tree.ignored)
     if tree.is_directory:
         lines.append(f"# root {algorithm} {tree.root(algorithm)}  {tree.path}")
-    click.echo("\n".join(lines))
+    if lines:
+        click.echo("\n".join(lines))

@@ -16,10 +16,19 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from mbom.errors import InputError
 
-Payload = bytes | str
+
+class FileData(NamedTuple):
+    """A payload already written to a file (a large sidecar manifest): streamed into the
+    temporary beside the target, never read into memory at once."""
+
+    path: str
+
+
+Payload = bytes | str | FileData
 
 
 def write_atomic(path: str | os.PathLike[str], data: Payload, *, mode: int = 0o644) -> None:
@@ -48,8 +57,6 @@ def write_atomic_set(
 
 def _stage(target: Path, data: Payload, mode: int) -> str:
     """A flushed temporary beside ``target`` holding ``data``; its name."""
-    # A lone surrogate (from a "\ud800" escape in someone's JSON) is written as that escape.
-    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -57,7 +64,14 @@ def _stage(target: Path, data: Payload, mode: int) -> str:
         raise _error(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            if isinstance(data, FileData):
+                _fill_from(handle, data.path)
+            else:
+                # A lone surrogate (from a "\ud800" escape in someone's JSON) is written as
+                # that escape.
+                handle.write(
+                    data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
+                )
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
@@ -66,6 +80,14 @@ def _stage(target: Path, data: Payload, mode: int) -> str:
             os.unlink(tmp_name)
         raise _error(target, exc) from None
     return tmp_name
+
+
+def _fill_from(handle: object, source: str) -> None:
+    """Stream ``source``'s bytes into the staged temporary (bounded memory)."""
+    import shutil
+
+    with open(source, "rb") as reader:
+        shutil.copyfileobj(reader, handle, 1024 * 1024)  # type: ignore[arg-type, misc]
 
 
 def _commit(staged: list[tuple[Path, str]]) -> None:

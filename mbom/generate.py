@@ -146,7 +146,10 @@ def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
     target = Path(output)
     written = [target.parent / name for name, _content in built.manifests]
     written.append(target)
-    contents = [content for _name, content in built.manifests]
+    contents = [
+        content if isinstance(content, bytes) else content.payload()
+        for _name, content in built.manifests
+    ]
     write_atomic_set(list(zip(written, [*contents, built.text])))
     return written
 

@@ -103,11 +103,12 @@ class BuildOptions:
 @dataclass(frozen=True, slots=True)
 class BuiltBom:
     """The BOM as a JSON document and its serialised text, plus sidecar manifests to write
-    beside it (file name relative to the BOM, content)."""
+    beside it (file name relative to the BOM, content: bytes, or a
+    :class:`~mbom.bom.dataset_components.ManifestFile` streamed to a temporary file)."""
 
     document: dict[str, Any]
     text: str
-    manifests: tuple[tuple[str, bytes], ...] = ()
+    manifests: tuple[tuple[str, Any], ...] = ()
 
 
 def build_timestamp() -> datetime:
@@ -189,30 +190,13 @@ def _json_scalar_type(value: object) -> str:
     return name if name in ("null", "boolean", "integer", "number") else "string"
 
 
-def _manifest_lines(tree: TreeDigest) -> bytes:
-    """Sidecar manifest: JSON Lines sorted by path (path, size, digest per algorithm)."""
-    lines = []
-    for entry in tree.files:
-        line: dict[str, Any] = {"path": entry.path, "size": entry.size}
-        line.update(
-            {
-                f"digest:{name}" if index else "digest": entry.digests[name]
-                for index, name in enumerate(tree.algorithms)
-            }
-        )
-        if entry.symlink is not None:
-            line["symlink"] = entry.symlink
-        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
 class _Builder:
     """One BOM assembly; collects sidecar manifests on the way."""
 
     def __init__(self, inputs: BomInputs, options: BuildOptions) -> None:
         self.inputs = inputs
         self.options = options
-        self.manifests: list[tuple[str, bytes]] = []
+        self.manifests: list[tuple[str, Any]] = []
         self.card = inputs.model.hf.card if inputs.model and inputs.model.hf else None
         self.config = inputs.model.hf.config if inputs.model and inputs.model.hf else None
 
@@ -365,90 +349,9 @@ class _Builder:
         return sorted(found.items())
 
     def dataset_components(self) -> tuple[list[Any], list[str], dict[str, Any]]:
-        """Data components for supplied datasets and for datasets the card names."""
-        from cyclonedx.model.component import Component, ComponentType
+        from mbom.bom.dataset_components import dataset_components
 
-        components, refs, data_parts = [], [], {}
-        supplied = {record.name for record in self.inputs.datasets}
-        for record in self.inputs.datasets:
-            ref = f"dataset:{record.name}"
-            pairs: list[tuple[str, object]] = [("mbom:dataset:location", record.location)]
-            nested = []
-            hashes = None
-            if record.tree is None:
-                pairs.append(("mbom:hashed", "false"))
-            else:
-                tree = record.tree
-                pairs.append(("mbom:hashed", "true"))
-                pairs += self._tree_properties("mbom:dataset:", tree)
-                if not tree.is_directory:
-                    hashes = _hashes(tree.files[0].digests)
-                elif len(tree.files) <= self.options.manifest_threshold:
-                    nested = [
-                        self._file_component(
-                            f"{ref}:file:", entry, _oid_properties(record.hub, entry.path)
-                        )
-                        for entry in tree.files
-                    ]
-                else:
-                    pairs += self._write_manifest(record.name, tree)
-                pairs += _hub_properties(record.hub)
-            card = record.card
-            licences = _licence(card.license[0]) if card is not None and card.license else []
-            if card is not None:
-                pairs += [
-                    ("mbom:dataset:pretty_name", card.pretty_name),
-                    ("mbom:dataset:task_categories", ",".join(card.task_categories) or None),
-                    ("mbom:dataset:size_categories", ",".join(card.size_categories) or None),
-                ]
-            components.append(
-                Component(
-                    type=ComponentType.DATA,
-                    name=record.name,
-                    bom_ref=ref,
-                    hashes=hashes,
-                    licenses=licences,
-                    description=card.description if card is not None else None,
-                    properties=_props(pairs),
-                    components=nested,
-                    purl=_hub_purl(record.hub),
-                    external_references=_hub_references(record.hub),
-                )
-            )
-            refs.append(ref)
-            url = record.location if "://" in record.location else None
-            data_parts[ref] = ComponentData(
-                bom_ref=f"{ref}:data", type="dataset", name=record.name, url=url
-            )
-        for name in self.card.datasets if self.card is not None else ():
-            if name in supplied:
-                continue
-            ref = f"dataset:{name}"
-            components.append(
-                Component(
-                    type=ComponentType.DATA,
-                    name=name,
-                    bom_ref=ref,
-                    properties=_props(
-                        [("mbom:hashed", "false"), ("mbom:lineage:source", "model-card:datasets")]
-                    ),
-                )
-            )
-            refs.append(ref)
-            data_parts[ref] = ComponentData(bom_ref=f"{ref}:data", type="dataset", name=name)
-        return components, refs, data_parts
-
-    def _write_manifest(self, name: str, tree: TreeDigest) -> list[tuple[str, object]]:
-        import hashlib
-
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-        file_name = f"{self.options.manifest_stem}.{safe}.cdx.manifest.jsonl"
-        content = _manifest_lines(tree)
-        self.manifests.append((file_name, content))
-        return [
-            ("mbom:manifest", file_name),
-            ("mbom:manifest:sha256", hashlib.sha256(content).hexdigest()),
-        ]
+        return dataset_components(self)
 
     def config_components(self) -> tuple[list[Any], list[str], dict[str, Any]]:
         from cyclonedx.model.component import Component, ComponentType

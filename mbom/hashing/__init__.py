@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from mbom.errors import InputError
 from mbom.hashing._algorithms import (
@@ -32,18 +31,21 @@ from mbom.hashing._algorithms import (
     DEFAULT_ALGORITHM,
     DIGEST_SIZES,
     check_algorithm,
-    digest_bytes,
 )
 from mbom.hashing._cache import HashCache
-from mbom.hashing._engine import FAILED, default_jobs, hash_files
+from mbom.hashing._engine import default_jobs
 from mbom.hashing._ignore import (
     DEFAULT_IGNORE_PATTERNS,
     IGNORE_FILE,
     is_loadable,
     recorded_mode,
 )
-from mbom.hashing._walk import SPECIAL_FILE, UNREADABLE, Anomaly, printable, walk_tree
+from mbom.hashing._types import FileDigest, ProgressSink, TreeDigest
+from mbom.hashing._walk import Anomaly
 from mbom.hashing.merkle import leaf_hash, root_from_leaves
+
+if TYPE_CHECKING:
+    from mbom.hashing._stream import Executor
 
 __all__ = [
     "ALGORITHMS",
@@ -65,60 +67,6 @@ __all__ = [
     "merkle_root",
     "recorded_mode",
 ]
-
-
-class FileDigest(NamedTuple):
-    """One file of a tree: POSIX path relative to the root, size in bytes, hex digests.
-
-    For a symbolic link (never followed), ``symlink`` is the link's target, ``size`` its
-    length in bytes and each digest the digest of the target string. ``mode`` is the file's
-    ``st_mode`` when it was hashed from disk (None for links and for digests read from a
-    BOM or manifest). ``version`` is the exact object version that was hashed, for a remote
-    object: (name, value) pairs, names from ``mbom.hashing._location.VERSION_FIELDS``
-    (S3 VersionId and ETag, GCS generation, Hub commit); None for local files. (An immutable named
-    tuple rather than a frozen dataclass: a tree may hold a million of them, and a frozen
-    dataclass costs several times more to construct.)
-    """
-
-    path: str
-    size: int
-    digests: Mapping[str, str]
-    symlink: str | None = None
-    mode: int | None = None
-    version: tuple[tuple[str, str], ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TreeDigest:
-    """The digests of a file or of every file under a directory."""
-
-    path: str
-    is_directory: bool
-    algorithms: tuple[str, ...]
-    files: tuple[FileDigest, ...]
-    roots: Mapping[str, str] = field(default_factory=dict)
-    ignored: tuple[str, ...] = ()
-    cached: int = 0
-    anomalies: tuple[Anomaly, ...] = ()
-    """What could not be hashed (escaping link, special file, undecodable name, unreadable
-    file or directory); only filled when ``hash_tree(report_anomalies=True)``."""
-
-    def root(self, algorithm: str | None = None) -> str | None:
-        """Merkle root in hex for a directory; None for a single file."""
-        return self.roots.get(algorithm or self.algorithms[0])
-
-    @property
-    def total_size(self) -> int:
-        return sum(entry.size for entry in self.files)
-
-
-class ProgressSink(Protocol):
-    """Receives progress from a long hash run (the CLI draws a bar; the library draws nothing)."""
-
-    def start(self, total_bytes: int, total_files: int) -> None:
-        """Called once the large files (those streamed in chunks) are known."""
-
-    def advance(self, nbytes: int) -> None: ...
 
 
 def merkle_root(files: Iterable[FileDigest], algorithm: str = DEFAULT_ALGORITHM) -> str:
@@ -159,6 +107,7 @@ def hash_tree(
     follow_symlinks_within: str | os.PathLike[str] | None = None,
     ignore_file: bool = True,
     report_anomalies: bool = False,
+    executor: Executor | None = None,
 ) -> TreeDigest:
     """Digest a file, or every file under a directory, and the directory's Merkle roots.
 
@@ -172,172 +121,74 @@ def hash_tree(
     a symlink leaving the root (or ``follow_symlinks_within``) or a special file -- unless
     ``report_anomalies`` (a verifier: these are findings about the model, not input errors):
     then they are left out of ``files`` and listed in ``TreeDigest.anomalies``.
+
+    A URL (``s3://...``) or an ``executor`` (e.g. Dask) goes through
+    :func:`mbom.hashing._stream.hash_location` (no hash cache there); a local path without
+    one is walked and hashed here, in batches. Memory stays flat at any file count either
+    way: a large tree's ``files`` is read back from a spill file (see :class:`TreeDigest`).
     """
-    # A tree may hold a million files: building their records would trigger the cyclic
-    # garbage collector over and over, for objects that cannot form cycles.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _hash_tree(
-            path,
-            algorithms,
-            jobs,
-            cache,
-            use_ignore,
-            extra_ignore,
-            progress,
-            follow_symlinks_within,
-            ignore_file,
-            report_anomalies,
-        )
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _hash_tree(
-    path: str | os.PathLike[str],
-    algorithms: Sequence[str],
-    jobs: int | None,
-    cache: bool | HashCache,
-    use_ignore: bool,
-    extra_ignore: Sequence[str],
-    progress: ProgressSink | None,
-    follow_within: str | os.PathLike[str] | None,
-    ignore_file: bool = True,
-    report_anomalies: bool = False,
-) -> TreeDigest:
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
         raise InputError("no hash algorithm given")
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     given = os.fspath(path)
-    root = os.path.abspath(given)
-    if not os.path.exists(root):
-        raise InputError(f"{given}: no such file or directory", path=given)
-    is_directory = os.path.isdir(root)
-    anomalies: list[Anomaly] | None = [] if report_anomalies else None
-    if is_directory:
-        walk = walk_tree(
-            root,
+    within = None if follow_symlinks_within is None else os.fspath(follow_symlinks_within)
+    # A tree may hold a million files: building their records would trigger the cyclic
+    # garbage collector over and over, for objects that cannot form cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from mbom.hashing._location import is_remote
+
+        if executor is not None or is_remote(given):
+            return _hash_location(
+                given,
+                names,
+                executor,
+                progress,
+                report_anomalies,
+                use_ignore=use_ignore,
+                extra_ignore=extra_ignore,
+                follow_within=within,
+                ignore_file=ignore_file,
+            )
+        from mbom.hashing._tree import hash_local
+
+        store = HashCache() if cache is True else (cache or None)
+        return hash_local(
+            given,
+            names,
+            jobs=jobs,
+            store=store,
             use_ignore=use_ignore,
             extra_ignore=extra_ignore,
-            follow_within=None if follow_within is None else os.fspath(follow_within),
+            progress=progress,
+            follow_within=within,
             ignore_file=ignore_file,
-            anomalies=anomalies,
+            report_anomalies=report_anomalies,
         )
-        rows, links, ignored = walk.files, walk.links, walk.ignored
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _hash_location(
+    given: str,
+    names: tuple[str, ...],
+    executor: Executor | None,
+    progress: ProgressSink | None,
+    tolerant: bool,
+    **walk: object,
+) -> TreeDigest:
+    """A URL, or a local tree on an executor: through the generic Location driver."""
+    from mbom.hashing._location import is_remote, open_location
+    from mbom.hashing._stream import hash_location
+
+    if is_remote(given):
+        location = open_location(given)
     else:
-        single = _check_single(given, root, anomalies)
-        rows, links, ignored = [(os.path.basename(root), root)] if single else [], [], []
-    paths = [row[1] for row in rows]
+        from mbom.hashing._local import LocalLocation
 
-    store = HashCache() if cache is True else (cache or None)
-    known = _cached_digests(store, names, root) if store is not None else {}
-    horizon = store.racy_horizon(root) if store is not None else 0
-    results = hash_files(
-        paths,
-        names,
-        names=[row[0] for row in rows] if is_directory else None,
-        cached=known,
-        workers=jobs,
-        on_large=progress.start if progress is not None else None,
-        progress=progress.advance if progress is not None else None,
-        follow_symlinks=not is_directory,
-        tolerant=report_anomalies,
-    )
-    if report_anomalies and any(r[0] == FAILED for r in results):
-        kept = [i for i, r in enumerate(results) if r[0] != FAILED]
-        for row, r in zip(rows, results):
-            if r[0] == FAILED:
-                anomalies.append(Anomaly(printable(row[0]), UNREADABLE, r[2][0]))  # type: ignore[union-attr]
-        rows = [rows[i] for i in kept]
-        paths = [paths[i] for i in kept]
-        results = [results[i] for i in kept]
-    fresh = [(path, result) for path, result in zip(paths, results) if not result[4]]
-    if store is not None and fresh:
-        for position, name in enumerate(names):
-            store.store(
-                name,
-                ((path, r[1], r[2][position]) for path, r in fresh if r[0] == r[1][0]),
-                horizon,
-            )
-    if len(names) == 1:
-        only = names[0]
-        files = [
-            FileDigest(row[0], r[0], {only: r[2][0]}, None, r[5]) for row, r in zip(rows, results)
-        ]
-    else:
-        files = [
-            FileDigest(row[0], r[0], dict(zip(names, r[2])), None, r[5])
-            for row, r in zip(rows, results)
-        ]
-    roots: dict[str, str] = {}
-    if is_directory:
-        link_entries = [_link_digest(rel, target, names) for rel, target in links]
-        leaves = [(row[0], result[3]) for row, result in zip(rows, results)]
-        if link_entries:  # rows are sorted by path already; links must be merged in
-            leaves += [(entry.path, _link_leaves(entry, names)) for entry in link_entries]
-            leaves.sort()
-        roots = {
-            name: root_from_leaves(name, [pair[1][position] for pair in leaves]).hex()
-            for position, name in enumerate(names)
-        }
-        files.extend(link_entries)
-        files.sort(key=lambda entry: entry.path)
-    return TreeDigest(
-        path=given,
-        is_directory=is_directory,
-        algorithms=names,
-        files=tuple(files),
-        roots=roots,
-        ignored=tuple(ignored),
-        cached=len(results) - len(fresh),
-        anomalies=tuple(sorted(anomalies or (), key=lambda a: a.path)),
-    )
-
-
-def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> bool:
-    """PATH itself must be a regular file (a FIFO would block the open)."""
-    import stat
-
-    mode = os.stat(root).st_mode
-    if stat.S_ISREG(mode):
-        return True
-    if anomalies is None:
-        raise InputError(f"{given}: not a regular file or directory", path=given)
-    anomalies.append(Anomaly(printable(os.path.basename(root)), SPECIAL_FILE, "not a regular file"))
-    return False
-
-
-def _cached_digests(
-    store: HashCache, names: Sequence[str], root: str
-) -> dict[str, tuple[tuple[int, int, int, int, int], tuple[str, ...]]]:
-    """Path -> (identity, digests) for files whose every requested digest is cached alike."""
-    tables = [store.lookup(name, root) for name in names]
-    known = {}
-    for path, (identity, digest) in tables[0].items():
-        digests = [digest]
-        for table in tables[1:]:
-            entry = table.get(path)
-            if entry is None or entry[0] != identity:
-                break
-            digests.append(entry[1])
-        else:
-            known[path] = (identity, tuple(digests))
-    return known
-
-
-def _link_leaves(entry: FileDigest, names: Sequence[str]) -> tuple[bytes, ...]:
-    return tuple(
-        leaf_hash(name, entry.path, entry.size, bytes.fromhex(entry.digests[name]), symlink=True)
-        for name in names
-    )
-
-
-def _link_digest(rel: str, target: str, names: Sequence[str]) -> FileDigest:
-    encoded = target.encode("utf-8", "surrogateescape")
-    return FileDigest(
-        rel, len(encoded), {name: digest_bytes(name, encoded).hex() for name in names}, target
-    )
+        location = LocalLocation(given.removeprefix("file://"), **walk)  # type: ignore[arg-type]
+    return hash_location(location, names, executor=executor, progress=progress, tolerant=tolerant)

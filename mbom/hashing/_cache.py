@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom._log import warn
@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS digests (
     PRIMARY KEY (path, algorithm)
 ) WITHOUT ROWID
 """
+
+#: Paths per ``IN (...)`` query (SQLite's historical limit on parameters is 999).
+_IN_CHUNK = 900
 
 # (size, mtime_ns, ctime_ns, ino, dev): what must be unchanged for a cached digest to count.
 Identity = tuple[int, int, int, int, int]
@@ -138,6 +141,26 @@ class HashCache:
             warn("hash cache %s unreadable (%s); hashing without it", self.path, exc)
             return {}
         return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
+
+    def lookup_paths(self, algorithm: str, paths: Sequence[str]) -> dict[str, tuple[Identity, str]]:
+        """Cached digests of these paths only (a batch of a large tree: memory stays flat)."""
+        db = self._connect()
+        if db is None or not paths:
+            return {}
+        found: dict[str, tuple[Identity, str]] = {}
+        try:
+            for start in range(0, len(paths), _IN_CHUNK):
+                chunk = paths[start : start + _IN_CHUNK]
+                query = (
+                    "SELECT path, size, mtime_ns, ctime_ns, ino, dev, digest FROM digests "
+                    f"WHERE algorithm = ? AND path IN ({','.join('?' * len(chunk))})"
+                )
+                for row in db.execute(query, (algorithm, *chunk)):
+                    found[row[0]] = ((row[1], row[2], row[3], row[4], row[5]), row[6])
+        except sys.modules["sqlite3"].Error as exc:  # imported by _connect
+            warn("hash cache %s unreadable (%s); hashing without it", self.path, exc)
+            return {}
+        return found
 
     def store(
         self, algorithm: str, rows: Iterable[tuple[str, Identity, str]], horizon_ns: int

@@ -27,6 +27,8 @@ Contract every implementation keeps:
   :class:`mbom.errors.ObjectChangedError` naming the object when its size or version at the
   end of the read differs from the listing; every other final failure is an
   :class:`mbom.errors.InputError` naming the object (``tolerant``: a verifier's FAILED entry);
+* ``find_ignored()`` (optional): the paths the location's ignore rules left out, sorted or
+  not (:class:`~mbom.hashing._local.LocalLocation` has it; the driver records them);
 * a Location is picklable (it is shipped to Dask workers) and holds no open connections
   when pickled.
 """
@@ -91,6 +93,24 @@ class Location(Protocol):
         tolerant: bool = False,
     ) -> list[FileDigest]:
         """Digest each object (same order); ``FileDigest.version`` set from what was read."""
+
+
+#: ``FileDigest.size`` of an object that could not be read (``hash_objects(tolerant=True)``).
+FAILED_SIZE = -1
+
+
+def failed_digest(rel: str, reason: str) -> FileDigest:
+    """What ``hash_objects(tolerant=True)`` returns for an object it could not read."""
+    from mbom.hashing import FileDigest
+
+    return FileDigest(rel, FAILED_SIZE, {}, None, None, (("error", reason),))
+
+
+def failure(entry: FileDigest) -> str | None:
+    """The one-line reason when ``entry`` is a :func:`failed_digest`, else None."""
+    if entry.size != FAILED_SIZE:
+        return None
+    return dict(entry.version or ()).get("error", "could not be read")
 
 
 def is_remote(location: str) -> bool:

@@ -20,7 +20,7 @@ Rules (documented in docs/directory-digest.md):
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
@@ -60,7 +60,7 @@ LinkRow = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class Walk:
-    """What a walk found, each list sorted by path."""
+    """What a walk found (each list sorted by path, from :func:`walk_tree`)."""
 
     files: list[FileRow]
     links: list[LinkRow]
@@ -75,6 +75,10 @@ def _check_name(rel: str) -> str:
     return rel
 
 
+#: Entries a streamed walk hands over at a time (one hashing batch).
+BATCH = 20_000
+
+
 def walk_tree(
     root: str,
     *,
@@ -84,12 +88,50 @@ def walk_tree(
     ignore_file: bool = True,
     anomalies: list[Anomaly] | None = None,
 ) -> Walk:
-    """Walk ``root`` (a directory) and return its files, links and ignored paths.
+    """Walk ``root`` (a directory) and return its files, links and ignored paths, sorted.
 
     Links resolving to a regular file inside ``follow_within`` are returned as files (the
     path to open is the resolved target). With ``anomalies`` (a list), what cannot be hashed
-    is appended there instead of raised.
+    is appended there instead of raised. (Holds the whole listing: :func:`stream_walk` is
+    the same walk in bounded pieces.)
     """
+    files: list[FileRow] = []
+    links: list[LinkRow] = []
+    ignored: list[str] = []
+    for piece in stream_walk(
+        root,
+        use_ignore=use_ignore,
+        extra_ignore=extra_ignore,
+        follow_within=follow_within,
+        ignore_file=ignore_file,
+        anomalies=anomalies,
+    ):
+        files += piece.files
+        links += piece.links
+        ignored += piece.ignored
+    files.sort()
+    links.sort()
+    ignored.sort()
+    return Walk(files=files, links=links, ignored=ignored)
+
+
+def stream_walk(
+    root: str,
+    *,
+    use_ignore: bool = True,
+    extra_ignore: Sequence[str] = (),
+    follow_within: str | None = None,
+    ignore_file: bool = True,
+    anomalies: list[Anomaly] | None = None,
+    batch: int | None = None,
+) -> Iterator[Walk]:
+    """The walk of :func:`walk_tree` in pieces of about ``batch`` entries, in no order.
+
+    Depth first, each directory read through the ``scandir`` iterator (a directory of a
+    million files is never held as a list): memory is one piece plus the directories
+    still to visit.
+    """
+    batch = BATCH if batch is None else batch
     walker = _Walker(root, follow_within, anomalies)
     if use_ignore:
         walker.producer = producer_ignore(root, extra_ignore, ignore_file=ignore_file)
@@ -99,31 +141,32 @@ def walk_tree(
     while stack:
         directory, prefix = stack.pop()
         try:
-            with os.scandir(directory) as entries:
-                listing = list(entries)
+            entries = os.scandir(directory)
         except OSError as exc:
-            walker.problem(
-                prefix or "./",
-                UNREADABLE,
-                f"cannot list directory: {exc.strerror}",
-                UnreadableFileError(f"{directory}: cannot list directory: {exc.strerror}"),
-            )
+            walker.unlistable(directory, prefix, exc)
             continue
-        for entry in listing:
-            rel = prefix + entry.name
-            try:
-                walker.visit(entry, rel, stack)
-            except OSError as exc:
-                walker.problem(
-                    rel,
-                    UNREADABLE,
-                    exc.strerror or str(exc),
-                    UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path),
-                )
-    walker.files.sort()
-    walker.links.sort()
-    walker.ignored.sort()
-    return Walk(files=walker.files, links=walker.links, ignored=walker.ignored)
+        with entries:
+            while True:
+                try:
+                    entry = next(entries, None)
+                except OSError as exc:
+                    walker.unlistable(directory, prefix, exc)
+                    break
+                if entry is None:
+                    break
+                rel = prefix + entry.name
+                try:
+                    walker.visit(entry, rel, stack)
+                except OSError as exc:
+                    walker.problem(
+                        rel,
+                        UNREADABLE,
+                        exc.strerror or str(exc),
+                        UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path),
+                    )
+                if len(walker.files) + len(walker.links) + len(walker.ignored) >= batch:
+                    yield walker.take()
+    yield walker.take()
 
 
 class _Walker:
@@ -138,6 +181,20 @@ class _Walker:
         self.files: list[FileRow] = []
         self.links: list[LinkRow] = []
         self.ignored: list[str] = []
+
+    def take(self) -> Walk:
+        """What was found since the last call (and forget it)."""
+        piece = Walk(files=self.files, links=self.links, ignored=self.ignored)
+        self.files, self.links, self.ignored = [], [], []
+        return piece
+
+    def unlistable(self, directory: str, prefix: str, exc: OSError) -> None:
+        self.problem(
+            prefix or "./",
+            UNREADABLE,
+            f"cannot list directory: {exc.strerror}",
+            UnreadableFileError(f"{directory}: cannot list directory: {exc.strerror}"),
+        )
 
     def problem(self, rel: str, kind: str, detail: str, error: InputError) -> None:
         """Record an anomaly (verifying) or raise ``error`` (the user's own input)."""

@@ -76,6 +76,45 @@ def root_from_leaves(algorithm: str, leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+class RootBuilder:
+    """The same root as :func:`root_from_leaves`, from leaves added one at a time.
+
+    Holds one complete subtree per set bit of the leaf count (a binary counter: at most 64
+    hashes whatever the count), so a tree of any size is rooted in constant memory. Adding
+    leaf n merges the equal-sized subtrees it completes; :meth:`root` folds what is left
+    right to left, which is RFC 6962's split at the largest power of two below n.
+    """
+
+    __slots__ = ("_count", "_new", "_stack", "algorithm")
+
+    def __init__(self, algorithm: str) -> None:
+        self.algorithm = algorithm
+        self._new = one_shot(algorithm)
+        self._stack: list[bytes] = []
+        self._count = 0
+
+    def add(self, leaf: bytes) -> None:
+        """Append the next leaf hash (leaves in path order)."""
+        stack, new, node, count = self._stack, self._new, leaf, self._count
+        while count & 1:
+            node = new(NODE_PREFIX + stack.pop() + node).digest()
+            count >>= 1
+        stack.append(node)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def root(self) -> bytes:
+        """The Merkle tree hash of every leaf added so far (``H("")`` for none)."""
+        if not self._stack:
+            return digest_bytes(self.algorithm, b"")
+        node = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            node = self._new(NODE_PREFIX + left + node).digest()
+        return node
+
+
 @dataclass(frozen=True, slots=True)
 class InclusionProof:
     """Audit path for the leaf at ``index`` in a tree of ``tree_size`` leaves (RFC 6962 2.1.1)."""

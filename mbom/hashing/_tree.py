@@ -1,0 +1,237 @@
+"""A tree's digest from a stream of file records, and a local tree hashed batch by batch.
+
+Whatever the source (the local walk here, any Location through :mod:`mbom.hashing._stream`),
+records go into a :class:`TreeCollector`: sorted by path with the external merge sort of
+:mod:`mbom.hashing._spill`, then one pass over the sorted stream feeds a
+:class:`~mbom.hashing.merkle.RootBuilder` per algorithm and counts the bytes. Memory is one
+batch, one sort run and the roots' stacks, whatever the file count; the root and the files
+are the same bytes as the in-memory computation (docs/directory-digest.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mbom.errors import InputError
+from mbom.hashing import _records
+from mbom.hashing._algorithms import digest_bytes
+from mbom.hashing._cache import HashCache
+from mbom.hashing._engine import FAILED, hash_files
+from mbom.hashing._records import DiskFiles, DiskPaths, decoder, to_record
+from mbom.hashing._spill import RECORD_COST, SpillSorter
+from mbom.hashing._types import FileDigest, ProgressSink, TreeDigest
+from mbom.hashing._walk import SPECIAL_FILE, UNREADABLE, Anomaly, FileRow, printable, stream_walk
+from mbom.hashing.merkle import RootBuilder, leaf_hash
+
+
+class TreeCollector:
+    """Records in any order -> the sorted TreeDigest (files, ignored paths, roots, totals).
+
+    Use as a context manager: an error or interrupt inside removes every spill file.
+    """
+
+    def __init__(self, names: Sequence[str], *, directory: str | None = None) -> None:
+        self.names = tuple(names)
+        cost = RECORD_COST + 150 * len(self.names)
+        self._files = SpillSorter(record_cost=cost, directory=directory)
+        self._ignored = SpillSorter(record_cost=80, directory=directory)
+        self.anomalies: list[Anomaly] = []
+        self.cached = 0
+
+    def __enter__(self) -> TreeCollector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ok = exc[0] is None
+        self._files.close(keep_result=ok)
+        self._ignored.close(keep_result=ok)
+
+    def add(self, record: tuple) -> None:
+        """One record as in :mod:`mbom.hashing._records` (path first, leaves last)."""
+        self._files.add(record)
+
+    def add_digests(self, entries: Iterable[FileDigest]) -> None:
+        """FileDigest records (any source); their leaves are computed here."""
+        names, add = self.names, self._files.add
+        for entry in entries:
+            add(to_record(entry, names))
+
+    def add_ignored(self, paths: Iterable[str]) -> None:
+        add = self._ignored.add
+        for path in paths:
+            add((path,))
+
+    def add_link(self, rel: str, target: str) -> None:
+        """A symbolic link, digested as its target string (never followed)."""
+        encoded = target.encode("utf-8", "surrogateescape")
+        raw = [digest_bytes(name, encoded) for name in self.names]
+        leaves = tuple(
+            leaf_hash(name, rel, len(encoded), value, symlink=True)
+            for name, value in zip(self.names, raw)
+        )
+        self.add((rel, len(encoded), tuple(v.hex() for v in raw), target, None, None, leaves))
+
+    def finish(self, path: str, is_directory: bool) -> TreeDigest:
+        """Sort, root and count everything added (one pass over the sorted stream)."""
+        names = self.names
+        builders = [RootBuilder(name) for name in names]
+        total = 0
+        if not is_directory:
+            for record in self._files.drain():
+                total += record[1]
+        elif len(builders) == 1:
+            add = builders[0].add
+            for record in self._files.drain():
+                total += record[1]
+                add(record[6][0])
+        else:
+            for record in self._files.drain():
+                total += record[1]
+                for builder, leaf in zip(builders, record[6]):
+                    builder.add(leaf)
+        records = self._files.result()
+        files: Sequence[FileDigest]
+        if len(records) <= _records.SMALL_TREE:
+            files = tuple(map(decoder(names), records))
+            records.close()
+        else:
+            files = DiskFiles(records, names)
+        list(self._ignored.drain())
+        skipped = self._ignored.result()
+        ignored: Sequence[str]
+        if len(skipped) <= _records.SMALL_TREE:
+            ignored = tuple(record[0] for record in skipped)
+            skipped.close()
+        else:
+            ignored = DiskPaths(skipped)
+        return TreeDigest(
+            path=path,
+            is_directory=is_directory,
+            algorithms=names,
+            files=files,
+            roots={n: b.root().hex() for n, b in zip(names, builders)} if is_directory else {},
+            ignored=ignored,
+            cached=self.cached,
+            anomalies=tuple(sorted(self.anomalies, key=lambda a: a.path)),
+            total_bytes=total,
+        )
+
+
+def hash_local(
+    given: str,
+    names: tuple[str, ...],
+    *,
+    jobs: int | None,
+    store: HashCache | None,
+    use_ignore: bool,
+    extra_ignore: Sequence[str],
+    progress: ProgressSink | None,
+    follow_within: str | None,
+    ignore_file: bool,
+    report_anomalies: bool,
+) -> TreeDigest:
+    """hash_tree for a local file or directory: walked, hashed and sorted in batches."""
+    root = os.path.abspath(given)
+    if not os.path.exists(root):
+        raise InputError(f"{given}: no such file or directory", path=given)
+    is_directory = os.path.isdir(root)
+    horizon = store.racy_horizon(root) if store is not None else 0
+    with TreeCollector(names) as collector:
+        anomalies = collector.anomalies if report_anomalies else None
+        batch = _Batch(collector, names, jobs, store, horizon, progress, is_directory, anomalies)
+        if is_directory:
+            for piece in stream_walk(
+                root,
+                use_ignore=use_ignore,
+                extra_ignore=extra_ignore,
+                follow_within=follow_within,
+                ignore_file=ignore_file,
+                anomalies=anomalies,
+            ):
+                collector.add_ignored(piece.ignored)
+                batch.hash(piece.files)
+                for rel, target in piece.links:
+                    collector.add_link(rel, target)
+        elif _check_single(given, root, anomalies):
+            batch.hash([(os.path.basename(root), root)])
+        return collector.finish(given, is_directory)
+
+
+class _Batch:
+    """Hash one batch of walked files into the collector (cache, anomalies, progress)."""
+
+    def __init__(
+        self,
+        collector: TreeCollector,
+        names: tuple[str, ...],
+        jobs: int | None,
+        store: HashCache | None,
+        horizon: int,
+        progress: ProgressSink | None,
+        is_directory: bool,
+        anomalies: list[Anomaly] | None,
+    ) -> None:
+        self.collector, self.names, self.jobs = collector, names, jobs
+        self.store, self.horizon, self.progress = store, horizon, progress
+        self.is_directory, self.anomalies = is_directory, anomalies
+
+    def hash(self, rows: list[FileRow]) -> None:
+        if not rows:
+            return
+        names, store, progress = self.names, self.store, self.progress
+        paths = [row[1] for row in rows]
+        results = hash_files(
+            paths,
+            names,
+            names=[row[0] for row in rows] if self.is_directory else None,
+            cached=_cached_digests(store, names, paths) if store is not None else {},
+            workers=self.jobs,
+            on_large=progress.start if progress is not None else None,
+            progress=progress.advance if progress is not None else None,
+            follow_symlinks=not self.is_directory,
+            tolerant=self.anomalies is not None,
+        )
+        if store is not None:
+            fresh = [(p, r) for p, r in zip(paths, results) if not r[4] and r[0] == r[1][0]]
+            if fresh:
+                for position, name in enumerate(names):
+                    store.store(name, ((p, r[1], r[2][position]) for p, r in fresh), self.horizon)
+        add, cached = self.collector.add, 0
+        for row, r in zip(rows, results):
+            if r[0] == FAILED:
+                self.anomalies.append(Anomaly(printable(row[0]), UNREADABLE, r[2][0]))  # type: ignore[union-attr]
+                continue
+            cached += r[4]
+            add((row[0], r[0], r[2], None, r[5], None, r[3]))
+        self.collector.cached += cached
+
+
+def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> bool:
+    """PATH itself must be a regular file (a FIFO would block the open)."""
+    import stat
+
+    mode = os.stat(root).st_mode
+    if stat.S_ISREG(mode):
+        return True
+    if anomalies is None:
+        raise InputError(f"{given}: not a regular file or directory", path=given)
+    anomalies.append(Anomaly(printable(os.path.basename(root)), SPECIAL_FILE, "not a regular file"))
+    return False
+
+
+def _cached_digests(store: HashCache, names: Sequence[str], paths: Sequence[str]) -> dict[str, Any]:
+    """Path -> (identity, digests) for files whose every requested digest is cached alike."""
+    tables = [store.lookup_paths(name, paths) for name in names]
+    known = {}
+    for path, (identity, digest) in tables[0].items():
+        digests = [digest]
+        for table in tables[1:]:
+            entry = table.get(path)
+            if entry is None or entry[0] != identity:
+                break
+            digests.append(entry[1])
+        else:
+            known[path] = (identity, tuple(digests))
+    return known
