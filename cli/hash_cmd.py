@@ -52,7 +52,6 @@ def hash_command(
 ) -> None:
     """Hash files and directories (per-file digests and a directory Merkle root)."""
     from mbom.hashing import hash_tree
-    from mbom.hashing._dask import hash_options
 
     algorithm = algorithm.lower()
     results = []
@@ -65,7 +64,7 @@ def hash_command(
                     jobs=jobs,
                     cache=not no_cache,
                     progress=progress,
-                    **hash_options(executor),
+                    executor=executor,
                 )
             results.append(tree)
     if output_format == "json":

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, TreeDigest, hash_tree
-from mbom.hashing._dask import hash_options
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
@@ -77,7 +76,7 @@ def capture_dataset(
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
     snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
     if spec.is_remote:  # hashed where it lives (mbom.hashing._location); never copied
-        tree = hash_tree(spec.location, algorithms=algorithms, jobs=jobs, **hash_options(executor))
+        tree = hash_tree(spec.location, algorithms=algorithms, jobs=jobs, executor=executor)
         return DatasetRecord(name=spec.name, location=tree.path, tree=tree)
     path = spec.local_path
     if not os.path.exists(path):
@@ -88,7 +87,7 @@ def capture_dataset(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
-        **hash_options(executor),
+        executor=executor,
     )
     card = None
     readme = os.path.join(path, "README.md")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from mbom.capture.roles import file_role
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, HashCache, TreeDigest, hash_tree
-from mbom.hashing._dask import hash_options
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ def _capture_local(
         cache=cache,
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
-        **hash_options(executor),
+        executor=executor,
     )
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []

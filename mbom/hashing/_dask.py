@@ -334,12 +334,6 @@ def _import_distributed() -> Any:
     return distributed
 
 
-def hash_options(executor: object | None) -> dict[str, Any]:
-    """``executor=`` for :func:`mbom.hashing.hash_tree` when one is given, else nothing (a
-    caller without ``--dask`` passes exactly what it passed before)."""
-    return {} if executor is None else {"executor": executor}
-
-
 def _probe(address: str, timeout: float) -> None:
     """Connect once and hang up: a Client that fails to connect leaves a half-made object whose
     finaliser blocks and prints a traceback at exit, so reachability is checked first."""

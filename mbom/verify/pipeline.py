@@ -171,7 +171,6 @@ class _Overlap:
 
 def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
-    from mbom.hashing._dask import hash_options
 
     tree = hash_tree(
         request.path,
@@ -180,7 +179,7 @@ def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
         jobs=request.jobs,
         progress=early,
         report_anomalies=True,  # what differs on disk is a finding (exit 1), not an input error
-        **hash_options(request.executor),
+        executor=request.executor,
     )
     root = os.path.abspath(request.path)
     inside = []

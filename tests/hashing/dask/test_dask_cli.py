@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import socket
 from pathlib import Path
 
 import pytest
 
-from mbom.hashing import hash_tree
 from tests.helpers.cli import run_cli
 
-needs_executor = pytest.mark.skipif(
-    "executor" not in inspect.signature(hash_tree).parameters,
-    reason="hash_tree(executor=...) comes with the streaming driver (branch ws-stream)",
-)
 FAST_FAIL = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
 
 
@@ -66,7 +60,6 @@ def test_a_bad_local_spec_is_one_line_exit_2(dataset: Path) -> None:
     )
 
 
-@needs_executor
 def test_hash_on_the_cluster_prints_what_a_local_run_prints(cluster, dataset: Path) -> None:
     local = run_cli("hash", dataset, "--no-cache", "--format", "json")
     remote = run_cli("hash", dataset, "--dask", cluster.address, "--format", "json")
@@ -75,7 +68,6 @@ def test_hash_on_the_cluster_prints_what_a_local_run_prints(cluster, dataset: Pa
     assert (theirs["root"], theirs["files"]) == (mine["root"], mine["files"])
 
 
-@needs_executor
 def test_generate_on_the_cluster_records_the_same_dataset(cluster, dataset, tmp_path) -> None:
     roots = []
     for name, extra in (("local", ()), ("dask", ("--dask", cluster.address))):
