@@ -34,6 +34,7 @@ from mbom.bom.ml_parts import (
 )
 from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
 from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
+from mbom.bom.versions import version_properties
 from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
 from mbom.capture.datasets import DatasetRecord
 from mbom.capture.model import ModelRecord
@@ -209,6 +210,7 @@ class _Builder:
             (SIZE_PROPERTY, entry.size),
             (SYMLINK_PROPERTY, entry.symlink),
             (MODE_PROPERTY, recorded_mode(entry.mode)),
+            *version_properties(entry.version),
             *extra,
         ]
         return Component(

@@ -184,4 +184,20 @@ def _add_manifest(builder: _Builder, name: str, tree: TreeDigest) -> list[tuple[
     file_name = f"{builder.options.manifest_stem}.{safe}.cdx.manifest.jsonl"
     manifest = write_manifest(tree)
     builder.manifests.append((file_name, manifest))
-    return [("mbom:manifest", file_name), ("mbom:manifest:sha256", manifest.sha256)]
+    pairs: list[tuple[str, object]] = [
+        ("mbom:manifest", file_name),
+        ("mbom:manifest:sha256", manifest.sha256),
+    ]
+    from mbom.bom.versions import (
+        SUFFIX,
+        VERSIONS_DIGEST_PROPERTY,
+        VERSIONS_PROPERTY,
+        write_versions,
+    )
+
+    versions = write_versions(tree)
+    if versions is not None:
+        versions_name = f"{builder.options.manifest_stem}.{safe}{SUFFIX}"
+        builder.manifests.append((versions_name, versions))
+        pairs += [(VERSIONS_PROPERTY, versions_name), (VERSIONS_DIGEST_PROPERTY, versions.sha256)]
+    return pairs

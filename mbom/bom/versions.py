@@ -2,10 +2,10 @@
 
 Usage::
 
-    from mbom.bom.versions import version_properties, versions_lines, read_versions
+    from mbom.bom.versions import recorded_versions, version_properties, write_versions
 
     version_properties(entry.version)   # [("mbom:object:versionId", "3HL4k..."), ...]
-    versions_lines(tree.files)          # JSON Lines for the versions sidecar, or None
+    write_versions(tree)                # the versions sidecar (a temporary file), or None
 
 A digest says what the bytes were; the version says where to fetch exactly those bytes again
 (S3 VersionId / ETag, GCS generation, Hub commit; names from
@@ -19,7 +19,7 @@ BOM by its SHA-256 like the manifest; a file component carries them as propertie
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 #: Property prefix of one version field on a file component.
 PREFIX = "mbom:object:"
@@ -35,15 +35,37 @@ def version_properties(version: Version) -> list[tuple[str, object]]:
     return [(PREFIX + name, value) for name, value in version or ()]
 
 
-def versions_lines(files: Iterable[object]) -> bytes | None:
-    """The versions sidecar for files (sorted by path) with a version; None when none has one."""
-    lines = []
-    for entry in files:
-        version = getattr(entry, "version", None)
-        if version:
-            row = {"path": entry.path, **dict(version)}  # type: ignore[attr-defined]
-            lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else None
+def write_versions(tree: object) -> object | None:
+    """The versions sidecar of a tree whose files carry versions (a temporary
+    :class:`~mbom.bom.dataset_components.ManifestFile`), streamed; None for a local tree.
+
+    One JSON line per file, sorted by path: ``{"path": ..., "versionId": ..., "etag": ...}``.
+    """
+    import hashlib
+    import os
+    import tempfile
+
+    from mbom.bom.dataset_components import ManifestFile
+
+    files = tree.files  # type: ignore[attr-defined]
+    if not any(entry.version for entry in files[:1]) and not any(e.version for e in files):
+        return None
+    fd, path = tempfile.mkstemp(prefix="mbom-versions-", suffix=".jsonl")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for entry in files:
+                if not entry.version:
+                    continue
+                row = {"path": entry.path, **dict(entry.version)}
+                line = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                handle.write(line)
+                digest.update(line)
+                size += len(line)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return ManifestFile(path, digest.hexdigest(), size)
 
 
 def recorded_versions(component: Mapping[str, object]) -> dict[str, str]:
