@@ -96,6 +96,8 @@ class FsspecOps:
         try:
             info = self.fs.info(self.root)
         except FileNotFoundError:
+            if self.protocol in ("http", "https"):  # fsspec says "not found" for any refusal:
+                self.fs.cat_file(self.root, start=0, end=1)  # raises the real status
             return RootInfo(False, False)
         if info.get("type") == "directory":
             return RootInfo(True, True)
@@ -130,7 +132,10 @@ class FsspecOps:
         path = self.path(rel)
         if start is None:
             return bytes(self.fs.cat_file(path)), None
-        return bytes(self.fs.cat_file(path, start=start, end=end)), None
+        data = bytes(self.fs.cat_file(path, start=start, end=end))
+        if len(data) > end - start:  # type: ignore[operator]
+            raise OSError("the server ignored the byte range asked for (no Range support)")
+        return data, None
 
     def head(self, rel: str) -> tuple[int, Version | None]:
         path = self.path(rel)
