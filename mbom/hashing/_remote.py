@@ -165,23 +165,26 @@ class RemoteLocation:
             self._root = root
         return self._root
 
-    def _name(self, raw: str) -> str | None:
-        """The checked relative name of a listed key; None for a placeholder or an ignored
-        file."""
+    def _checked(self, raw: str, shown: str) -> str:
+        """``raw`` if it is a clean POSIX path under the root, else an error naming it."""
         from mbom.paths import check_relative_name
 
+        try:
+            if check_relative_name(raw) == raw:
+                return raw
+        except InputError:
+            pass
+        raise InputError(
+            f"{self.display}: object name {shown!r} is not a clean relative path "
+            "(empty, '.' or '..' parts, a leading '/' or a backslash)",
+            path=self.display,
+        )
+
+    def _name(self, raw: str) -> str | None:
+        """The checked name of a listed key; None for a placeholder or an ignored file."""
         if not raw or raw.endswith("/"):
             return None
-        try:
-            clean = check_relative_name(raw) == raw
-        except InputError:
-            clean = False
-        if not clean:
-            raise InputError(
-                f"{self.display}: object name {raw!r} is not a clean relative path "
-                "(empty, '.' or '..' parts, a leading '/' or a backslash)",
-                path=self.display,
-            )
+        self._checked(raw, raw)
         if raw.endswith(DEFAULT_IGNORE_SUFFIXES) and not is_loadable(raw):
             self.ignored.append(raw)
             return None
@@ -209,7 +212,7 @@ class RemoteLocation:
             dirs, entries = with_retries(lambda: self.ops.level(rel))[0]
         except Exception as exc:
             raise self._access_error(exc, "cannot list", rel or None) from None
-        return [d for d in dirs if self._name(d + "/x") is not None], list(self._listed(entries))
+        return [self._checked(d, d + "/") for d in dirs], list(self._listed(entries))
 
     def find(self) -> Iterator[Listed]:
         """Every object under the root, streamed one listing page at a time."""

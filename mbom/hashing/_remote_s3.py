@@ -32,12 +32,15 @@ class S3Ops:
 
     def __init__(self, bucket: str, key: str, options: dict[str, Any] | None = None) -> None:
         self.bucket, self.key, self.options = bucket, key.strip("/"), dict(options or {})
+        self.directory = key.endswith("/")  # "s3://b/prefix/" names a prefix, never an object
         self._fs: Any = None
         self._client: Any = None
+        self._pid = 0  # the process the client belongs to (a forked child reconnects)
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"bucket": self.bucket, "key": self.key, "options": self.options}
+        key = self.key + "/" if self.directory else self.key
+        return {"bucket": self.bucket, "key": key, "options": self.options}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["bucket"], state["key"], state["options"])  # type: ignore[misc]
@@ -46,9 +49,9 @@ class S3Ops:
         """One client call, run on s3fs's event loop (a blocking call for this thread)."""
         from fsspec.asyn import sync
 
-        if self._client is None:
+        if self._client is None or self._pid != os.getpid():
             with self._lock:
-                if self._client is None:
+                if self._client is None or self._pid != os.getpid():
                     self._connect()
         return sync(self._fs.loop, getattr(self._client, method), **kwargs)
 
@@ -66,7 +69,7 @@ class S3Ops:
         # A fresh instance: a cached one would keep the credentials it first resolved.
         fs = s3fs.S3FileSystem(skip_instance_cache=True, **options)
         self._client = sync(fs.loop, fs.set_session)
-        self._fs = fs
+        self._fs, self._pid = fs, os.getpid()
 
     def _prefix(self, rel: str) -> str:
         inner = f"{self.key}/{rel}" if self.key and rel else (self.key or rel)
@@ -84,12 +87,14 @@ class S3Ops:
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
     def stat_root(self) -> RootInfo:
-        if self.key:
+        if self.key and not self.directory:
             try:
                 head = self._call("head_object", Bucket=self.bucket, Key=self.key)
             except Exception as exc:
+                # 403: no such key when ListBucket is not granted (or denied: the listing
+                # below then says which, with the store's error code).
                 code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-                if code not in ("404", "NoSuchKey", "NotFound"):
+                if code not in ("403", "404", "NoSuchKey", "NotFound"):
                     raise
             else:
                 return RootInfo(True, False, int(head["ContentLength"]), version_from_info(head))

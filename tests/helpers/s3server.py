@@ -16,9 +16,15 @@ same one the ``moto_server`` CLI runs, on a free port, stopped after the session
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +73,47 @@ class S3Server:
     def put(self, bucket: str, key: str, data: bytes) -> dict[str, Any]:
         """Write one object; returns the PutObject response (ETag, VersionId)."""
         return self.client.put_object(Bucket=bucket, Key=key, Body=data)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a subprocess (a Dask worker, the CLI) needs in its environment to reach it."""
+        return {**CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_process(extra_env: Mapping[str, str] | None = None) -> Iterator[S3Server]:
+    """moto's server in its own process (``python -m moto.server``), e.g. for benchmarks (no
+    GIL shared with the client) or with ``INITIAL_NO_AUTH_ACTION_COUNT=0`` (it then checks
+    credentials). Stopped on exit."""
+    port = _free_port()
+    env = {**os.environ, **(extra_env or {})}
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(600):  # wait for it to listen (up to about a minute on a busy host)
+            if process.poll() is not None:
+                raise RuntimeError(f"moto server exited with {process.returncode}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("moto server did not start listening")
+        yield S3Server(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")

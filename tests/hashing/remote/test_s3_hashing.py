@@ -202,3 +202,20 @@ def test_mbom_endpoint_variable_and_pickling(s3_env, monkeypatch):
     copy = pickle.loads(state)
     (digest,) = copy.hash_objects(listed, ("sha256",))
     assert digest.digests["sha256"] == hashlib.sha256(b"pickled").hexdigest()
+
+
+def test_bad_credentials_against_a_server_that_checks_them(monkeypatch):
+    """A second moto server that enforces IAM auth: unknown keys are refused, in one line."""
+    pytest.importorskip("moto.server", reason="needs moto[server]")
+    from tests.helpers.s3server import CREDENTIALS, moto_process
+
+    with moto_process({"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as server:
+        for name, value in CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sup3r-s3cret-value")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
+        with pytest.raises(RemoteAccessError) as caught:
+            list(RemoteLocation.from_url("s3://any-bucket/data/").find())
+    message = str(caught.value)
+    assert message == "s3://any-bucket/data: cannot read: access denied (InvalidAccessKeyId)"
+    assert "sup3r" not in message and caught.value.exit_code == 2
