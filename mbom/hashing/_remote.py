@@ -71,7 +71,8 @@ def _require(scheme: str, package: str, extra: str) -> None:
         try:
             importlib.import_module(name)
         except ImportError:
-            raise InputError(f"{scheme}:// needs {name}: pip install 'mbom[{extra}]'") from None
+            how = f"'mbom[{extra}]'" if extra else name
+            raise InputError(f"{scheme}:// needs {name}: pip install {how}") from None
 
 
 class RemoteLocation:
@@ -92,7 +93,7 @@ class RemoteLocation:
         scheme = parts.scheme.lower()
         keep_user = scheme in _USER_IS_CONTAINER and parts.password is None
         display = display_url(url) if not keep_user else f"{scheme}://{parts.netloc}{parts.path}"
-        protocol, package, extra = BACKENDS.get(scheme, (scheme, "fsspec", "s3"))
+        protocol, package, extra = BACKENDS.get(scheme, (scheme, "fsspec", ""))
         _require(scheme, package, extra)
         if scheme not in BACKENDS:
             import fsspec
