@@ -27,6 +27,8 @@ class _Store:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.after_first_range: bytes | None = None  # replace the file after one range
+        self.fail_gets = 0  # answer this many GETs with 503 first
+        self.gets = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -73,6 +75,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(None)
 
     def do_GET(self) -> None:
+        self.store.gets += 1
+        if self.store.fail_gets:
+            self.store.fail_gets -= 1
+            self.send_error(503, "Service Unavailable")
+            return
         self._send(b"")
 
 
@@ -145,3 +152,22 @@ def test_http_missing_object(http_store):
     del store.files["/m/a.bin"]
     (failed,) = location.hash_objects(listed, ("sha256",), tolerant=True)
     assert failed.size == FAILED and "found no object" in failed.digests["error"]
+
+
+def test_http_503_is_retried(http_store, monkeypatch):
+    monkeypatch.setenv("MBOM_REMOTE_BACKOFF", "0.01")
+    base, store = http_store
+    store.files["/m/a.bin"] = b"flaky server"
+    location = RemoteLocation.from_url(f"{base}/m/a.bin")
+    listed = list(location.find())
+    store.fail_gets, store.gets = 2, 0
+    (digest,) = location.hash_objects(listed, ("sha256",))
+    assert digest.digests["sha256"] == hashlib.sha256(b"flaky server").hexdigest()
+    assert store.gets == 3
+    monkeypatch.setenv("MBOM_REMOTE_RETRIES", "1")
+    store.fail_gets = 99
+    with pytest.raises(RemoteAccessError) as caught:
+        location.hash_objects(listed, ("sha256",))
+    message = str(caught.value)
+    assert message.startswith(f"{base}/m/a.bin: cannot read: ") and "503" in message
+    assert message.endswith("(after 2 attempts)")
