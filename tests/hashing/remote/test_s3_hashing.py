@@ -219,3 +219,28 @@ def test_bad_credentials_against_a_server_that_checks_them(monkeypatch):
     message = str(caught.value)
     assert message == "s3://any-bucket/data: cannot read: access denied (InvalidAccessKeyId)"
     assert "sup3r" not in message and caught.value.exit_code == 2
+
+
+def test_same_merkle_root_as_the_local_copy(s3_env, tmp_path):
+    from mbom.hashing import hash_tree, merkle_root
+
+    files = {
+        "config.json": b'{"a": 1}',
+        "weights/model-00001.safetensors": _data(BLOCK + 17, 1),
+        "weights/empty.bin": b"",
+        "data/ünïcode/çøde.txt": b"text",
+        "model.cdx.json": b"{}",  # mbom's own output: left out on both sides
+    }
+    bucket = s3_env.bucket()
+    for name, data in files.items():
+        s3_env.put(bucket, f"tree/{name}", data)
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    local = hash_tree(tmp_path, algorithms=("sha256", "blake3"))
+    location = RemoteLocation.from_url(f"s3://{bucket}/tree/")
+    remote = location.hash_objects(sorted(location.find()), ("sha256", "blake3"))
+    assert [(d.path, d.size, d.digests) for d in remote] == [
+        (f.path, f.size, dict(f.digests)) for f in local.files
+    ]
+    for algorithm in ("sha256", "blake3"):
+        assert merkle_root(remote, algorithm) == local.root(algorithm)
