@@ -17,15 +17,12 @@ from which the dataset's Merkle root can be recomputed (:func:`leaf_hashes`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from mbom.errors import InputError, MalformedFileError, VerificationError
-from mbom.load import parse_json
-from mbom.paths import check_relative_name
+from mbom.errors import InputError, MalformedFileError
 
 ROOT_PROPERTY = "mbom:merkle-root:sha256"
 MANIFEST_PROPERTY = "mbom:manifest"
@@ -129,38 +126,17 @@ def dataset_files(
 
 
 def read_manifest(path: str, pinned_sha256: str | None) -> tuple[DatasetFile, ...]:
-    """Parse a sidecar manifest, checking it against the SHA-256 the BOM pins (when given)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read manifest: {exc.strerror}", path=path) from None
-    if pinned_sha256:
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != pinned_sha256.lower():
-            raise VerificationError(
-                f"{path}: manifest does not match the SHA-256 the BOM pins",
-                path=path,
-                expected=pinned_sha256.lower(),
-                actual=actual,
-            )
-    files = []
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = parse_json(line)
-            entry = DatasetFile(
-                check_relative_name(str(row["path"])),
-                check_size(row["size"]),
-                check_sha256_hex(row["digest"]),
-                "symlink" in row,
-            )
-        except (ValueError, KeyError, TypeError, InputError) as exc:
-            raise MalformedFileError(f"{path}:{number}: bad manifest line: {exc}") from None
-        files.append(entry)
-    files.sort(key=_path_bytes)
-    return tuple(files)
+    """A sidecar manifest's files, checked against the SHA-256 the BOM pins (when given).
+
+    Holds every file in memory: what streams (verify, prove) iterates
+    :class:`mbom.bom.manifest_reader.ManifestReader` instead.
+    """
+    from mbom.bom.manifest_reader import ManifestReader
+
+    return tuple(
+        DatasetFile(e.path, e.size, e.digest, e.symlink is not None)
+        for e in ManifestReader(path, pinned_sha256)
+    )
 
 
 def leaf_hashes(files: Sequence[DatasetFile]) -> list[bytes]:
@@ -196,7 +172,3 @@ def check_sha256_hex(value: Any) -> str:
     if not _SHA256_HEX.fullmatch(text):
         raise ValueError(f"digest {value!r} is not a SHA-256 hex string")
     return text
-
-
-def _path_bytes(entry: DatasetFile) -> bytes:
-    return entry.path.encode("utf-8")

@@ -16,18 +16,15 @@ default ignore set only; the Merkle root must equal ``mbom:merkle-root:sha256``.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from mbom.errors import MbomError
+from mbom.errors import MbomError, VerificationError
 from mbom.load import parse_json
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
 from mbom.verify.checks import Check, fail, passed, skipped
-from mbom.verify.files import compare_files, under
-
-MAX_MANIFEST_BYTES = 1 << 30
+from mbom.verify.files import compare_files, compare_sorted, under
 
 
 def check_datasets(
@@ -71,7 +68,7 @@ def _check_one(
     component: Mapping[str, Any], props: dict[str, str], name: str, root: str, dirs: list[str]
 ) -> list[Check]:
     from mbom.bom.subjects import ALGORITHM_FROM_CYCLONEDX, ModelFile, component_files
-    from mbom.hashing import hash_tree, merkle_root
+    from mbom.hashing import hash_tree
 
     path = _locate(root, name, props.get("mbom:dataset:location", ""))
     if path is None:
@@ -91,19 +88,22 @@ def _check_one(
             return [fail("dataset", f"{scope}: the BOM records no SHA-256", path=name)]
         want = [ModelFile(path=tree.files[0].path, size=None, digests=digests)]
         return compare_files(want, tree.files, scope=scope)
+    actual = _Kept(tree, _ignored(props.get("mbom:dataset:ignored")))
     manifest = props.get("mbom:manifest")
     if manifest:
-        expected, problem = _read_manifest(manifest, props.get("mbom:manifest:sha256"), dirs)
+        reader, problem = _open_manifest(manifest, props.get("mbom:manifest:sha256"), dirs)
         if problem is not None:
             return [problem]
+        try:
+            checks = compare_sorted(_as_model_files(reader), actual, scope=scope)
+        except MbomError as exc:  # only known once the manifest is read to its end
+            return [_manifest_problem(manifest, props.get("mbom:manifest:sha256"), exc)]
     else:
-        expected = list(component_files(component, "dataset"))
-    ignored = _ignored(props.get("mbom:dataset:ignored"))
-    actual = [f for f in tree.files if not under(f.path, ignored)]
-    checks = compare_files(expected, actual, scope=scope)
+        expected = _last_of_each(component_files(component, "dataset"))
+        checks = compare_sorted(expected, actual, scope=scope)
     recorded = props.get(MERKLE_PROPERTY)
     if recorded:
-        computed = merkle_root(actual)
+        computed = actual.root()
         if computed == recorded:
             checks.append(
                 passed("dataset-merkle-root", f"{scope}: Merkle root {computed}", path=name)
@@ -129,48 +129,86 @@ def _ignored(raw: str | None) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def _read_manifest(
-    name: str, sha256: str | None, dirs: Sequence[str]
-) -> tuple[list[Any], Check | None]:
-    """The per-file records of a sidecar manifest, after checking its own digest."""
-    from mbom.bom.subjects import ModelFile
+def _open_manifest(name: str, sha256: str | None, dirs: Sequence[str]) -> tuple[Any, Check | None]:
+    """A reader over the sidecar manifest found beside the bundle or under ROOT."""
+    from mbom.bom.manifest_reader import ManifestReader
 
     if os.path.basename(name) != name:
-        return [], fail("dataset-manifest", f"manifest name {name!r} is not a plain file name")
+        return None, fail("dataset-manifest", f"manifest name {name!r} is not a plain file name")
     path = next(
         (os.path.join(d, name) for d in dirs if os.path.isfile(os.path.join(d, name))), None
     )
     if path is None:
-        return [], fail(
+        return None, fail(
             "dataset-manifest",
             f"sidecar manifest {name} not found (looked beside the bundle and under ROOT)",
             path=name,
             evaluated=False,
         )
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_MANIFEST_BYTES)
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != (sha256 or "").lower():
-        return [], fail(
+    return ManifestReader(path, (sha256 or "").lower(), display=name), None
+
+
+def _manifest_problem(name: str, sha256: str | None, exc: MbomError) -> Check:
+    """The one check a manifest that fails its pinned digest, or does not parse, gives."""
+    from mbom.bom.manifest_reader import ManifestLineError
+
+    if isinstance(exc, VerificationError):
+        return fail(
             "dataset-manifest",
-            f"sidecar manifest {name}: sha256 expected {sha256}, actual {actual}",
+            f"sidecar manifest {name}: sha256 expected {sha256}, actual {exc.actual}",
             path=name,
             expected=sha256,
-            actual=actual,
+            actual=exc.actual,
         )
-    records = []
-    try:
-        for line in data.decode("utf-8").splitlines():
-            if line.strip():
-                item = parse_json(line)
-                records.append(
-                    ModelFile(
-                        path=str(item["path"]),
-                        size=int(item["size"]),
-                        digests={"sha256": str(item["digest"]).lower()},
-                        symlink=item.get("symlink"),
-                    )
-                )
-    except (ValueError, KeyError, TypeError) as exc:
-        return [], fail("dataset-manifest", f"sidecar manifest {name}: malformed: {exc}", path=name)
-    return records, None
+    if isinstance(exc, ManifestLineError):
+        reason = f"line {exc.number}: {exc.reason}"
+        return fail("dataset-manifest", f"sidecar manifest {name}: malformed: {reason}", path=name)
+    return fail("dataset-manifest", f"sidecar manifest {exc}", path=name, evaluated=False)
+
+
+def _as_model_files(entries: Iterable[Any]) -> Iterator[Any]:
+    """Manifest entries in the shape the file comparison takes (digests by algorithm)."""
+    from mbom.bom.subjects import ModelFile
+
+    for entry in entries:
+        yield ModelFile(entry.path, entry.size, {"sha256": entry.digest}, entry.symlink)
+
+
+def _last_of_each(files: Sequence[Any]) -> list[Any]:
+    """Files sorted by path with each path once (the last one recorded, as a dict keeps)."""
+    return [f for i, f in enumerate(files) if i + 1 == len(files) or files[i + 1].path != f.path]
+
+
+class _Kept:
+    """The tree's files less the recorded ignored paths; their Merkle root once iterated.
+
+    The comparison's one pass over the files also feeds the root builder; when nothing is
+    left out, the tree's own root is the answer.
+    """
+
+    def __init__(self, tree: Any, ignored: tuple[str, ...]) -> None:
+        self.tree, self.ignored = tree, ignored
+        self._root: str | None = tree.root("sha256") if not ignored else None
+
+    def __iter__(self) -> Iterator[Any]:
+        from mbom.hashing.merkle import RootBuilder, leaf_hash
+
+        if not self.ignored:
+            yield from self.tree.files
+            return
+        builder, ignored = RootBuilder("sha256"), self.ignored
+        for entry in self.tree.files:
+            if under(entry.path, ignored):
+                continue
+            digest = bytes.fromhex(entry.digests["sha256"])
+            link = entry.symlink is not None
+            builder.add(leaf_hash("sha256", entry.path, entry.size, digest, symlink=link))
+            yield entry
+        self._root = builder.root().hex()
+
+    def root(self) -> str:
+        """The Merkle root of the files kept (one more pass if none has finished yet)."""
+        if self._root is None:
+            for _ in self:
+                pass
+        return self._root or ""
