@@ -280,6 +280,8 @@ class _ObjectReader(io.RawIOBase):
         super().__init__()
         self._location, self._rel, self._listed = location, rel, listed
         self._offset, self._buffer = 0, b""
+        self.version: Version | None = listed.version
+        """The version the responses named (S3 adds the VersionId a listing lacks)."""
 
     def readable(self) -> bool:
         return True
@@ -289,7 +291,8 @@ class _ObjectReader(io.RawIOBase):
         while len(self._buffer) < want and self._offset < self._listed.size:
             end = min(self._offset + BLOCK, self._listed.size)
             span = Span(0, self._offset, end, end == self._listed.size, end - self._offset)
-            data, _version = self._location.read_span(self._rel, span, self._listed.version)
+            data, version = self._location.read_span(self._rel, span, self._listed.version)
+            self.version = version or self.version
             if not data:
                 break
             self._buffer += data
