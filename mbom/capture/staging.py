@@ -62,22 +62,22 @@ def staged(url: str) -> Iterator[StagedCopy]:
         listed = sorted(location.find(), key=lambda item: item.rel)
         base = os.path.join(workdir, "model")
         os.mkdir(base, 0o700)
-        for item in listed:
-            _copy(location, item, base)
+        versions = {item.rel: _copy(location, item, base) for item in listed}
         _check_unchanged(location, listed)
         path = base if root.is_directory else os.path.join(base, listed[0].rel)
         yield StagedCopy(
             url=location.display,
             path=path,
             is_directory=root.is_directory,
-            versions={item.rel: item.version for item in listed},
+            versions=versions,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _copy(location, item, base: str) -> None:
-    """Stream one object to ``base/rel``; the size read must be the size listed."""
+def _copy(location, item, base: str) -> tuple[tuple[str, str], ...] | None:
+    """Stream one object to ``base/rel``; the size read must be the size listed. Returns the
+    version the store named while serving it (the listing's when it named none)."""
     rel = check_relative_name(item.rel)
     target = os.path.join(base, *rel.split("/"))
     os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
@@ -95,6 +95,7 @@ def _copy(location, item, base: str) -> None:
             expected=str(item.size),
             actual=str(copied),
         )
+    return getattr(source, "version", None) or item.version
 
 
 def _check_unchanged(location, listed) -> None:

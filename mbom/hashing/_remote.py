@@ -22,8 +22,8 @@ What it guarantees (the :mod:`mbom.hashing._location` contract):
   naming the object, expected and actual.
 * **Failures** -- transient errors are retried (:mod:`mbom.hashing._retry`); a final failure
   is :class:`~mbom.errors.RemoteAccessError` naming the object and the reason in one line.
-  ``tolerant=True`` (a verifier) returns, for an object that failed or changed, a FileDigest
-  with ``size`` = :data:`FAILED` (-1) and ``digests`` = ``{"error": reason}`` instead.
+  ``tolerant=True`` (a verifier) returns, for an object that failed or changed,
+  :func:`mbom.hashing._location.failed_digest` instead.
 * **Credentials** never appear in ``display`` or in any message (:mod:`mbom.hashing._redact`);
   the location pickles without clients (Dask ships it to workers).
 """
@@ -31,6 +31,7 @@ What it guarantees (the :mod:`mbom.hashing._location` contract):
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -40,7 +41,7 @@ from mbom.hashing._ignore import DEFAULT_IGNORE_SUFFIXES, is_loadable
 from mbom.hashing._location import Listed, RootInfo
 from mbom.hashing._redact import display_url
 from mbom.hashing._remote_ops import Entry, FsspecOps, HubOps, Version
-from mbom.hashing._remote_read import Span, concurrency, run_window, spans
+from mbom.hashing._remote_read import BLOCK, Span, concurrency, run_window, spans
 from mbom.hashing._retry import is_missing, reason, with_retries
 
 if TYPE_CHECKING:
@@ -252,6 +253,11 @@ class RemoteLocation:
         )
         return batch.results()
 
+    def open(self, listed: Listed) -> _ObjectReader:
+        """A read-only binary stream over exactly the listed version (ranged, pinned, retried)."""
+        rel = "" if self._single() is not None else listed.rel
+        return _ObjectReader(self, rel, listed)
+
     def read_span(self, rel: str, span: Span, pin: Version | None) -> tuple[bytes, Version | None]:
         """One request (retried) for ``span`` of object ``rel`` ("" = the root object)."""
         return with_retries(lambda: self.ops.read(rel, span.start, span.end, pin))[0]
@@ -264,3 +270,32 @@ class RemoteLocation:
             if is_missing(exc):
                 return None
             raise
+
+
+class _ObjectReader(io.RawIOBase):
+    """Sequential reads of one object in :data:`BLOCK`-sized ranged requests, each pinned to
+    the listed version (an object replaced meanwhile fails the request, it is not mixed in)."""
+
+    def __init__(self, location: RemoteLocation, rel: str, listed: Listed) -> None:
+        super().__init__()
+        self._location, self._rel, self._listed = location, rel, listed
+        self._offset, self._buffer = 0, b""
+        self.version: Version | None = listed.version
+        """The version the responses named (S3 adds the VersionId a listing lacks)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._listed.size - self._offset + len(self._buffer) if size < 0 else size
+        while len(self._buffer) < want and self._offset < self._listed.size:
+            end = min(self._offset + BLOCK, self._listed.size)
+            span = Span(0, self._offset, end, end == self._listed.size, end - self._offset)
+            data, version = self._location.read_span(self._rel, span, self._listed.version)
+            self.version = version or self.version
+            if not data:
+                break
+            self._buffer += data
+            self._offset += len(data)
+        chunk, self._buffer = self._buffer[:want], self._buffer[want:]
+        return chunk

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mbom.errors import InputError, ObjectChangedError, RemoteAccessError
 from mbom.hashing import FileDigest
 from mbom.hashing._algorithms import new_hasher
-from mbom.hashing._location import VERSION_FIELDS, Listed
+from mbom.hashing._location import VERSION_FIELDS, Listed, failed_digest
 from mbom.hashing._remote_ops import Version
 from mbom.hashing._remote_read import Span
 from mbom.hashing._retry import is_missing, reason
@@ -108,7 +108,7 @@ class BatchHasher:
             if not self.tolerant:
                 raise
             self.failed[index] = exc.message
-            self._out[index] = FileDigest(self.objects[index].rel, FAILED, {"error": exc.message})
+            self._out[index] = failed_digest(self.objects[index].rel, exc.message)
 
     def results(self) -> list[FileDigest]:
         return self._out  # type: ignore[return-value]  # every slot is filled by now

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mbom.errors import InputError
+from mbom.errors import InputError, MbomError
 from mbom.verify.binding import (
     MBOM,
     MESSAGE,
@@ -67,9 +67,10 @@ class _Bundle:
 
 def verify(request: VerifyRequest) -> Report:
     """Run every check; raise only for input errors (exit 2) and missing bundles (exit 3)."""
+    from mbom.hashing._location import is_remote
     from mbom.verify.lineage import ParentBundles
 
-    if not os.path.lexists(request.path):
+    if not is_remote(request.path) and not os.path.lexists(request.path):
         raise InputError(f"{request.path}: no such file or directory", path=request.path)
     if not request.bundles:
         raise InputError("give at least one --bundle")
@@ -181,6 +182,10 @@ def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
         report_anomalies=True,  # what differs on disk is a finding (exit 1), not an input error
         executor=request.executor,
     )
+    from mbom.hashing._location import is_remote
+
+    if is_remote(request.path):  # bundles are local files: none can be inside the model
+        return ModelOnDisk(tree=tree, inside=())
     root = os.path.abspath(request.path)
     inside = []
     for name in request.bundles:
@@ -251,11 +256,16 @@ def _message_signature(bundle: _Bundle, trust: Trust, model: ModelOnDisk, path: 
 def _is_dsse_pae(path: str) -> bool:
     """Whether the file starts like a DSSE v1 pre-authentication encoding."""
     from mbom.attest._internal.dsse import PAE_PREFIX
+    from mbom.hashing._location import is_remote, open_location
 
     try:
+        if is_remote(path):
+            location = open_location(path)
+            with location.open(next(location.find())) as handle:
+                return handle.read(len(PAE_PREFIX)) == PAE_PREFIX
         with open(path, "rb") as handle:
             return handle.read(len(PAE_PREFIX)) == PAE_PREFIX
-    except OSError:
+    except (OSError, StopIteration, MbomError):
         return False  # the file was hashed a moment ago; its digest check still applies
 
 

@@ -207,7 +207,7 @@ def _reason(exc: Exception) -> str:
     if callable(errors):
         try:
             first = errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
+            where = ".".join(_printable(str(part)) for part in first.get("loc", ()))
             more = len(errors()) - 1
             tail = f" (and {more} more)" if more else ""
             return f"{where + ': ' if where else ''}{first.get('msg', '')}{tail}"
@@ -215,6 +215,11 @@ def _reason(exc: Exception) -> str:
             pass
     text = " ".join(str(exc).split())
     return text[:300] or type(exc).__name__
+
+
+def _printable(text: str) -> str:
+    """A field name from the file as one printable line (a key may hold a newline)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)[:100]
 
 
 def _require_file(name: str, what: str) -> None:

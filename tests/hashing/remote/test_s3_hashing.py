@@ -10,6 +10,7 @@ import pytest
 from blake3 import blake3
 
 from mbom.errors import ObjectChangedError, RemoteAccessError
+from mbom.hashing._location import failure
 from mbom.hashing._remote import FAILED, RemoteLocation
 from mbom.hashing._remote_read import BLOCK
 
@@ -85,10 +86,8 @@ def test_object_changed_or_deleted_after_listing(s3_env):
         location.hash_objects(listed, ("sha256",))
     results = location.hash_objects(listed, ("sha256",), tolerant=True)
     assert results[0].digests["sha256"] == hashlib.sha256(b"before").hexdigest()
-    assert (
-        results[1].size == FAILED and "changed while it was hashed" in results[1].digests["error"]
-    )
-    assert results[2].size == FAILED and "found no object" in results[2].digests["error"]
+    assert results[1].size == FAILED and "changed while it was hashed" in failure(results[1])
+    assert results[2].size == FAILED and "found no object" in failure(results[2])
 
 
 class _Flaky:
@@ -149,7 +148,7 @@ def test_a_persistent_failure_is_one_line_naming_the_object(s3_env, monkeypatch)
     )
     assert flaky.calls == 3
     (failed,) = location.hash_objects(listed, ("sha256",), tolerant=True)
-    assert failed.size == FAILED and failed.digests["error"] == str(caught.value)
+    assert failed.size == FAILED and failure(failed) == str(caught.value)
 
 
 def test_access_denied_is_not_retried(s3_env):
