@@ -20,7 +20,12 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
 )
 @trust_options
 @click.option("--policy", metavar="P.yaml", help="Policy file, as for mbom verify.")
-@click.option("--datasets", metavar="ROOT", help="Re-hash the BOM's datasets found under ROOT.")
+@click.option(
+    "--datasets",
+    metavar="ROOT",
+    help="Re-hash the BOM's datasets found under ROOT: a folder, or a URL prefix "
+    "(s3://BUCKET/...) under which datasets recorded there are re-hashed where they live.",
+)
 @click.option(
     "--parent", "parents", multiple=True, metavar="B", help="Bundle of a parent model (repeatable)."
 )

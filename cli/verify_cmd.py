@@ -9,7 +9,7 @@ import click
 from mbom.cli._auditlog import log_option, record_event
 from mbom.cli._dask_option import dask_executor, dask_option
 from mbom.cli._trust_options import trust_options, verify_request
-from mbom.errors import MbomError
+from mbom.errors import InputError, MbomError
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -27,7 +27,12 @@ FORMATS = ("text", "json", "sarif", "junit")
 @click.option(
     "--policy", metavar="P.yaml", help="Policy file (trust, required attestations, rules)."
 )
-@click.option("--datasets", metavar="ROOT", help="Re-hash the BOM's datasets found under ROOT.")
+@click.option(
+    "--datasets",
+    metavar="ROOT",
+    help="Re-hash the BOM's datasets found under ROOT: a folder, or a URL prefix "
+    "(s3://BUCKET/...) under which datasets recorded there are re-hashed where they live.",
+)
 @click.option(
     "--parent",
     "parents",
@@ -38,7 +43,7 @@ FORMATS = ("text", "json", "sarif", "junit")
 @click.option(
     "--offline",
     is_flag=True,
-    help="Promise no network use (mbom verify never uses it; trust comes from files).",
+    help="Promise no network use: trust comes from files; a URL PATH or --datasets is refused.",
 )
 @click.option("--no-schema", is_flag=True, help="Skip CycloneDX schema validation of the BOM.")
 @click.option(
@@ -68,7 +73,13 @@ def verify_command(
     """
     from mbom.verify.pipeline import verify
 
-    del offline  # verification never uses the network; the flag documents the intent
+    if offline:
+        from mbom.hashing._location import is_remote
+        from mbom.verify.dataset_location import shown
+
+        for what, value in (("PATH", path), ("--datasets", datasets)):
+            if value is not None and is_remote(value):
+                raise InputError(f"--offline: {what} {shown(value)} is read from a remote store")
     with dask_executor(dask) as executor:
         request = verify_request(
             path,

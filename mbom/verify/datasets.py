@@ -5,13 +5,20 @@ Usage::
     from mbom.verify.datasets import check_datasets
 
     checks = check_datasets(bom, "data/", manifest_dirs=[bundle_dir])
+    checks = check_datasets(bom, "s3://bucket/", manifest_dirs=[bundle_dir])  # where it lives
 
-Each hashed dataset (``mbom:hashed`` = true) is looked for under ROOT at its recorded
-location (when relative), then at ``ROOT/<name>``, then at ``ROOT/<last part of location>``.
-Its per-file digests come from nested ``file`` components or from the sidecar manifest
-named by ``mbom:manifest`` (looked for beside the bundle, then under ROOT), whose own SHA-256
-must equal ``mbom:manifest:sha256``. Files are re-hashed without the cache and with the
-default ignore set only; the Merkle root must equal ``mbom:merkle-root:sha256``.
+Each hashed dataset (``mbom:hashed`` = true) is found under ROOT, a local folder or a URL
+prefix (:mod:`mbom.verify.dataset_location`). Its per-file digests come from nested ``file``
+components or from the sidecar manifest named by ``mbom:manifest`` (looked for beside the
+bundle, then under a local ROOT), whose own SHA-256 must equal ``mbom:manifest:sha256``.
+Files are re-hashed without the cache and with the default ignore set only; the Merkle root
+must equal ``mbom:merkle-root:sha256``.
+
+Memory does not grow with the dataset: the manifest is read line by line
+(:class:`mbom.bom.manifest_reader.ManifestReader`) and merge-joined with the re-hashed
+tree's files (disk-backed for a large tree) by :func:`mbom.verify.files.compare_sorted`; the
+manifest's digest is known only at its end, so until then nothing the join found is
+reported: a tampered manifest gives one ``dataset-manifest`` failure and nothing else.
 """
 
 from __future__ import annotations
@@ -21,16 +28,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mbom.errors import MbomError, VerificationError
+from mbom.hashing._location import is_remote
 from mbom.load import parse_json
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
 from mbom.verify.checks import Check, fail, passed, skipped
+from mbom.verify.dataset_location import locate_dataset, not_found
 from mbom.verify.files import compare_files, compare_sorted, under
 
 
 def check_datasets(
-    bom: Mapping[str, Any], root: str, *, manifest_dirs: Sequence[str] = ()
+    bom: Mapping[str, Any],
+    root: str,
+    *,
+    manifest_dirs: Sequence[str] = (),
+    executor: Any = None,
 ) -> list[Check]:
-    """One group of checks per hashed dataset of ``bom``."""
+    """One group of checks per hashed dataset of ``bom`` (``executor``: hash on Dask)."""
     checks: list[Check] = []
     datasets = [
         c
@@ -47,34 +60,30 @@ def check_datasets(
                 skipped("dataset", f"dataset {name}: recorded without digests", path=name)
             )
             continue
-        checks += _check_one(component, props, name, root, [*manifest_dirs, root])
+        dirs = [*manifest_dirs] if is_remote(root) else [*manifest_dirs, root]
+        checks += _check_one(component, props, name, root, dirs, executor)
     if not datasets:
         checks.append(skipped("dataset", "the BOM records no datasets"))
     return checks
 
 
-def _locate(root: str, name: str, location: str) -> str | None:
-    candidates = []
-    if location and not os.path.isabs(location) and "://" not in location:
-        candidates.append(os.path.join(root, location))
-    candidates += [
-        os.path.join(root, name),
-        os.path.join(root, os.path.basename(location.rstrip("/"))),
-    ]
-    return next((c for c in candidates if os.path.lexists(c)), None)
-
-
 def _check_one(
-    component: Mapping[str, Any], props: dict[str, str], name: str, root: str, dirs: list[str]
+    component: Mapping[str, Any],
+    props: dict[str, str],
+    name: str,
+    root: str,
+    dirs: list[str],
+    executor: Any,
 ) -> list[Check]:
     from mbom.bom.subjects import ALGORITHM_FROM_CYCLONEDX, ModelFile, component_files
     from mbom.hashing import hash_tree
 
-    path = _locate(root, name, props.get("mbom:dataset:location", ""))
-    if path is None:
-        return [fail("dataset", f"dataset {name}: not found under {root}", path=name)]
+    location = props.get("mbom:dataset:location", "")
     try:
-        tree = hash_tree(path, cache=False, ignore_file=False)
+        path = locate_dataset(root, name, location)
+        if path is None:
+            return [fail("dataset", not_found(root, name, location), path=name)]
+        tree = hash_tree(path, cache=False, ignore_file=False, executor=executor)
     except MbomError as exc:
         return [fail("dataset", f"dataset {name}: {exc}", path=name)]
     scope = f"dataset {name}"

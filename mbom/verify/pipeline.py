@@ -56,7 +56,8 @@ class VerifyRequest:
     schema: bool = True
     jobs: int | None = None
     executor: object | None = None
-    """Hash the model elsewhere (``--dask``: :func:`mbom.hashing._dask.executor_for`)."""
+    """Hash the model and ``datasets`` elsewhere (``--dask``:
+    :func:`mbom.hashing._dask.executor_for`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,5 +398,7 @@ def _bom_dependent(request: VerifyRequest, trust: Trust, parents: Any, primary: 
     checks = check_lineage(bom, parents, trust)
     if request.datasets:
         here = os.path.dirname(os.path.abspath(bundle.name))
-        checks += check_datasets(bom, request.datasets, manifest_dirs=[here])
+        checks += check_datasets(
+            bom, request.datasets, manifest_dirs=[here], executor=request.executor
+        )
     return checks
