@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from mbom.errors import InputError, MalformedFileError
@@ -95,8 +95,19 @@ def dataset_files(
 
     ``None`` when the BOM keeps no per-file digests for it, or names a manifest that is not
     beside the BOM (``bom_dir``). A manifest whose SHA-256 differs from the pinned one raises
-    :class:`VerificationError`; a malformed one :class:`MalformedFileError`.
+    :class:`VerificationError`; a malformed one :class:`MalformedFileError`. Everything is
+    held in memory: :func:`dataset_entries` streams.
     """
+    entries = dataset_entries(component, bom_dir=bom_dir)
+    return None if entries is None else tuple(entries)
+
+
+def dataset_entries(
+    component: Mapping[str, Any], *, bom_dir: str | os.PathLike[str] | None = None
+) -> Iterable[DatasetFile] | None:
+    """:func:`dataset_files` as one pass over a stream (a sidecar manifest is read line by
+    line); the manifest's pinned SHA-256 is checked when the stream ends, so nothing read
+    from it is trusted before the last item."""
     props = properties(component)
     manifest = props.get(MANIFEST_PROPERTY)
     if manifest:
@@ -105,7 +116,7 @@ def dataset_files(
         path = os.path.join(os.fspath(bom_dir), manifest)
         if not os.path.isfile(path):
             return None
-        return read_manifest(path, props.get(MANIFEST_DIGEST_PROPERTY))
+        return _manifest_files(path, props.get(MANIFEST_DIGEST_PROPERTY))
     from mbom.bom.subjects import component_files
 
     nested = component_files(component, "dataset")
@@ -125,18 +136,20 @@ def dataset_files(
         raise MalformedFileError(f"dataset file in the BOM: {exc}") from None
 
 
+def _manifest_files(path: str, pinned_sha256: str | None) -> Iterator[DatasetFile]:
+    from mbom.bom.manifest_reader import ManifestReader
+
+    for entry in ManifestReader(path, pinned_sha256):
+        yield DatasetFile(entry.path, entry.size, entry.digest, entry.symlink is not None)
+
+
 def read_manifest(path: str, pinned_sha256: str | None) -> tuple[DatasetFile, ...]:
     """A sidecar manifest's files, checked against the SHA-256 the BOM pins (when given).
 
     Holds every file in memory: what streams (verify, prove) iterates
     :class:`mbom.bom.manifest_reader.ManifestReader` instead.
     """
-    from mbom.bom.manifest_reader import ManifestReader
-
-    return tuple(
-        DatasetFile(e.path, e.size, e.digest, e.symlink is not None)
-        for e in ManifestReader(path, pinned_sha256)
-    )
+    return tuple(_manifest_files(path, pinned_sha256))
 
 
 def leaf_hashes(files: Sequence[DatasetFile]) -> list[bytes]:

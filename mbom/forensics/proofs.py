@@ -32,10 +32,9 @@ from mbom.bom.datasets import (
     DatasetFile,
     check_sha256_hex,
     data_components,
-    dataset_files,
+    dataset_entries,
     dataset_root,
     find_dataset,
-    leaf_hashes,
     properties,
 )
 from mbom.errors import InputError, MalformedFileError, VerificationError
@@ -172,27 +171,37 @@ def prove_leaf(
     *,
     bom_dir: str | os.PathLike[str] | None,
 ) -> InclusionProof:
-    """Prove ``leaf`` is in the dataset ``component`` of ``bom`` (its recorded files are read)."""
-    from mbom.hashing.merkle import inclusion_proof, root_from_leaves
+    """Prove ``leaf`` is in the dataset ``component`` of ``bom`` (its recorded files are read).
+
+    One streaming pass over the recorded files (a sidecar manifest line by line) gives the
+    root and the audit path together, in memory logarithmic in the file count; nothing is
+    concluded before the pass ends (the manifest's pinned digest is checked there).
+    """
+    from mbom.hashing.merkle import AuditPathBuilder, leaf_hash
 
     name = str(component.get("name"))
     root = dataset_root(component)
-    files = dataset_files(component, bom_dir=bom_dir)
+    files = dataset_entries(component, bom_dir=bom_dir)
     if root is None or files is None:
         missing = "Merkle root" if root is None else "per-file digests (manifest beside the BOM)"
         raise InputError(f"dataset {name!r}: the BOM has no {missing}; cannot prove inclusion")
-    leaves = leaf_hashes(files)
-    rebuilt = root_from_leaves(ALGORITHM, leaves).hex()
+    builder, recorded = AuditPathBuilder(ALGORITHM), None
+    for entry in files:
+        found = recorded is None and entry.path == leaf.path
+        if found:
+            recorded = entry
+        digest = bytes.fromhex(entry.digest)
+        hashed = leaf_hash(ALGORITHM, entry.path, entry.size, digest, symlink=entry.symlink)
+        builder.add(hashed, target=found)
+    rebuilt = builder.root().hex()
     if rebuilt != root:
         raise VerificationError(
             f"dataset {name!r}: the recorded files do not give the BOM's Merkle root",
             expected=root,
             actual=rebuilt,
         )
-    index = _position(files, leaf.path)
-    if index is None:
+    if recorded is None:
         raise VerificationError(f"{leaf.path}: not a file of dataset {name!r}", path=leaf.path)
-    recorded = files[index]
     if recorded != leaf:
         raise VerificationError(
             f"{leaf.path}: content differs from dataset {name!r} as the BOM records it",
@@ -200,7 +209,7 @@ def prove_leaf(
             expected=f"size {recorded.size} sha256 {recorded.digest}",
             actual=f"size {leaf.size} sha256 {leaf.digest}",
         )
-    audit = inclusion_proof(ALGORITHM, leaves, index)
+    audit = builder.proof()
     version = bom.get("version")
     return InclusionProof(
         dataset=name,
@@ -208,8 +217,8 @@ def prove_leaf(
         bom_version=version if isinstance(version, int) else None,
         root=root,
         leaf=leaf,
-        index=index,
-        tree_size=len(leaves),
+        index=audit.index,
+        tree_size=audit.tree_size,
         audit_path=tuple(h.hex() for h in audit.hashes),
     )
 
@@ -318,15 +327,6 @@ def _folder(component: Mapping[str, Any], bom_dir: str) -> str | None:
 
 def _inside(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def _position(files: tuple[DatasetFile, ...], path: str) -> int | None:
-    """Index of ``path`` in ``files`` (sorted by UTF-8 bytes of the path), by bisection."""
-    import bisect
-
-    keys = [f.path.encode("utf-8") for f in files]
-    index = bisect.bisect_left(keys, path.encode("utf-8"))
-    return index if index < len(files) and files[index].path == path else None
 
 
 def _count(value: Any) -> int:

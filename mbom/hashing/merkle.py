@@ -19,7 +19,7 @@ H(link target) and whose size is the target's length in bytes); integers are big
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from mbom.hashing._algorithms import digest_bytes, one_shot
@@ -105,6 +105,10 @@ class RootBuilder:
     def __len__(self) -> int:
         return self._count
 
+    def peaks(self) -> tuple[bytes, ...]:
+        """The complete subtrees held, largest (leftmost) first: one per set bit of the count."""
+        return tuple(self._stack)
+
     def root(self) -> bytes:
         """The Merkle tree hash of every leaf added so far (``H("")`` for none)."""
         if not self._stack:
@@ -138,6 +142,79 @@ def inclusion_proof(algorithm: str, leaves: Sequence[bytes], index: int) -> Incl
         level = _parent_level(algorithm, level)
         position //= 2
     return InclusionProof(index=index, tree_size=len(leaves), hashes=tuple(path))
+
+
+class AuditPathBuilder:
+    """The root and one leaf's audit path from leaves added one at a time, in O(log n) memory.
+
+    Same result as :func:`root_from_leaves` and :func:`inclusion_proof` over the whole list,
+    for a tree too large to hold: pass ``target=True`` with the one leaf to prove. The leaves
+    before it are summed up by the root builder's complete subtrees (the left siblings, one
+    per set bit of the index); the leaves after it are hashed in consecutive complete blocks,
+    one per clear bit of the index from the lowest up (the right siblings), the last block
+    possibly partial (RFC 6962's ragged right edge).
+    """
+
+    __slots__ = ("_all", "_chunk", "_index", "_left", "_level", "_levels", "_right", "algorithm")
+
+    def __init__(self, algorithm: str) -> None:
+        self.algorithm = algorithm
+        self._all = RootBuilder(algorithm)
+        self._index: int | None = None
+        self._left: dict[int, bytes] = {}
+        self._right: dict[int, bytes] = {}
+        self._chunk: RootBuilder | None = None
+        self._level = 0
+        self._levels: Iterator[int] = iter(())
+
+    def add(self, leaf: bytes, *, target: bool = False) -> None:
+        """Append the next leaf hash; ``target`` marks the leaf whose path is wanted."""
+        if target:
+            if self._index is not None:
+                raise ValueError("only one leaf can be proved per pass")
+            index = self._index = len(self._all)
+            bits = [h for h in range(64) if index >> h & 1]
+            self._left = dict(zip(reversed(bits), self._all.peaks()))
+            self._levels = (h for h in range(64) if not index >> h & 1)
+            self._next_chunk()
+        elif self._chunk is not None:
+            self._chunk.add(leaf)
+            if len(self._chunk) == 1 << self._level:
+                self._right[self._level] = self._chunk.root()
+                self._next_chunk()
+        self._all.add(leaf)
+
+    def _next_chunk(self) -> None:
+        level = next(self._levels, None)
+        self._chunk = None if level is None else RootBuilder(self.algorithm)
+        self._level = level if level is not None else 0
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def root(self) -> bytes:
+        """The Merkle tree hash of every leaf added so far."""
+        return self._all.root()
+
+    @property
+    def index(self) -> int | None:
+        """The target's index, once it has been added."""
+        return self._index
+
+    def proof(self) -> InclusionProof:
+        """The target's audit path in the tree of every leaf added so far."""
+        index = self._index
+        if index is None:
+            raise ValueError("no target leaf was added")
+        right = dict(self._right)
+        if self._chunk is not None and len(self._chunk):
+            right[self._level] = self._chunk.root()  # the ragged right edge
+        path = [
+            self._left[h] if index >> h & 1 else right[h]
+            for h in range(64)
+            if index >> h & 1 or h in right
+        ]
+        return InclusionProof(index=index, tree_size=len(self._all), hashes=tuple(path))
 
 
 def root_from_proof(algorithm: str, leaf: bytes, proof: InclusionProof) -> bytes:
