@@ -12,7 +12,7 @@ import click
 @click.option(
     "--dataset-root",
     metavar="DIR",
-    help="Folder PATH is relative to [default: the dataset's recorded location].",
+    help="Folder (or URL) PATH is relative to [default: the dataset's recorded location].",
 )
 @click.option("-o", "--output", default="proof.json", show_default=True, help="Proof to write.")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
@@ -25,6 +25,9 @@ def prove_command(
     output_format: str,
 ) -> None:
     """Prove that the file PATH, with its current content, is part of a dataset of BOM.
+
+    PATH may be an object URL (s3://...) of a dataset recorded there: it is hashed where it
+    lives. The recorded files are read in one pass, in memory that does not grow with them.
 
     Exit 1 (and no proof written) when the file is not in the dataset or its content differs.
     """

@@ -127,10 +127,15 @@ def load_proof(path: str | os.PathLike[str]) -> InclusionProof:
 
 
 def file_leaf(path: str | os.PathLike[str], name_in_dataset: str) -> DatasetFile:
-    """The leaf a file on disk gives under ``name_in_dataset`` (a symlink is not followed)."""
+    """The leaf a file gives under ``name_in_dataset``: a file on disk (a symlink is not
+    followed) or an object at a URL, hashed where it lives."""
     from mbom.hashing import hash_file
+    from mbom.hashing._location import is_remote
 
     given = os.fspath(path)
+    if is_remote(given):
+        digest = hash_file(given)
+        return DatasetFile(name_in_dataset, digest.size, digest.digests["sha256"])
     if os.path.islink(given):
         target = os.readlink(given).encode("utf-8", "surrogateescape")
         return DatasetFile(name_in_dataset, len(target), hashlib.sha256(target).hexdigest(), True)
@@ -153,15 +158,21 @@ def make_proof(
     dataset or its content differs from what the BOM records.
     """
     from mbom.bom.parents import load_bom_or_bundle
+    from mbom.hashing._location import is_remote
 
     location = os.fspath(bom_path)
     bom, _ = load_bom_or_bundle(location)
     bom_dir = os.path.dirname(os.path.abspath(location))
-    component, root_dir = _locate(bom, bom_dir, os.fspath(file), dataset, dataset_root_dir)
-    from mbom.paths import relative_posix
+    given = os.fspath(file)
+    root = None if dataset_root_dir is None else os.fspath(dataset_root_dir)
+    if is_remote(given):
+        component, name = _locate_remote(bom, given, dataset, root)
+    else:
+        component, root_dir = _locate(bom, bom_dir, given, dataset, root)
+        from mbom.paths import relative_posix
 
-    name = relative_posix(os.path.abspath(file), root_dir)
-    return prove_leaf(bom, component, file_leaf(file, name), bom_dir=bom_dir)
+        name = relative_posix(os.path.abspath(given), root_dir)
+    return prove_leaf(bom, component, file_leaf(given, name), bom_dir=bom_dir)
 
 
 def prove_leaf(
@@ -312,6 +323,35 @@ def _locate(
         why = "no dataset of the BOM contains" if not found else "several datasets contain"
         raise InputError(f"{why} {file}; name it with --dataset NAME (and --dataset-root DIR)")
     return found[0]
+
+
+def _locate_remote(
+    bom: Mapping[str, Any], url: str, wanted: str | None, root: str | None
+) -> tuple[Mapping[str, Any], str]:
+    """The dataset an object URL belongs to and its name in it (``root``: the dataset's URL).
+
+    A dataset recorded at a URL (``mbom:dataset:location``) holds the objects under it; the
+    object is hashed where it lives, never downloaded to disk.
+    """
+    from mbom.hashing._redact import display_url
+    from mbom.paths import check_relative_name
+
+    target = display_url(url)
+    components = [find_dataset(bom, wanted)] if wanted is not None else data_components(bom)
+    found = []
+    for component in components:
+        prefix = (root or properties(component).get(LOCATION_PROPERTY) or "").rstrip("/")
+        if "://" in prefix and target.startswith(display_url(prefix) + "/"):
+            found.append((component, target[len(display_url(prefix)) + 1 :]))
+    if len(found) != 1:
+        if wanted is not None:
+            raise InputError(
+                f"{target} is not under dataset {wanted!r}'s location; give --dataset-root URL"
+            )
+        why = "no dataset of the BOM is recorded above" if not found else "several datasets hold"
+        raise InputError(f"{why} {target}; name it with --dataset NAME (and --dataset-root URL)")
+    component, name = found[0]
+    return component, check_relative_name(name)
 
 
 def _folder(component: Mapping[str, Any], bom_dir: str) -> str | None:

@@ -207,11 +207,12 @@ def test_many_differences_are_listed_up_to_a_bound(tmp_path: Path) -> None:
 
 
 RSS_SCRIPT = """
-import json, resource, sys
+import json, sys
+from tests.helpers.rss import peak_rss
 from mbom.verify.datasets import check_datasets
 bom = json.load(open(sys.argv[1]))
 checks = check_datasets(bom, sys.argv[2], manifest_dirs=[sys.argv[3]])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = peak_rss()
 print(json.dumps({"peak": peak, "checks": [[c.id, c.status, c.message] for c in checks]}))
 """
 
