@@ -8,8 +8,9 @@ Usage::
 
 Starts moto's S3 server in its own process on 127.0.0.1 (tests/helpers/s3server.py), uploads
 ``--large`` objects of ``--large-mib`` MiB and ``--small`` objects of ``--small-bytes`` bytes,
-writes the same bytes to a temporary directory, then hashes both (SHA-256) and prints
-throughput, the remote/local ratio and whether the Merkle roots agree. moto is a Python
+writes the same bytes to a temporary directory, then hashes them (SHA-256): from S3 in this
+process, from S3 on a local Dask cluster of 1 and of 2 worker processes, and from the local
+copy; prints times, throughput, the ratios and whether all four Merkle roots agree. moto is a Python
 server that closes every connection: the numbers bound mbom's client overhead from below,
 they do not predict AWS throughput. Nothing here is a test; nothing is asserted.
 """
@@ -28,7 +29,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 MIB = 1024 * 1024
-BATCH = 1000
 
 
 def _payload(index: int, size: int) -> bytes:
@@ -53,19 +53,25 @@ def _upload(server, bucket: str, prefix: str, files: dict[str, bytes], root: Pat
         list(pool.map(one, files.items()))
 
 
-def _hash_remote(url: str) -> tuple[float, str, int]:
-    from mbom.hashing import merkle_root
+def _hash_remote(url: str, workers: int | None = None) -> tuple[float, str, int]:
+    """hash_tree over the URL: in this process (``workers`` None) or on a local Dask cluster
+    of ``workers`` processes (started before the clock, so only hashing is timed)."""
+    from mbom.hashing import hash_tree
+    from mbom.hashing._dask import DaskExecutor
     from mbom.hashing._remote import RemoteLocation
 
     RemoteLocation.from_url(url).stat_root()  # warm: imports and the first connection
-    start = time.perf_counter()
-    location = RemoteLocation.from_url(url)
-    listed = sorted(location.find())
-    digests = []
-    for first in range(0, len(listed), BATCH):
-        digests += location.hash_objects(listed[first : first + BATCH], ("sha256",))
-    elapsed = time.perf_counter() - start
-    return elapsed, merkle_root(digests), sum(d.size for d in digests)
+    executor = DaskExecutor(local_workers=workers) if workers else None
+    try:
+        if executor is not None:
+            executor.connect()
+        start = time.perf_counter()
+        tree = hash_tree(url, executor=executor)
+        elapsed = time.perf_counter() - start
+    finally:
+        if executor is not None:
+            executor.close()
+    return elapsed, tree.root() or "", tree.total_size
 
 
 def _hash_local(root: Path) -> tuple[float, str]:
@@ -97,7 +103,10 @@ def bench_s3(
             local = Path(tmp, case)
             _upload(server, bucket, case, files, local)
             files.clear()
-            remote_s, remote_root, total = _hash_remote(f"s3://{bucket}/{case}/")
+            url = f"s3://{bucket}/{case}/"
+            remote_s, remote_root, total = _hash_remote(url)
+            dask1_s, dask1_root, _ = _hash_remote(url, workers=1)
+            dask2_s, dask2_root, _ = _hash_remote(url, workers=2)
             local_s, local_root = _hash_local(local)
             rows.append(
                 {
@@ -107,10 +116,13 @@ def bench_s3(
                     "remote_s": round(remote_s, 2),
                     "remote_MBps": round(total / MIB / remote_s, 1),
                     "remote_obj_per_s": round((large if case == "large" else small) / remote_s),
+                    "dask_1_worker_s": round(dask1_s, 2),
+                    "dask_2_workers_s": round(dask2_s, 2),
                     "local_s": round(local_s, 3),
                     "local_MBps": round(total / MIB / local_s, 1),
                     "remote_over_local": round(remote_s / local_s, 1),
-                    "same_root": remote_root == local_root,
+                    "two_over_one_worker": round(dask2_s / dask1_s, 2),
+                    "same_root": len({remote_root, dask1_root, dask2_root, local_root}) == 1,
                 }
             )
     return rows

@@ -220,10 +220,14 @@ class Run:
     ) -> CheckpointStep:
         """Hash the checkpoint at ``path`` (file or directory) and append it to the chain."""
         self.start()
+        from mbom.hashing._location import is_remote
+
         location = os.fspath(path)
-        if not os.path.exists(location):
+        remote = is_remote(location)  # a checkpoint in an object store, hashed where it is
+        if not remote and not os.path.exists(location):
             raise InputError(f"checkpoint {location}: no such file or directory", path=location)
         tree = hash_tree(location, cache=self._cache)
+        location = tree.path if remote else location  # recorded without credentials
         digest = tree.root() if tree.is_directory else tree.files[0].digests["sha256"]
         assert digest is not None
         entry = CheckpointStep(

@@ -56,7 +56,13 @@ def parse_dataset_spec(text: str) -> DatasetSpec:
     if not location:
         raise InputError(f"--dataset {text!r}: empty location")
     if not name:
-        stripped = location.rstrip("/")
+        if _URI.match(location):  # never a name from user info or a presigned query string
+            from mbom.hashing._redact import display_url
+
+            location_shown = display_url(location)
+        else:
+            location_shown = location
+        stripped = location_shown.rstrip("/")
         name = stripped.rsplit("/", 1)[-1] if not _URI.match(stripped) else stripped
         name = name.split("://", 1)[-1] if _URI.match(name) else name
     return DatasetSpec(name=name, location=location)

@@ -172,3 +172,34 @@ def test_http_503_is_retried(http_store, monkeypatch):
     message = str(caught.value)
     assert message.startswith(f"{base}/m/a.bin: cannot read: ") and "503" in message
     assert message.endswith("(after 2 attempts)")
+
+
+def test_generate_with_a_presigned_dataset_url_records_no_secret(http_store, tmp_path):
+    """The whole BOM set, stdout and stderr: the signature and the password appear nowhere
+    (the dataset's default name came from the raw URL before: a leak into the BOM)."""
+    from tests.helpers.cli import REPO, run_cli
+
+    base, store = http_store
+    store.files["/d/train.csv"] = b"a,b\n1,2\n"
+    host = base.removeprefix("http://")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = run_cli(
+        "generate", "--model", REPO / "fixtures" / "demo" / "model", "--no-environment",
+        "--dataset", f"{base}/d/train.csv?{SIGNATURE}",
+        "--dataset", f"http://user:{PASSWORD}@{host}/d/train.csv",
+        "-o", out / "bom.cdx.json",
+    )  # fmt: skip
+    # two datasets of one name: refused, and the refusal names no secret either
+    assert done.returncode == 2 and "duplicate dataset" in done.stderr
+    assert PASSWORD not in done.stderr and "X-Amz-Signature" not in done.stderr
+    done = run_cli(
+        "generate", "--model", REPO / "fixtures" / "demo" / "model", "--no-environment",
+        "--dataset", f"{base}/d/train.csv?{SIGNATURE}",
+        "--dataset", f"other=http://user:{PASSWORD}@{host}/d/train.csv",
+        "-o", out / "bom.cdx.json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = "".join(p.read_text() for p in out.iterdir()) + done.stdout + done.stderr
+    assert PASSWORD not in written and "X-Amz-Signature" not in written and "user:" not in written
+    assert f"{base}/d/train.csv" in written
