@@ -194,7 +194,7 @@ def _sort_key(entry: os.DirEntry) -> str:
 class _Listing:
     """The entries of one directory still to visit: a sorted list, or a scandir iterator."""
 
-    __slots__ = ("directory", "entries", "prefix", "_scan")
+    __slots__ = ("_scan", "directory", "entries", "prefix")
 
     def __init__(self, directory: str, prefix: str, entries: Iterator, scan: object) -> None:
         self.directory, self.prefix, self.entries, self._scan = directory, prefix, entries, scan

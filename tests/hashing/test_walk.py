@@ -186,7 +186,19 @@ def test_is_loadable_by_name(rel: str, loadable: bool) -> None:
 
 def test_stream_walk_pieces_follow_the_byte_order_of_full_paths(tmp_path: Path) -> None:
     """Siblings sort with a directory as name + "/", so "a.txt" < "a/x" < "ab" (UTF-8 order)."""
-    names = ["a/x", "a.txt", "a-b/c", "a/b/c", "ab", "a b/z", "é/1", "z", "a/b.c", "a/b/d/e", "中/x"]
+    names = [
+        "a/x",
+        "a.txt",
+        "a-b/c",
+        "a/b/c",
+        "ab",
+        "a b/z",
+        "é/1",
+        "z",
+        "a/b.c",
+        "a/b/d/e",
+        "中/x",
+    ]
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
