@@ -3,14 +3,18 @@
 
 Usage::
 
-    python benchmarks/scale_bench.py local [--files 1000000] [--data DIR] [--keep]
+    python benchmarks/scale_bench.py local [--files 1000000] [--data DIR] [--keep] [--runs 3]
     python benchmarks/scale_bench.py simulate [--counts 1000000,3000000,10000000]
 
 ``local`` makes DIR (default: a new folder under the temp dir) with ``--files`` files of
-10 bytes, 1000 per folder, warms the page cache with the peer's own run, then times
-``find DIR -type f -print0 | xargs -0 -P2 sha256sum``, ``mbom hash --no-cache DIR`` and
-``mbom generate --model M --dataset big=DIR --no-cache`` and prints seconds, peak RSS and the
-ratio to the peer. The data is deleted afterwards unless ``--keep`` or ``--data`` was given.
+10 bytes, 1000 per folder, warms the page cache with the peer's own run, then times, ``--runs``
+times each (every run printed, then the median): ``find DIR -type f -print0 | xargs -0 -P2
+sha256sum``; ``mbom hash`` with ``--no-cache``, with an empty hash cache (every digest
+stored) and with the cache filled; ``mbom generate --model M --dataset big=DIR`` with
+``--no-cache --no-environment``, with ``--no-environment`` (cache filled) and as is (the
+environment recorded too). It prints seconds, peak RSS and the ratio to the peer's median,
+and the load average before and after (the machine may be shared). The data is deleted
+afterwards unless ``--keep`` or ``--data`` was given.
 
 ``simulate`` pushes N synthetic objects (10-byte contents, really hashed, listed out of
 order) through the same streaming path as any Location (:func:`hash_location`: batches,
@@ -80,24 +84,54 @@ def local(args: argparse.Namespace) -> None:
         (model / "config.json").write_text('{"model_type": "bert"}')
         out.mkdir(exist_ok=True)
         mbom = str(BIN / "mbom") if (BIN / "mbom").exists() else "mbom"
-        os.environ["MBOM_CACHE_DIR"] = str(root / "cache")
+        cache = root / "cache"
+        os.environ["MBOM_CACHE_DIR"] = str(cache)
         peer = f"find {data} -type f -print0 | xargs -0 -P2 sha256sum >/dev/null"
         timed(peer)  # warm the page cache
-        rows = [("find | xargs -P2 sha256sum", *timed(peer))]
-        rows.append(("mbom hash --no-cache", *timed(f"{mbom} hash --no-cache {data}")))
-        generate = (
-            f"{mbom} generate --model {model} --dataset big={data} --no-cache "
-            f"--no-environment -o {out}/bom.cdx.json"
-        )
-        rows.append(("mbom generate --dataset", *timed(generate)))
-        base = rows[0][1]
-        print(f"\n{args.files} files of 10 bytes ({os.cpu_count()} cores)")
-        print(f"{'command':32} {'seconds':>8} {'x peer':>7} {'peak RSS MB':>12}")
-        for name, seconds, rss in rows:
-            print(f"{name:32} {seconds:8.2f} {seconds / base:7.2f} {rss:12.0f}")
+        generate = f"{mbom} generate --model {model} --dataset big={data} -o {out}/bom.cdx.json"
+        commands = [
+            ("find | xargs -P2 sha256sum", peer, False),
+            ("mbom hash --no-cache", f"{mbom} hash --no-cache {data}", False),
+            ("mbom hash (empty cache)", f"{mbom} hash {data}", True),
+            ("mbom hash (cache filled)", f"{mbom} hash {data}", False),
+            ("mbom generate --no-cache --no-env", f"{generate} --no-cache --no-environment", False),
+            ("mbom generate --no-environment", f"{generate} --no-environment", False),
+            ("mbom generate", generate, False),
+        ]
+        print(f"load average before: {_load()}", flush=True)
+        rows = []
+        for name, command, empty_cache in commands:
+            runs = []
+            for _ in range(args.runs):
+                if empty_cache:
+                    shutil.rmtree(cache, ignore_errors=True)
+                runs.append(timed(command))
+            rows.append((name, runs))
+        base = _median([seconds for seconds, _rss in rows[0][1]])
+        print(f"\n{args.files} files of 10 bytes ({os.cpu_count()} cores), {args.runs} runs each")
+        print(f"{'command':36} {'median s':>8} {'x peer':>7} {'peak RSS MB':>12}  runs (s / MB)")
+        for name, runs in rows:
+            seconds = _median([s for s, _ in runs])
+            rss = max(r for _, r in runs)
+            each = ", ".join(f"{s:.2f}/{r:.0f}" for s, r in runs)
+            print(f"{name:36} {seconds:8.2f} {seconds / base:7.2f} {rss:12.0f}  {each}")
+        print(f"load average after: {_load()}")
     finally:
         if made and not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 class SyntheticLocation:
@@ -182,6 +216,7 @@ def main() -> None:
     one.add_argument("--files", type=int, default=1_000_000)
     one.add_argument("--data", default=None)
     one.add_argument("--keep", action="store_true")
+    one.add_argument("--runs", type=int, default=1)
     sim = commands.add_parser("simulate")
     sim.add_argument("--counts", default="1000000,3000000,10000000")
     child = commands.add_parser("_one")

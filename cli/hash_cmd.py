@@ -96,14 +96,19 @@ def _print_text(tree, algorithm: str) -> None:
     """One line per file, written in chunks: a tree of millions is never held as text."""
     lines: list[str] = []
     prefix = os.path.join(tree.path, "")
-    for entry in tree.files:
-        shown = prefix + entry.path if tree.is_directory else tree.path
-        if entry.symlink is not None:
-            lines.append(
-                f"# symlink {shown} -> {entry.symlink} ({algorithm} {entry.digests[algorithm]})"
-            )
+    position = tree.algorithms.index(algorithm)
+    raw = getattr(tree.files, "records", None)  # a large tree: its records, no FileDigest each
+    entries = (
+        ((r[0], r[2][position], r[3]) for r in raw)
+        if raw is not None
+        else ((e.path, e.digests[algorithm], e.symlink) for e in tree.files)
+    )
+    for path, digest, symlink in entries:
+        shown = prefix + path if tree.is_directory else tree.path
+        if symlink is not None:
+            lines.append(f"# symlink {shown} -> {symlink} ({algorithm} {digest})")
         else:
-            lines.append(f"{entry.digests[algorithm]}  {shown}")
+            lines.append(f"{digest}  {shown}")
         if len(lines) >= 10_000:
             click.echo("\n".join(lines))
             lines = []

@@ -17,6 +17,7 @@ import json.encoder
 import os
 import tempfile
 import weakref
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mbom._atomic import FileData
@@ -74,13 +75,12 @@ def write_manifest(tree: TreeDigest) -> ManifestFile:
     try:
         with os.fdopen(fd, "wb") as handle:
             lines: list[str] = []
-            for entry in tree.files:
-                digests = entry.digests
-                line = '{"path":' + quote(entry.path) + ',"size":' + int.__repr__(entry.size)
-                for key, name in keys:
-                    line += key + quote(digests[name])
-                if entry.symlink is not None:
-                    line += ',"symlink":' + quote(entry.symlink)
+            for name, length, hexes, symlink in _entries(tree):
+                line = '{"path":' + quote(name) + ',"size":' + int.__repr__(length)
+                for (key, _name), value in zip(keys, hexes):
+                    line += key + quote(value)
+                if symlink is not None:
+                    line += ',"symlink":' + quote(symlink)
                 lines.append(line + "}")
                 if len(lines) >= _LINES_PER_WRITE:
                     size += _flush(handle, digest, lines)
@@ -89,6 +89,19 @@ def write_manifest(tree: TreeDigest) -> ManifestFile:
         _unlink(path)
         raise
     return ManifestFile(path, digest.hexdigest(), size)
+
+
+def _entries(tree: TreeDigest) -> Iterator[tuple[str, int, Sequence[str], str | None]]:
+    """(path, size, hex digests in the tree's algorithm order, symlink) per file: read
+    straight from the spill file's records when the tree has them (no FileDigest built)."""
+    raw = getattr(tree.files, "records", None)
+    if raw is not None:
+        return (record[:4] for record in raw)
+    names = tree.algorithms
+    return (
+        (entry.path, entry.size, [entry.digests[name] for name in names], entry.symlink)
+        for entry in tree.files
+    )
 
 
 def _flush(handle: Any, digest: Any, lines: list[str]) -> int:

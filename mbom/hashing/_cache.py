@@ -162,6 +162,25 @@ class HashCache:
             return {}
         return found
 
+    def lookup_range(
+        self, algorithm: str, first: str, last: str
+    ) -> dict[str, tuple[Identity, str]]:
+        """Cached digests of every path from ``first`` to ``last`` (a batch of a walk in path
+        order: one index range scan instead of a lookup per path)."""
+        db = self._connect()
+        if db is None:
+            return {}
+        query = (
+            "SELECT path, size, mtime_ns, ctime_ns, ino, dev, digest FROM digests "
+            "WHERE algorithm = ? AND path >= ? AND path <= ?"
+        )
+        try:
+            rows = db.execute(query, (algorithm, first, last)).fetchall()
+        except sys.modules["sqlite3"].Error as exc:  # imported by _connect
+            warn("hash cache %s unreadable (%s); hashing without it", self.path, exc)
+            return {}
+        return {row[0]: ((row[1], row[2], row[3], row[4], row[5]), row[6]) for row in rows}
+
     def store(
         self, algorithm: str, rows: Iterable[tuple[str, Identity, str]], horizon_ns: int
     ) -> None:

@@ -11,7 +11,10 @@ hashlib and blake3 release the GIL on big buffers, so threads use every core.
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import os
+import signal
 import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -199,28 +202,101 @@ def hash_files(
     (total bytes, file count) of the large files before they are streamed, for progress bars.
     ``tolerant``: a file that cannot be read gives a FAILED result instead of raising.
     """
+    started = start_hashing(
+        paths,
+        algorithms,
+        names=names,
+        cached=cached,
+        workers=workers,
+        follow_symlinks=follow_symlinks,
+        tolerant=tolerant,
+        share=True,
+    )
+    return started.finish(on_large, progress)
+
+
+def start_hashing(
+    paths: Sequence[str],
+    algorithms: Sequence[str],
+    *,
+    names: Sequence[str] | None = None,
+    cached: Cached | None = None,
+    workers: int | None = None,
+    follow_symlinks: bool = False,
+    tolerant: bool = False,
+    share: bool = True,
+) -> Started:
+    """:func:`hash_files` in two steps: small files start hashing now, :meth:`Started.finish`
+    waits for them and streams the large ones.
+
+    ``share=False``: forked workers take every small file and this process is free until
+    ``finish`` (a walk can list the next batch meanwhile); with ``share``, it hashes one share
+    itself, here.
+    """
     plan = _Plan(paths, names, algorithms, cached or {}, follow_symlinks, tolerant)
     workers = workers or default_jobs()
-    results: list[Result | None] = [None] * len(paths)
     everything = range(len(paths))
     if workers > 1 and len(paths) >= FORK_MIN_FILES and _can_fork():
         # Contiguous shares (neighbouring files share directories: better cache locality).
-        share = -(-len(paths) // workers)
-        children = [_fork(plan, everything[k * share : (k + 1) * share]) for k in range(1, workers)]
-        done, large = plan.probe(everything[:share])
+        share_size = -(-len(paths) // workers)
+        parts = [everything[k * share_size : (k + 1) * share_size] for k in range(workers)]
+        children = [_fork(plan, part) for part in (parts[1:] if share else parts)]
+        try:
+            done, large = plan.probe(parts[0]) if share else ([], [])
+        except BaseException:
+            for child in children:
+                child.abandon()
+            raise
+        return Started(plan, workers, done, large, children)
+    done, large = plan.probe(everything)
+    return Started(plan, workers, done, large, [])
+
+
+class Started:
+    """A batch being hashed: small files by forked workers (or already here), large ones left."""
+
+    def __init__(
+        self,
+        plan: _Plan,
+        workers: int,
+        done: list[tuple[int, Result]],
+        large: list[tuple[int, int]],
+        children: list[_Child],
+    ) -> None:
+        self.plan, self.workers, self.done, self.large = plan, workers, done, large
+        self.children = children
+
+    def finish(
+        self,
+        on_large: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
+    ) -> list[Result]:
+        """Every file's result, in the order of the paths."""
+        done, large, children = self.done, self.large, self.children
+        self.children = []
+        try:
+            for child in children:
+                child_done, child_large = child.collect()
+                done += child_done
+                large += child_large
+        except BaseException:
+            for child in children:
+                child.abandon()
+            raise
+        results: list[Result | None] = [None] * len(self.plan.paths)
+        for index, result in done:
+            results[index] = result
+        large.sort(key=lambda item: item[1], reverse=True)
+        if on_large is not None:
+            on_large(sum(size for _, size in large), len(large))
+        _stream_large(self.plan, [index for index, _ in large], results, self.workers, progress)
+        return results  # type: ignore[return-value]  # every slot was filled
+
+    def abandon(self) -> None:
+        """Stop waiting: the workers are killed and reaped (an error elsewhere)."""
+        children, self.children = self.children, []
         for child in children:
-            child_done, child_large = child.collect()
-            done += child_done
-            large += child_large
-    else:
-        done, large = plan.probe(everything)
-    for index, result in done:
-        results[index] = result
-    large.sort(key=lambda item: item[1], reverse=True)
-    if on_large is not None:
-        on_large(sum(size for _, size in large), len(large))
-    _stream_large(plan, [index for index, _ in large], results, workers, progress)
-    return results  # type: ignore[return-value]  # every slot was filled
+            child.abandon()
 
 
 def _stream_large(
@@ -281,22 +357,31 @@ class _Child:
         self.pid, self.reader = pid, reader
 
     def collect(self) -> tuple[list[tuple[int, Result]], list[tuple[int, int]]]:
-        import pickle
-
         with os.fdopen(self.reader, "rb") as stream:
+            self.reader = -1
             data = stream.read()
         _pid, status = os.waitpid(self.pid, 0)
-        payload = pickle.loads(data) if data else None
+        self.pid = 0
+        payload = marshal.loads(data) if data else None
         if isinstance(payload, tuple) and payload and payload[0] == "error":
             raise UnreadableFileError(payload[1], path=payload[2])
         if os.waitstatus_to_exitcode(status) != 0 or not isinstance(payload, tuple):
             raise RuntimeError("hashing worker process failed")
         return payload
 
+    def abandon(self) -> None:
+        """Kill and reap the worker, if it was not collected."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
 
 def _fork(plan: _Plan, indexes: Sequence[int]) -> _Child:
-    import pickle
-
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -310,7 +395,7 @@ def _fork(plan: _Plan, indexes: Sequence[int]) -> _Child:
         except MbomError as exc:  # re-raised in the parent
             payload = ("error", exc.message, exc.path)
         with os.fdopen(writer, "wb") as stream:
-            stream.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            stream.write(marshal.dumps(payload))  # plain tuples: faster than pickle
     except BaseException:
         code = 1
     finally:

@@ -77,6 +77,12 @@ class DiskFiles(Sequence[FileDigest]):
     def __iter__(self) -> Iterator[FileDigest]:
         return map(self._decode, self._records)
 
+    @property
+    def records(self) -> Records:
+        """The raw records (:data:`Record` tuples, in path order): for writers that stream a
+        million of them and need no FileDigest (the sidecar manifest)."""
+        return self._records
+
     @overload
     def __getitem__(self, index: int) -> FileDigest: ...
 

@@ -15,6 +15,9 @@ Records are buffered up to :data:`RUN_BYTES` worth (estimated), sorted and writt
 to a private temporary directory (``tempfile.mkdtemp``: mode 0700); :meth:`drain` merges the
 runs (``heapq.merge``; runs whose path ranges do not overlap are simply concatenated) and
 writes the merged stream to one file that :meth:`result` reads back as often as asked.
+Records that arrive in strictly ascending order (a walk in path order, blocks given to
+:meth:`add_block`) are never sorted, merged or rewritten: while :attr:`SpillSorter.ordered`
+holds, the runs are the result, read back one after the other.
 Python orders ``str`` by code point, which for valid names is the UTF-8 byte order
 docs/directory-digest.md sorts by.
 
@@ -92,8 +95,10 @@ def _read(path: str) -> Iterator[Record]:
 class Records:
     """Sorted records, in memory or in one spill file: ``len`` and repeated iteration."""
 
-    def __init__(self, count: int, items: list[Record] | None, file: str | None, scratch: Any):
-        self._count, self._items, self._file, self._scratch = count, items, file, scratch
+    def __init__(
+        self, count: int, items: list[Record] | None, files: list[str] | None, scratch: Any
+    ) -> None:
+        self._count, self._items, self._files, self._scratch = count, items, files, scratch
 
     def __len__(self) -> int:
         return self._count
@@ -101,9 +106,9 @@ class Records:
     def __iter__(self) -> Iterator[Record]:
         if self._items is not None:
             return iter(self._items)
-        if self._file is None:
+        if self._files is None:
             raise ValueError("sorted records were closed")
-        return _read(self._file)
+        return itertools.chain.from_iterable(map(_read, self._files))
 
     @property
     def on_disk(self) -> bool:
@@ -113,7 +118,7 @@ class Records:
         """Remove the spill file now (else: when this object is collected)."""
         if self._scratch is not None:
             self._scratch.close()
-        self._file, self._scratch = None, None
+        self._files, self._scratch = None, None
 
 
 class SpillSorter:
@@ -134,6 +139,9 @@ class SpillSorter:
         self._scratch: _Scratch | None = None
         self._result: Records | None = None
         self.count = 0
+        #: Every record so far came in strictly ascending path order (no sort, no merge).
+        self.ordered = True
+        self._last: str | None = None
 
     def __enter__(self) -> SpillSorter:
         return self
@@ -146,9 +154,34 @@ class SpillSorter:
 
     def add(self, record: Record) -> None:
         """Buffer one record; a full buffer is sorted and spilled as a run."""
+        if self.ordered:
+            path = record[0]
+            if self._last is not None and not path > self._last:
+                self.ordered = False
+            self._last = path
         self._buffer.append(record)
         self.count += 1
         self._held += self.record_cost + len(record[0])
+        if self._held >= self.run_bytes:
+            self._spill()
+
+    def add_block(self, records: list[Record]) -> None:
+        """Buffer many records at once (cheaper per record than :meth:`add`).
+
+        A block in strictly ascending order that starts after the last record keeps
+        :attr:`ordered`; any other block ends it (and the records are sorted as usual)."""
+        if not records:
+            return
+        paths = [record[0] for record in records]
+        if self.ordered:
+            if (self._last is not None and not paths[0] > self._last) or not all(
+                map(str.__lt__, paths, itertools.islice(paths, 1, None))
+            ):
+                self.ordered = False
+            self._last = paths[-1]
+        self._buffer += records
+        self.count += len(records)
+        self._held += self.record_cost * len(records) + sum(map(len, paths))
         if self._held >= self.run_bytes:
             self._spill()
 
@@ -160,7 +193,8 @@ class SpillSorter:
         buffer, self._buffer, self._held = self._buffer, [], 0
         if not buffer:
             return
-        buffer.sort()
+        if not self.ordered:
+            buffer.sort()
         if self._scratch is None:
             self._scratch = _Scratch(self.directory)
         name = self._scratch.new_file()
@@ -171,7 +205,11 @@ class SpillSorter:
         """Every record once, sorted by path; raises InputError on a path seen twice.
 
         When runs were spilled, the merged stream is written to a file on the way (the runs
-        are removed once it is complete) for :meth:`result` to read back."""
+        are removed once it is complete) for :meth:`result` to read back; records that came
+        in order are read back from their runs as they are."""
+        if self.ordered:
+            yield from self.sorted_result()
+            return
         if self._runs:
             self._spill()
             assert self._scratch is not None
@@ -187,12 +225,27 @@ class SpillSorter:
             for _first, _last, run in self._runs:
                 os.unlink(run)
             self._runs = []
-            self._result = Records(written, None, name, self._scratch)
+            self._result = Records(written, None, [name], self._scratch)
             return
         self._buffer.sort()
         yield from _checked(iter(self._buffer))
         self._result = Records(len(self._buffer), self._buffer, None, None)
         self._buffer = []
+
+    def sorted_result(self) -> Records:
+        """The result without a pass over the records: only while :attr:`ordered`."""
+        if not self.ordered:
+            raise ValueError("records came out of order: drain() the sorter")
+        if self._result is None:
+            if self._runs:
+                self._spill()
+                files = [name for _first, _last, name in self._runs]
+                self._result = Records(self.count, None, files, self._scratch)
+                self._runs = []
+            else:
+                self._result = Records(len(self._buffer), self._buffer, None, None)
+            self._buffer = []
+        return self._result
 
     def result(self) -> Records:
         """The sorted records (after :meth:`drain` ran to its end)."""

@@ -6,23 +6,37 @@ records go into a :class:`TreeCollector`: sorted by path with the external merge
 :class:`~mbom.hashing.merkle.RootBuilder` per algorithm and counts the bytes. Memory is one
 batch, one sort run and the roots' stacks, whatever the file count; the root and the files
 are the same bytes as the in-memory computation (docs/directory-digest.md).
+
+The local walk lists in path order, so its records arrive sorted: then the roots and the
+byte count are taken as blocks arrive and nothing is sorted, merged or read back (any
+record out of order falls back to the sort). Hashing is pipelined: forked workers hash one
+batch while this process lists the next one and files the previous one's records.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from mbom.errors import InputError
 from mbom.hashing import _records
 from mbom.hashing._algorithms import digest_bytes
 from mbom.hashing._cache import HashCache
-from mbom.hashing._engine import FAILED, hash_files
+from mbom.hashing._engine import FAILED, Started, start_hashing
 from mbom.hashing._records import DiskFiles, DiskPaths, decoder, to_record
 from mbom.hashing._spill import RECORD_COST, SpillSorter
 from mbom.hashing._types import FileDigest, ProgressSink, TreeDigest
-from mbom.hashing._walk import SPECIAL_FILE, UNREADABLE, Anomaly, FileRow, printable, stream_walk
+from mbom.hashing._walk import (
+    SPECIAL_FILE,
+    UNREADABLE,
+    Anomaly,
+    FileRow,
+    LinkRow,
+    printable,
+    stream_walk,
+)
 from mbom.hashing.merkle import RootBuilder, leaf_hash
 
 
@@ -39,6 +53,9 @@ class TreeCollector:
         self._ignored = SpillSorter(record_cost=80, directory=directory)
         self.anomalies: list[Anomaly] = []
         self.cached = 0
+        # Roots and byte count of the records so far, while they arrive in order.
+        self._builders = [RootBuilder(name) for name in self.names]
+        self._total = 0
 
     def __enter__(self) -> TreeCollector:
         return self
@@ -50,13 +67,27 @@ class TreeCollector:
 
     def add(self, record: tuple) -> None:
         """One record as in :mod:`mbom.hashing._records` (path first, leaves last)."""
-        self._files.add(record)
+        self.add_block([record])
+
+    def add_block(self, records: list[tuple]) -> None:
+        """Records (any order; ascending path order is the fast path)."""
+        files = self._files
+        files.add_block(records)
+        if not files.ordered or not records:
+            return
+        self._total += sum(map(_size, records))
+        if not records[0][6]:  # a single file's record (no leaves: no root)
+            return
+        if len(self._builders) == 1:
+            self._builders[0].extend([record[6][0] for record in records])
+        else:
+            for position, builder in enumerate(self._builders):
+                builder.extend([record[6][position] for record in records])
 
     def add_digests(self, entries: Iterable[FileDigest]) -> None:
         """FileDigest records (any source); their leaves are computed here."""
-        names, add = self.names, self._files.add
-        for entry in entries:
-            add(to_record(entry, names))
+        names = self.names
+        self.add_block([to_record(entry, names) for entry in entries])
 
     def add_ignored(self, paths: Iterable[str]) -> None:
         add = self._ignored.add
@@ -65,33 +96,18 @@ class TreeCollector:
 
     def add_link(self, rel: str, target: str) -> None:
         """A symbolic link, digested as its target string (never followed)."""
-        encoded = target.encode("utf-8", "surrogateescape")
-        raw = [digest_bytes(name, encoded) for name in self.names]
-        leaves = tuple(
-            leaf_hash(name, rel, len(encoded), value, symlink=True)
-            for name, value in zip(self.names, raw)
-        )
-        self.add((rel, len(encoded), tuple(v.hex() for v in raw), target, None, None, leaves))
+        self.add(link_record(self.names, rel, target))
 
     def finish(self, path: str, is_directory: bool) -> TreeDigest:
-        """Sort, root and count everything added (one pass over the sorted stream)."""
+        """Sort, root and count everything added (one pass over the sorted stream, unless
+        the records came in order: then that was done as they came)."""
         names = self.names
-        builders = [RootBuilder(name) for name in names]
-        total = 0
-        if not is_directory:
-            for record in self._files.drain():
-                total += record[1]
-        elif len(builders) == 1:
-            add = builders[0].add
-            for record in self._files.drain():
-                total += record[1]
-                add(record[6][0])
+        if self._files.ordered:
+            builders, total = self._builders, self._total
+            records = self._files.sorted_result()
         else:
-            for record in self._files.drain():
-                total += record[1]
-                for builder, leaf in zip(builders, record[6]):
-                    builder.add(leaf)
-        records = self._files.result()
+            builders, total = self._drain()
+            records = self._files.result()
         files: Sequence[FileDigest]
         if len(records) <= _records.SMALL_TREE:
             files = tuple(map(decoder(names), records))
@@ -118,6 +134,36 @@ class TreeCollector:
             total_bytes=total,
         )
 
+    def _drain(self) -> tuple[list[RootBuilder], int]:
+        """Roots and byte count from one pass over the merge-sorted records."""
+        builders = [RootBuilder(name) for name in self.names]
+        total = 0
+        if len(builders) == 1:
+            add = builders[0].add
+            for record in self._files.drain():
+                total += record[1]
+                add(record[6][0])
+        else:
+            for record in self._files.drain():
+                total += record[1]
+                for builder, leaf in zip(builders, record[6]):
+                    builder.add(leaf)
+        return builders, total
+
+
+def link_record(names: Sequence[str], rel: str, target: str) -> tuple:
+    """The record of a symbolic link: digested as its target string (never followed)."""
+    encoded = target.encode("utf-8", "surrogateescape")
+    raw = [digest_bytes(name, encoded) for name in names]
+    leaves = tuple(
+        leaf_hash(name, rel, len(encoded), value, symlink=True) for name, value in zip(names, raw)
+    )
+    return (rel, len(encoded), tuple(v.hex() for v in raw), target, None, None, leaves)
+
+
+def _size(record: tuple) -> int:
+    return record[1]
+
 
 def hash_local(
     given: str,
@@ -141,26 +187,44 @@ def hash_local(
     with TreeCollector(names) as collector:
         anomalies = collector.anomalies if report_anomalies else None
         batch = _Batch(collector, names, jobs, store, horizon, progress, is_directory, anomalies)
-        if is_directory:
-            for piece in stream_walk(
-                root,
-                use_ignore=use_ignore,
-                extra_ignore=extra_ignore,
-                follow_within=follow_within,
-                ignore_file=ignore_file,
-                anomalies=anomalies,
-            ):
+        if not is_directory:
+            if _check_single(given, root, anomalies):
+                batch.finish(batch.start([(os.path.basename(root), root)]), [])
+            return collector.finish(given, is_directory)
+        walk = stream_walk(
+            root,
+            use_ignore=use_ignore,
+            extra_ignore=extra_ignore,
+            follow_within=follow_within,
+            ignore_file=ignore_file,
+            anomalies=anomalies,
+        )
+        # One batch hashed by the workers while the next one is listed here.
+        pending: tuple[_Running, list[LinkRow]] | None = None
+        try:
+            for piece in walk:
                 collector.add_ignored(piece.ignored)
-                batch.hash(piece.files)
-                for rel, target in piece.links:
-                    collector.add_link(rel, target)
-        elif _check_single(given, root, anomalies):
-            batch.hash([(os.path.basename(root), root)])
+                previous, pending = pending, (batch.start(piece.files), piece.links)
+                if previous is not None:
+                    batch.finish(*previous)
+            if pending is not None:
+                last, pending = pending, None
+                batch.finish(*last)
+        finally:
+            if pending is not None:  # an error: stop the workers of the batch in flight
+                pending[0].started.abandon()
         return collector.finish(given, is_directory)
 
 
+class _Running(NamedTuple):
+    """A batch whose files are being hashed."""
+
+    rows: list[FileRow]
+    started: Started
+
+
 class _Batch:
-    """Hash one batch of walked files into the collector (cache, anomalies, progress)."""
+    """Hash batches of walked files into the collector (cache, anomalies, progress)."""
 
     def __init__(
         self,
@@ -177,34 +241,47 @@ class _Batch:
         self.store, self.horizon, self.progress = store, horizon, progress
         self.is_directory, self.anomalies = is_directory, anomalies
 
-    def hash(self, rows: list[FileRow]) -> None:
-        if not rows:
-            return
-        names, store, progress = self.names, self.store, self.progress
+    def start(self, rows: list[FileRow]) -> _Running:
+        """Start hashing (forked workers take every file: this process lists the next batch)."""
+        names, store = self.names, self.store
         paths = [row[1] for row in rows]
-        results = hash_files(
+        started = start_hashing(
             paths,
             names,
             names=[row[0] for row in rows] if self.is_directory else None,
-            cached=_cached_digests(store, names, paths) if store is not None else {},
+            cached=_cached_digests(store, names, paths) if store is not None and rows else {},
             workers=self.jobs,
-            on_large=progress.start if progress is not None else None,
-            progress=progress.advance if progress is not None else None,
             follow_symlinks=not self.is_directory,
             tolerant=self.anomalies is not None,
+            share=False,
+        )
+        return _Running(rows, started)
+
+    def finish(self, running: _Running, links: list[LinkRow]) -> None:
+        """Wait for a batch, cache its digests and file its records (and the links)."""
+        rows, progress, store, names = running.rows, self.progress, self.store, self.names
+        results = running.started.finish(
+            progress.start if progress is not None else None,
+            progress.advance if progress is not None else None,
         )
         if store is not None:
+            paths = [row[1] for row in rows]
             fresh = [(p, r) for p, r in zip(paths, results) if not r[4] and r[0] == r[1][0]]
             if fresh:
                 for position, name in enumerate(names):
                     store.store(name, ((p, r[1], r[2][position]) for p, r in fresh), self.horizon)
-        add, cached = self.collector.add, 0
+        records, cached = [], 0
         for row, r in zip(rows, results):
             if r[0] == FAILED:
                 self.anomalies.append(Anomaly(printable(row[0]), UNREADABLE, r[2][0]))  # type: ignore[union-attr]
                 continue
             cached += r[4]
-            add((row[0], r[0], r[2], None, r[5], None, r[3]))
+            records.append((row[0], r[0], r[2], None, r[5], None, r[3]))
+        if links:
+            # Files and links are each in walk order: one merge keeps the block in order.
+            records += [link_record(names, rel, target) for rel, target in links]
+            records.sort()
+        self.collector.add_block(records)
         self.collector.cached += cached
 
 
@@ -223,7 +300,12 @@ def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> boo
 
 def _cached_digests(store: HashCache, names: Sequence[str], paths: Sequence[str]) -> dict[str, Any]:
     """Path -> (identity, digests) for files whose every requested digest is cached alike."""
-    tables = [store.lookup_paths(name, paths) for name in names]
+    if all(map(str.__lt__, paths, itertools.islice(paths, 1, None))):
+        # A batch of the walk (in path order): one range scan; rows between its paths that
+        # are not in it (deleted files) are simply never asked for.
+        tables = [store.lookup_range(name, paths[0], paths[-1]) for name in names]
+    else:
+        tables = [store.lookup_paths(name, paths) for name in names]
     known = {}
     for path, (identity, digest) in tables[0].items():
         digests = [digest]

@@ -125,11 +125,15 @@ def stream_walk(
     anomalies: list[Anomaly] | None = None,
     batch: int | None = None,
 ) -> Iterator[Walk]:
-    """The walk of :func:`walk_tree` in pieces of about ``batch`` entries, in no order.
+    """The walk of :func:`walk_tree` in pieces of about ``batch`` entries.
 
-    Depth first, each directory read through the ``scandir`` iterator (a directory of a
-    million files is never held as a list): memory is one piece plus the directories
-    still to visit.
+    Depth first, in order: each directory's entries are sorted by name, a directory's as
+    ``name + "/"``, and a directory is walked where it sorts, so the pieces follow the UTF-8
+    byte order of full paths (docs/directory-digest.md) and the sort after hashing is a
+    concatenation. A directory of more than :data:`SORT_LIMIT` entries is read through the
+    ``scandir`` iterator unsorted instead (never held as a list); callers sort anyway, so
+    order is a speed-up, never relied on. Memory: one piece plus the listings of the
+    directories being walked.
     """
     batch = BATCH if batch is None else batch
     walker = _Walker(root, follow_within, anomalies)
@@ -137,36 +141,68 @@ def stream_walk(
         walker.producer = producer_ignore(root, extra_ignore, ignore_file=ignore_file)
     else:
         walker.defaults = False
-    stack: list[tuple[str, str]] = [(root, "")]
+    found: list[tuple[str, str]] = []  # directories visit() decided to enter
+    stack: list[_Listing] = []
+    listing = walker.listing(root, "")
+    if listing is not None:
+        stack.append(listing)
+    visit = walker.visit
     while stack:
-        directory, prefix = stack.pop()
+        current = stack[-1]
         try:
-            entries = os.scandir(directory)
+            entry = next(current.entries, None)
         except OSError as exc:
-            walker.unlistable(directory, prefix, exc)
+            walker.unlistable(current.directory, current.prefix, exc)
+            entry = None
+        if entry is None:
+            current.close()
+            stack.pop()
             continue
-        with entries:
-            while True:
-                try:
-                    entry = next(entries, None)
-                except OSError as exc:
-                    walker.unlistable(directory, prefix, exc)
-                    break
-                if entry is None:
-                    break
-                rel = prefix + entry.name
-                try:
-                    walker.visit(entry, rel, stack)
-                except OSError as exc:
-                    walker.problem(
-                        rel,
-                        UNREADABLE,
-                        exc.strerror or str(exc),
-                        UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path),
-                    )
-                if len(walker.files) + len(walker.links) + len(walker.ignored) >= batch:
-                    yield walker.take()
+        rel = current.prefix + entry.name
+        try:
+            visit(entry, rel, found)
+        except OSError as exc:
+            walker.problem(
+                rel,
+                UNREADABLE,
+                exc.strerror or str(exc),
+                UnreadableFileError(f"{entry.path}: {exc.strerror}", path=entry.path),
+            )
+        if found:
+            directory, prefix = found.pop()
+            listing = walker.listing(directory, prefix)
+            if listing is not None:
+                stack.append(listing)
+        if len(walker.files) + len(walker.links) + len(walker.ignored) >= batch:
+            yield walker.take()
     yield walker.take()
+
+
+#: Directories with more entries than this are walked in ``scandir`` order (not sorted).
+SORT_LIMIT = 50_000
+
+
+def _sort_key(entry: os.DirEntry) -> str:
+    """Where an entry sorts among its siblings: a directory as its name + "/" (its files)."""
+    name = entry.name
+    try:
+        return name + "/" if entry.is_dir(follow_symlinks=False) else name
+    except OSError:
+        return name
+
+
+class _Listing:
+    """The entries of one directory still to visit: a sorted list, or a scandir iterator."""
+
+    __slots__ = ("_scan", "directory", "entries", "prefix")
+
+    def __init__(self, directory: str, prefix: str, entries: Iterator, scan: object) -> None:
+        self.directory, self.prefix, self.entries, self._scan = directory, prefix, entries, scan
+
+    def close(self) -> None:
+        if self._scan is not None:
+            self._scan.close()  # type: ignore[attr-defined]
+            self._scan = None
 
 
 class _Walker:
@@ -187,6 +223,27 @@ class _Walker:
         piece = Walk(files=self.files, links=self.links, ignored=self.ignored)
         self.files, self.links, self.ignored = [], [], []
         return piece
+
+    def listing(self, directory: str, prefix: str) -> _Listing | None:
+        """A directory's entries, sorted when there are at most SORT_LIMIT of them."""
+        try:
+            scan = os.scandir(directory)
+        except OSError as exc:
+            self.unlistable(directory, prefix, exc)
+            return None
+        head: list[os.DirEntry] = []
+        try:
+            for entry in scan:
+                head.append(entry)
+                if len(head) > SORT_LIMIT:
+                    import itertools
+
+                    return _Listing(directory, prefix, itertools.chain(head, scan), scan)
+        except OSError as exc:
+            self.unlistable(directory, prefix, exc)
+        scan.close()
+        head.sort(key=_sort_key)
+        return _Listing(directory, prefix, iter(head), None)
 
     def unlistable(self, directory: str, prefix: str, exc: OSError) -> None:
         self.problem(
@@ -226,6 +283,7 @@ class _Walker:
         return True
 
     def visit(self, entry: os.DirEntry, rel: str, stack: list[tuple[str, str]]) -> None:
+        """Record one entry; a directory to walk is appended to ``stack``."""
         if self.anomalies is not None and not _decodes(rel):
             self.problem(rel, FILE_NAME, "file name is not valid UTF-8", InputError(rel))
             return

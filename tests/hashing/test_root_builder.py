@@ -46,3 +46,22 @@ def test_root_does_not_consume_the_state() -> None:
     for leaf in leaves[5:]:
         builder.add(leaf)
     assert builder.root() == root_from_leaves("sha256", leaves)
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "blake3"])
+def test_extend_in_blocks_equals_adding_one_by_one(algorithm: str) -> None:
+    """extend() (blocks of any length, mixed with add) keeps the binary-counter state exact."""
+    rng = random.Random(7)
+    for n in [0, 1, 2, 3, 7, 8, 9, 1023, 1024, 1025, *(rng.randrange(1, 3000) for _ in range(20))]:
+        leaves = _leaves(n, algorithm)
+        builder, done = RootBuilder(algorithm), 0
+        while done < n:
+            step = rng.randrange(1, 70)
+            if rng.random() < 0.8:
+                builder.extend(leaves[done : done + step])
+            else:
+                for leaf in leaves[done : done + step]:
+                    builder.add(leaf)
+            done += step
+            assert len(builder) == min(done, n)
+        assert builder.root() == root_from_leaves(algorithm, leaves), n

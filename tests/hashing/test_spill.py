@@ -97,3 +97,42 @@ def test_undrained_sorter_removes_everything(tmp_path: Path) -> None:
     with SpillSorter(run_bytes=1000, directory=str(tmp_path)) as sorter:
         sorter.extend(_records(200))
     assert not os.listdir(tmp_path)
+
+
+def test_blocks_in_order_are_kept_as_runs_without_a_merge(tmp_path: Path) -> None:
+    records = sorted(_records(3000))
+    with SpillSorter(run_bytes=20_000, record_cost=0, directory=str(tmp_path)) as sorter:
+        for start in range(0, 3000, 250):
+            sorter.add_block(records[start : start + 250])
+        assert sorter.ordered
+        result = sorter.sorted_result()
+        scratch = next(tmp_path.iterdir())
+        runs = len(list(scratch.iterdir()))
+        assert list(sorter.drain()) == records
+    assert runs > 1 and len(list(scratch.iterdir())) == runs  # nothing merged or rewritten
+    assert result.on_disk and len(result) == 3000 and list(result) == records == list(result)
+    result.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spilled", [False, True])
+def test_a_block_out_of_order_falls_back_to_the_sort(tmp_path: Path, spilled: bool) -> None:
+    records = sorted(_records(2000))
+    blocks = [records[1000:1500], records[:1000], records[1500:]]  # the second one goes back
+    with SpillSorter(run_bytes=20_000 if spilled else 10**9, directory=str(tmp_path)) as sorter:
+        sorter.add_block(blocks[0])
+        assert sorter.ordered
+        for block in blocks[1:]:
+            sorter.add_block(block)
+        assert not sorter.ordered
+        with pytest.raises(ValueError):
+            sorter.sorted_result()
+        assert list(sorter.drain()) == records
+
+
+def test_a_repeated_path_across_blocks_is_still_refused(tmp_path: Path) -> None:
+    records = sorted(_records(100))
+    with pytest.raises(InputError, match="listed twice"), SpillSorter() as sorter:
+        sorter.add_block(records[:50])
+        sorter.add_block(records[49:])
+        list(sorter.drain())

@@ -108,3 +108,52 @@ def test_single_file_through_the_same_path(tmp_path: Path, small_limits: Path) -
     tree = hash_tree(path)
     assert not tree.is_directory and tree.roots == {}
     assert tree.files[0].path == "one.bin" and tree.total_size == 5
+
+
+def _forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers for every batch of the tiny trees here (two batches in flight)."""
+    from mbom.hashing import _engine
+
+    monkeypatch.setattr(_engine, "FORK_MIN_FILES", 4)
+
+
+def test_pipelined_workers_give_the_in_memory_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(tmp_path / "t")
+    expected = hash_tree(root, algorithms=("sha256", "blake3"), jobs=1)
+    _shrink(monkeypatch, tmp_path)
+    _forking(monkeypatch)
+    streamed = hash_tree(root, algorithms=("sha256", "blake3"), jobs=2)
+    assert _facts(streamed) == _facts(expected)
+
+
+def test_a_walk_out_of_order_falls_back_to_the_sort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Directories above SORT_LIMIT are listed unsorted: the external sort restores the order."""
+    root = make_tree(tmp_path / "t")
+    expected = hash_tree(root, algorithms=("sha256", "blake3"))
+    _shrink(monkeypatch, tmp_path)
+    _forking(monkeypatch)
+    monkeypatch.setattr(_walk, "SORT_LIMIT", 2)
+    monkeypatch.setattr(_walk, "_sort_key", lambda entry: entry.name[::-1])  # and reversed
+    streamed = hash_tree(root, algorithms=("sha256", "blake3"), jobs=2)
+    assert _facts(streamed) == _facts(expected)
+
+
+def test_an_error_with_a_batch_in_flight_leaves_no_worker_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(tmp_path / "t")
+    os.mkfifo(root / "zz-fifo")  # the walk refuses it last, with the batch before it hashing
+    spill = _shrink(monkeypatch, tmp_path)
+    _forking(monkeypatch)
+    from mbom.errors import UnreadableFileError
+
+    with pytest.raises(UnreadableFileError, match="not a regular file"):
+        hash_tree(root, jobs=2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every forked worker was reaped
+    gc.collect()
+    assert os.listdir(spill) == []

@@ -10,6 +10,7 @@ import pytest
 
 from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
 from mbom.hashing import hash_tree
+from mbom.hashing._walk import stream_walk, walk_tree
 from tests.hashing.test_digests import deny_reading
 
 
@@ -181,3 +182,40 @@ def test_is_loadable_by_name(rel: str, loadable: bool) -> None:
     from mbom.hashing import is_loadable
 
     assert is_loadable(rel) is loadable
+
+
+def test_stream_walk_pieces_follow_the_byte_order_of_full_paths(tmp_path: Path) -> None:
+    """Siblings sort with a directory as name + "/", so "a.txt" < "a/x" < "ab" (UTF-8 order)."""
+    names = [
+        "a/x",
+        "a.txt",
+        "a-b/c",
+        "a/b/c",
+        "ab",
+        "a b/z",
+        "é/1",
+        "z",
+        "a/b.c",
+        "a/b/d/e",
+        "中/x",
+    ]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    walked = [row[0] for piece in stream_walk(str(tmp_path), batch=3) for row in piece.files]
+    assert walked == sorted(names, key=lambda name: name.encode("utf-8"))
+
+
+def test_a_directory_above_the_sort_limit_is_walked_unsorted_but_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mbom.hashing._walk.SORT_LIMIT", 5)
+    for index in range(20):
+        (tmp_path / "big" / f"f{index:02d}").parent.mkdir(exist_ok=True)
+        (tmp_path / "big" / f"f{index:02d}").write_bytes(b"x")
+    (tmp_path / "small.txt").write_bytes(b"x")
+    walk = walk_tree(str(tmp_path))
+    assert [row[0] for row in walk.files] == [
+        *(f"big/f{index:02d}" for index in range(20)),
+        "small.txt",
+    ]
