@@ -150,10 +150,22 @@ def test_an_error_with_a_batch_in_flight_leaves_no_worker_behind(
     spill = _shrink(monkeypatch, tmp_path)
     _forking(monkeypatch)
     from mbom.errors import UnreadableFileError
+    from mbom.hashing import _engine
 
+    forked: list[int] = []
+    fork = _engine._fork
+
+    def counted(plan, indexes):  # type: ignore[no-untyped-def]
+        child = fork(plan, indexes)
+        forked.append(child.pid)
+        return child
+
+    monkeypatch.setattr(_engine, "_fork", counted)
     with pytest.raises(UnreadableFileError, match="not a regular file"):
         hash_tree(root, jobs=2)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # every forked worker was reaped
+    assert forked
+    for pid in forked:  # every forked worker was reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
     gc.collect()
     assert os.listdir(spill) == []
