@@ -115,6 +115,9 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> None:
     from mbom.hashing import _engine
 
     monkeypatch.setattr(_engine, "FORK_MIN_FILES", 4)
+    # Other tests leave threads behind (moto's server, fsspec's IO loop), which makes the
+    # engine refuse to fork; these tests are about the forked path, so take it regardless.
+    monkeypatch.setattr(_engine, "_can_fork", lambda: True)
 
 
 def test_pipelined_workers_give_the_in_memory_result(
