@@ -105,8 +105,8 @@ def test_input_error_writes_nothing(lineage: Lineage, tmp_path: Path) -> None:
 def test_renderers_escape_bom_strings_and_show_log_time(lineage: Lineage) -> None:
     report = json.loads(_audit(lineage, "--key", str(lineage.pub), "--format", "json").stdout)
     report["model"]["name"] = "<script>alert(1)</script>"
-    report["signers"][0].update(identity="ci@example.com", integratedTime="2026-01-02T03:04:05Z")
+    report["bundleSigners"][0].update(identity="ci@example.com", integratedTime="2026-01-02T03:04:05Z")
     html, markdown = render_html(report), render_markdown(report)
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)" in html
     assert "<script>" not in markdown
     assert "2026-01-02T03:04:05Z" in html and "ci@example.com" in markdown
