@@ -53,8 +53,9 @@ th, td { border: 1px solid #ccc; padding: .25rem .45rem; text-align: left; verti
          overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 th { background: #f3f3f3; white-space: nowrap; }
 code, .mono, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
-       font-size: 12px; overflow-wrap: anywhere; word-break: break-all; }
-pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6rem; white-space: pre-wrap; }
+       font-size: 12px; overflow-wrap: break-word; }
+pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6rem; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-weight: 600;
          border: 1px solid; white-space: nowrap; }
 .ok { color: #1e7e34; background: #e3f4e8; border-color: #1e7e34; }

@@ -306,7 +306,7 @@ def _cell(header: str, value: str) -> str:
     if header == "status":
         return status_badge(value)
     if header in _MONO or "sha256" in value or len(value) == 64:
-        return f'<span class="mono">{esc(value)}</span>'
+        return f'<span class="mono">{esc_breakable(value)}</span>'
     return esc_breakable(value)
 
 

@@ -117,8 +117,8 @@ def render_html_section(document: Mapping[str, Any]) -> str:
             esc_breakable(node["label"]),
             status_badge(node["status"]),
             esc_breakable(node.get("reason") or ""),
-            f'<span class="mono">{esc(node.get("digest") or "")}</span>',
-            f'<span class="mono">{esc(node.get("serialNumber") or "")}</span>',
+            f'<span class="mono">{esc_breakable(node.get("digest") or "")}</span>',
+            f'<span class="mono">{esc_breakable(node.get("serialNumber") or "")}</span>',
             esc_breakable(node.get("source") or node.get("detail") or ""),
         )
         for node in document["nodes"]
