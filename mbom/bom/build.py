@@ -659,6 +659,7 @@ def _hub_references(hub: Any) -> list[Any]:
 def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
     """What mbom.capture.checkpoints.safety decided about the file, in its property names."""
     from mbom.capture.checkpoints import safety
+    from mbom.capture.checkpoints.facts import parsed_facts
 
     pairs: list[tuple[str, object]] = [
         (safety.FORMAT_PROPERTY, info.format),
@@ -676,6 +677,7 @@ def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
         (safety.ISSUES_PROPERTY, info.issues),
     )
     pairs += [(name, json.dumps(list(value))) for name, value in lists if value]
+    pairs += [(f"mbom:checkpoint:{name}", value) for name, value in parsed_facts(info)]
     for key, value in sorted(info.metadata.items()):
         if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 256:
             pairs.append((f"mbom:checkpoint:meta:{key}", value))

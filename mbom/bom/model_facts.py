@@ -21,20 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: checkpoint properties (``mbom:checkpoint:NAME``) that are parsed facts, in reading order,
-#: with the words a report uses for them
-PARSED_FACTS: tuple[tuple[str, str], ...] = (
-    ("architecture", "architecture"),
-    ("quantization", "quantization"),
-    ("file-type", "file type"),
-    ("context-length", "context length"),
-    ("producer", "producer"),
-    ("ir-version", "IR version"),
-    ("opset", "opset"),
-    ("schema-version", "schema version"),
-    ("keras-version", "Keras version"),
-    ("description", "description"),
-)
+from mbom.capture.checkpoints.facts import FACT_WORDS
 
 
 def model_facts(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,10 +51,11 @@ def file_facts(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parsed_facts(checkpoint: Mapping[str, Any]) -> dict[str, str]:
-    """The parser's facts recorded for one file, keyed by :data:`PARSED_FACTS` words."""
+    """The parser's facts recorded for one file, keyed by the words of
+    :data:`mbom.capture.checkpoints.facts.FACT_WORDS`."""
     return {
         words: str(checkpoint[name])
-        for name, words in PARSED_FACTS
+        for name, words in FACT_WORDS
         if checkpoint.get(name) not in (None, "")
     }
 
