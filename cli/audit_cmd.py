@@ -16,10 +16,14 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
 @click.command("audit")
 @click.argument("path", type=str)
 @click.option(
-    "--bundle", "bundles", multiple=True, metavar="B", help="Attestation about PATH (repeatable)."
+    "--bundle",
+    "bundles",
+    multiple=True,
+    metavar="BUNDLE_FILE",
+    help="Attestation about PATH (repeatable).",
 )
 @trust_options
-@click.option("--policy", metavar="P.yaml", help="Policy file, as for mbom verify.")
+@click.option("--policy", metavar="POLICY_FILE", help="Policy file, as for mbom verify.")
 @click.option(
     "--datasets",
     metavar="ROOT",
@@ -27,7 +31,11 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
     "(s3://BUCKET/...) under which datasets recorded there are re-hashed where they live.",
 )
 @click.option(
-    "--parent", "parents", multiple=True, metavar="B", help="Bundle of a parent model (repeatable)."
+    "--parent",
+    "parents",
+    multiple=True,
+    metavar="BUNDLE_FILE",
+    help="Bundle of a parent model (repeatable).",
 )
 @click.option(
     "--search", multiple=True, metavar="DIR", help="Folder to find parents in (repeatable)."

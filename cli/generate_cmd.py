@@ -11,7 +11,9 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
 
 
 @click.command("generate")
-@click.option("--model", "model", type=str, help="Model file or directory.")
+@click.option(
+    "--model", "model", type=str, metavar="PATH", help="Model file or directory, or a URL."
+)
 @click.option(
     "--dataset",
     "datasets",
@@ -34,8 +36,8 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     help="The BOM or bundle of a parent model (repeatable).",
 )
 @click.option("--hf", metavar="REPO[@REVISION]", help="A Hugging Face Hub model.")
-@click.option("--name", help="Model name.")
-@click.option("--version", "model_version", help="Model version.")
+@click.option("--name", metavar="NAME", help="Model name [default: the model folder's name].")
+@click.option("--version", "model_version", metavar="VERSION", help="Model version.")
 @click.option(
     "-f",
     "--file",
@@ -44,7 +46,14 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     metavar="mbom.yaml",
     help="Declarative inputs (flags add to or override it).",
 )
-@click.option("-o", "--output", type=str, default=None, help="Output file [default: bom.cdx.json].")
+@click.option(
+    "-o",
+    "--output",
+    type=str,
+    metavar="FILE",
+    default=None,
+    help="Output file [default: bom.cdx.json].",
+)
 @click.option(
     "--spec-version",
     type=click.Choice(("1.6", "1.7")),
@@ -56,7 +65,7 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     "algorithms",
     multiple=True,
     type=click.Choice(ALGORITHMS, case_sensitive=False),
-    help="Extra digest algorithm for files (SHA-256 is always recorded).",
+    help="Extra digest algorithm for files; SHA-256 is always recorded (repeatable).",
 )
 @click.option(
     "--container-image",
@@ -71,7 +80,13 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     help="Datasets with more files get a sidecar manifest [default: 1000].",
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Hashing worker processes [default: one per CPU core].",
+)
 @dask_option
 @click.option(
     "--format",

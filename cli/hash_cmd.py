@@ -11,7 +11,7 @@ import os
 import click
 
 from mbom.cli._dask_option import dask_executor, dask_option
-from mbom.cli._output import TerminalProgress, echo_json
+from mbom.cli._output import TerminalProgress, echo_json, format_option
 
 ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
 
@@ -35,13 +35,7 @@ ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file; ignore the hash cache.")
 @dask_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 def hash_command(
     paths: tuple[str, ...],
     algorithm: str,

@@ -6,10 +6,12 @@ from typing import Any
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("inspect")
 @click.argument("path", type=str)
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@format_option("text", "json")
 def inspect_command(path: str, output_format: str) -> None:
     """Summarise a BOM or a bundle: model, files, datasets, configs, lineage, signers."""
     from mbom.bom.describe import describe

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import MalformedFileError
-from mbom.load import JsonSyntaxError, parse_json
+from mbom.load import load_json, parse_json
 
 MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
 
@@ -101,11 +101,7 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
 def _load_json(location: str) -> dict[str, Any]:
     from mbom.bom.read import read_bom_bytes
 
-    data = read_bom_bytes(location)
-    try:
-        document = parse_json(data)
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{location}: not valid JSON: {exc.reason}") from None
+    document = load_json(read_bom_bytes(location), location)
     if not isinstance(document, dict):
         raise MalformedFileError(f"{location}: not a JSON object")
     return document

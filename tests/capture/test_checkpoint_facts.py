@@ -150,5 +150,5 @@ def test_keras_zip_config_is_read_for_code(tmp_path: Path) -> None:
     assert props["mbom:checkpoint:safe-to-load"] == "false"
     assert props["mbom:checkpoint:keras-version"] == "3.6.0"
     broken = _keras_zip(tmp_path / "broken.keras", "{not json")
-    with pytest.raises(MalformedFileError, match=r"broken\.keras: config\.json is not JSON"):
+    with pytest.raises(MalformedFileError, match=r"broken\.keras \(config\.json\): not valid JSON"):
         inspect_checkpoint(broken)

@@ -98,7 +98,7 @@ def read_keras_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
 
 def _zip_documents(path: str | os.PathLike[str], name: str) -> dict[str, Any] | None:
     """config.json and metadata.json of a Keras zip, parsed; None when it is not one."""
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import load_json
 
     documents: dict[str, Any] = {}
     with zipfile.ZipFile(path) as archive:
@@ -113,12 +113,7 @@ def _zip_documents(path: str | os.PathLike[str], name: str) -> dict[str, Any] | 
                 raise MalformedFileError(
                     f"{name}: {member} is over {MAX_CONFIG_BYTES} bytes", path=name
                 )
-            try:
-                documents[member] = parse_json(archive.read(info))
-            except JsonSyntaxError as exc:
-                raise MalformedFileError(
-                    f"{name}: {member} is not JSON: {exc.reason}", path=name
-                ) from None
+            documents[member] = load_json(archive.read(info), f"{name} ({member})", path=name)
     return documents
 
 
