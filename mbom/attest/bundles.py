@@ -246,7 +246,10 @@ def parse_bundle(document: Any, name: str = "bundle") -> dict[str, Any]:
     """
     if not isinstance(document, dict):
         raise MalformedFileError(f"{name}: not a Sigstore bundle (not a JSON object)", path=name)
-    if document.get("mediaType") not in READABLE_MEDIA_TYPES:
+    media_type = document.get("mediaType")
+    if (media_type is None or isinstance(media_type, str)) and (
+        media_type not in READABLE_MEDIA_TYPES
+    ):  # any other type is the shape check's to name
         raise MalformedFileError(not_a_bundle(document, name), path=name)
     check_shape(document, BUNDLE_SHAPE, name)
     if not isinstance(document.get("verificationMaterial"), dict):
