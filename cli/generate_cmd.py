@@ -74,6 +74,13 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
 )
 @click.option("--no-environment", is_flag=True, help="Do not record the Python environment.")
 @click.option(
+    "--python",
+    metavar="PATH",
+    help="Record the environment of this interpreter or virtual environment (the training "
+    "venv's bin/python) [default: the Python running mbom]. Its packages' metadata is read; "
+    "none of its code is imported.",
+)
+@click.option(
     "--manifest-threshold",
     type=click.IntRange(min=0),
     default=None,
@@ -111,6 +118,7 @@ def generate_command(**options: object) -> None:
         ("model_version", "version"),
         ("spec_version", "spec_version"),
         ("container_image", "container_image"),
+        ("python", "python"),
         ("manifest_threshold", "manifest_threshold"),
         ("output", "output"),
     ):
@@ -143,6 +151,7 @@ def generate_command(**options: object) -> None:
                 "serialNumber": document["serialNumber"],
                 "specVersion": document["specVersion"],
                 "manifests": [str(path) for path in written[:-1]],
+                "environment": _environment_summary(document),
             }
         )
         return
@@ -155,6 +164,20 @@ def generate_command(**options: object) -> None:
         "data components"
         + (f"; manifests: {', '.join(str(p) for p in written[:-1])}" if written[:-1] else "")
     )
+    click.echo(f"environment: {_environment_summary(document) or 'not recorded'}")
+
+
+def _environment_summary(document: dict) -> str | None:
+    """Which Python environment the BOM records, in one phrase (None: none recorded)."""
+    from mbom.bom.describe import describe
+
+    described = describe(document)
+    environment = described.get("environment") or {}
+    if "mbom:env:python" not in environment:
+        return None
+    source = environment.get("mbom:env:recorded-from", "the Python running mbom")
+    packages = described.get("packages") or 0
+    return f"{environment['mbom:env:python']}, {packages} packages, from {source}"
 
 
 def _warn_unsafe(document: dict) -> None:

@@ -581,6 +581,7 @@ def _prop_list(pairs: Iterable[tuple[str, object]]) -> list[Prop]:
 def _environment_properties(environment: Any) -> list[Prop]:
     pairs: list[tuple[str, object]] = [
         ("mbom:env:python", f"{environment.python_implementation} {environment.python_version}"),
+        ("mbom:env:recorded-from", environment.recorded_from or None),
         (
             "mbom:env:os",
             environment.os.pretty_name or f"{environment.os.system} {environment.os.release}",
