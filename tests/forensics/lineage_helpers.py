@@ -51,7 +51,9 @@ def _release(model: Path, out: Path, pem: Path, *, name: str, version: str, **ex
     return write_bundle(sign_bom(built.document, keys=[load_signing_key(pem)]), bundle)
 
 
-def three_generations(folder: Path, quant_extra: dict[str, bytes] | None = None) -> Lineage:
+def three_generations(
+    folder: Path, quant_extra: dict[str, bytes] | None = None, quant_name: str = "quantized"
+) -> Lineage:
     """Write and sign the three BOMs in ``folder``; parents are recorded by relative path.
 
     ``quant_extra``: more files for the quantized model (a card, a config, a checkpoint)."""
@@ -82,7 +84,7 @@ def three_generations(folder: Path, quant_extra: dict[str, bytes] | None = None)
             Path("quant"),
             Path("quant.cdx.json"),
             pem,
-            name="quantized",
+            name=quant_name,
             version="2.0-q4",
             parents=(str(tuned),),
         )

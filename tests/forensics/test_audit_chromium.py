@@ -108,6 +108,7 @@ def test_audit_page_shows_the_key_facts_in_chromium(tmp_path: Path) -> None:
         assert "VERIFIED" in text and "fine-tuned 2.0" in text
 
 
+LONG_NAME = "acme-research/quantized-instruction-tuned-llama-variant-with-a-long-name"
 A4_WIDTH = 794  # CSS pixels: 210 mm at 96 px per inch
 
 #: Measures the page as laid out, then writes the result into the DOM (read with --dump-dom):
@@ -170,6 +171,7 @@ def test_audit_page_at_a4_width_has_no_overlapping_text(tmp_path: Path) -> None:
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama"}
     lineage = three_generations(
         tmp_path / "release",
+        quant_name=LONG_NAME,  # long names were drawn over the neighbouring boxes
         quant_extra={
             "README.md": card.encode(),
             "config.json": json.dumps(config).encode(),
@@ -208,7 +210,7 @@ def test_audit_page_at_a4_width_has_no_overlapping_text(tmp_path: Path) -> None:
     text = " ".join(" ".join(reader.parts).split())
     for fact in (
         "VERIFIED", "LlamaForCausalLM", "text-generation", "safetensors", "weights",
-        "fine-tuned 2.0", "base 1.0", "quantized 2.0-q4", "acme/pretrained-base",
+        "fine-tuned 2.0", "base 1.0", "acme/pretrained-base", LONG_NAME[:30],
         "derived-from", "trained-on", "2 tensors", "36 parameters", "1 of 1 signers verified",
         hashlib.sha256(b"quantized weights").hexdigest()[:16],
     ):  # fmt: skip
