@@ -99,6 +99,12 @@ def test_tflite_with_forged_offsets_is_malformed(tmp_path: Path, where: str) -> 
         inspect_checkpoint(path)
 
 
+def test_text_that_happens_to_hold_tfl3_is_not_a_checkpoint(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"See TFL3 docs for the converter.\n")  # bytes 4 to 8 read "TFL3"
+    assert inspect_checkpoint(notes) is None
+
+
 def test_keras_hdf5_weights_are_safe_a_model_config_is_not(tmp_path: Path) -> None:
     h5py = pytest.importorskip("h5py")
     numpy = pytest.importorskip("numpy")

@@ -59,6 +59,7 @@ from mbom.capture.checkpoints.results import (
 )
 from mbom.capture.checkpoints.safetensors import read_safetensors
 from mbom.capture.checkpoints.tflite import is_tflite, read_tflite
+from mbom.errors import MalformedFileError
 
 __all__ = [
     "ArchiveMember",
@@ -117,7 +118,12 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     if is_hdf5(head):
         return read_hdf5(path)
     if is_tflite(head):
-        return read_tflite(path)
+        try:
+            return read_tflite(path)
+        except MalformedFileError:
+            if suffix == ".tflite":
+                raise  # a file that claims TFLite and is not one is malformed
+            # else: 4 bytes that happen to read "TFL3" in some other file; it runs no code
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix == ".onnx":
