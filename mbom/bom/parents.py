@@ -108,7 +108,8 @@ def _load_json(location: str) -> dict[str, Any]:
 
 
 def bundle_signers(location: str) -> list[dict[str, str]]:
-    """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint."""
+    """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint,
+    and the key id of every further signature its DSSE envelope carries."""
     document = _load_json(location)
     material = document.get("verificationMaterial") or {}
     signers: list[dict[str, str]] = []
@@ -120,6 +121,14 @@ def bundle_signers(location: str) -> list[dict[str, str]]:
     raw = certificate.get("rawBytes") or (chain[0].get("rawBytes") if chain else None)
     if raw:
         signers.append(_certificate_identity(raw))
+    envelope = document.get("dsseEnvelope")
+    signatures = envelope.get("signatures") if isinstance(envelope, dict) else None
+    named = {signer.get("key") for signer in signers}
+    for signature in signatures if isinstance(signatures, list) else ():
+        keyid = signature.get("keyid") if isinstance(signature, dict) else None
+        if isinstance(keyid, str) and keyid and keyid not in named:  # a further DSSE signer
+            signers.append({"key": keyid})
+            named.add(keyid)
     return signers
 
 

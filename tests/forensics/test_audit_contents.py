@@ -98,3 +98,26 @@ def test_every_signer_of_every_bundle_is_listed(release: Path) -> None:
     text = page.read_text()
     assert hints["alice"] in text and hints["bob"] in text
     assert "1 of 2 signers verified." in text
+
+
+def test_a_bundle_carrying_two_signatures_shows_both(release: Path) -> None:
+    """A DSSE envelope with a second signature (another tool's multi-signer bundle): mbom
+    accepts one signature per bundle, so it is not verified, but both signers are listed."""
+    first = json.loads((release / "bom.cdx.json.1.sigstore.json").read_text())
+    second = json.loads((release / "bom.cdx.json.2.sigstore.json").read_text())
+    first["dsseEnvelope"]["signatures"] += second["dsseEnvelope"]["signatures"]
+    both = release / "both.sigstore.json"
+    both.write_text(json.dumps(first))
+    result = run_mbom(
+        "audit", str(release / "model"), "--bundle", str(both),
+        "--key", str(release / "alice.pub"), "--key", str(release / "bob.pub"),
+        "--format", "json",
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["exitCode"] == 1  # two signatures in one envelope: refused, reported
+    keys = [s["key"] for s in report["bundleSigners"]]
+    assert keys == [
+        first["verificationMaterial"]["publicKey"]["hint"],
+        second["dsseEnvelope"]["signatures"][0]["keyid"],
+    ]
+    assert not any(s["verified"] for s in report["bundleSigners"])
