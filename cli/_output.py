@@ -24,6 +24,18 @@ def format_option(*choices: str, default: str = "text") -> Any:
     )
 
 
+def jobs_option() -> Any:
+    """The ``--jobs`` / ``-j`` option of every command that hashes."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="WORKERS",
+        help="Hashing worker processes [default: one per CPU core].",
+    )
+
+
 def echo_json(document: Any) -> None:
     """Write one JSON document to stdout (and nothing else there)."""
     click.echo(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False))

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mbom.cli._output import jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 
 FORMATS = ("html", "markdown", "json")
@@ -48,7 +49,7 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
     help="[default: from -o's extension (.html, .md, .json); markdown on stdout]",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE (atomically).")
-@click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@jobs_option()
 def audit_command(
     path: str,
     bundles: tuple[str, ...],

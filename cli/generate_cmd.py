@@ -6,6 +6,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record
 from mbom.cli._dask_option import dask_executor, dask_option
+from mbom.cli._output import jobs_option
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
@@ -87,13 +88,7 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     help="Datasets with more files get a sidecar manifest [default: 1000].",
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Hashing worker processes [default: one per CPU core].",
-)
+@jobs_option()
 @dask_option
 @click.option(
     "--format",

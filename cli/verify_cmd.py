@@ -8,7 +8,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record_event
 from mbom.cli._dask_option import dask_executor, dask_option
-from mbom.cli._output import format_option
+from mbom.cli._output import format_option, jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 from mbom.errors import InputError, MbomError
 
@@ -48,7 +48,7 @@ FORMATS = ("text", "json", "sarif", "junit")
 )
 @click.option("--no-schema", is_flag=True, help="Skip CycloneDX schema validation of the BOM.")
 @format_option(*FORMATS)
-@click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@jobs_option()
 @dask_option
 @log_option
 def verify_command(
