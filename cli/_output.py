@@ -12,6 +12,30 @@ import click
 PROGRESS_MIN_BYTES = 256 * 1024 * 1024
 
 
+def format_option(*choices: str, default: str = "text") -> Any:
+    """The ``--format`` option every command shares: its choices, its default shown."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format: text for people, json (and the others) for tools.",
+    )
+
+
+def jobs_option() -> Any:
+    """The ``--jobs`` / ``-j`` option of every command that hashes."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="WORKERS",
+        help="Hashing worker processes [default: one per CPU core].",
+    )
+
+
 def echo_json(document: Any) -> None:
     """Write one JSON document to stdout (and nothing else there)."""
     click.echo(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False))

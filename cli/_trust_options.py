@@ -21,13 +21,23 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 _OPTIONS = (
-    click.option("--key", "keys", multiple=True, metavar="PUB", help="Trusted public key PEM."),
-    click.option("--identity", help="Trusted keyless certificate identity (exact)."),
-    click.option("--identity-regex", help="Trusted keyless identity, a full-match regex."),
-    click.option("--issuer", help="Trusted OIDC issuer of the identity (exact)."),
-    click.option("--issuer-regex", help="Trusted OIDC issuer, a full-match regex."),
-    click.option("--trusted-root", metavar="F", help="Sigstore trusted_root.json."),
-    click.option("--trust-config", metavar="F", help="Sigstore ClientTrustConfig JSON."),
+    click.option(
+        "--key",
+        "keys",
+        multiple=True,
+        metavar="PUB_FILE",
+        help="Trusted public key PEM, e.g. release.pub from mbom keygen (repeatable).",
+    ),
+    click.option(
+        "--identity", metavar="IDENTITY", help="Trusted keyless certificate identity (exact)."
+    ),
+    click.option(
+        "--identity-regex", metavar="REGEX", help="Trusted keyless identity, a full-match regex."
+    ),
+    click.option("--issuer", metavar="URL", help="Trusted OIDC issuer of the identity (exact)."),
+    click.option("--issuer-regex", metavar="REGEX", help="Trusted OIDC issuer, full-match regex."),
+    click.option("--trusted-root", metavar="FILE", help="Sigstore trusted_root.json."),
+    click.option("--trust-config", metavar="FILE", help="Sigstore ClientTrustConfig JSON."),
     click.option(
         "--certificate-chain",
         metavar="PEM",

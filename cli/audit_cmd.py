@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mbom.cli._output import jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 
 FORMATS = ("html", "markdown", "json")
@@ -16,10 +17,14 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
 @click.command("audit")
 @click.argument("path", type=str)
 @click.option(
-    "--bundle", "bundles", multiple=True, metavar="B", help="Attestation about PATH (repeatable)."
+    "--bundle",
+    "bundles",
+    multiple=True,
+    metavar="BUNDLE_FILE",
+    help="Attestation about PATH (repeatable).",
 )
 @trust_options
-@click.option("--policy", metavar="P.yaml", help="Policy file, as for mbom verify.")
+@click.option("--policy", metavar="POLICY_FILE", help="Policy file, as for mbom verify.")
 @click.option(
     "--datasets",
     metavar="ROOT",
@@ -27,7 +32,11 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
     "(s3://BUCKET/...) under which datasets recorded there are re-hashed where they live.",
 )
 @click.option(
-    "--parent", "parents", multiple=True, metavar="B", help="Bundle of a parent model (repeatable)."
+    "--parent",
+    "parents",
+    multiple=True,
+    metavar="BUNDLE_FILE",
+    help="Bundle of a parent model (repeatable).",
 )
 @click.option(
     "--search", multiple=True, metavar="DIR", help="Folder to find parents in (repeatable)."
@@ -40,7 +49,7 @@ BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"
     help="[default: from -o's extension (.html, .md, .json); markdown on stdout]",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE (atomically).")
-@click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@jobs_option()
 def audit_command(
     path: str,
     bundles: tuple[str, ...],

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("diff")
 @click.argument("a", type=str)
 @click.argument("b", type=str)
-@click.option(
-    "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"
-)
+@format_option("text", "json", "markdown")
 def diff_command(a: str, b: str, output_format: str) -> None:
     """Compare two BOMs or signed bundles: model files, datasets, configs, hyperparameters,
     lineage, environment packages, model card and signers.

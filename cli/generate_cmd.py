@@ -6,12 +6,15 @@ import click
 
 from mbom.cli._auditlog import log_option, record
 from mbom.cli._dask_option import dask_executor, dask_option
+from mbom.cli._output import jobs_option
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
 
 
 @click.command("generate")
-@click.option("--model", "model", type=str, help="Model file or directory.")
+@click.option(
+    "--model", "model", type=str, metavar="PATH", help="Model file or directory, or a URL."
+)
 @click.option(
     "--dataset",
     "datasets",
@@ -34,8 +37,8 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     help="The BOM or bundle of a parent model (repeatable).",
 )
 @click.option("--hf", metavar="REPO[@REVISION]", help="A Hugging Face Hub model.")
-@click.option("--name", help="Model name.")
-@click.option("--version", "model_version", help="Model version.")
+@click.option("--name", metavar="NAME", help="Model name [default: the model folder's name].")
+@click.option("--version", "model_version", metavar="VERSION", help="Model version.")
 @click.option(
     "-f",
     "--file",
@@ -44,7 +47,14 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     metavar="mbom.yaml",
     help="Declarative inputs (flags add to or override it).",
 )
-@click.option("-o", "--output", type=str, default=None, help="Output file [default: bom.cdx.json].")
+@click.option(
+    "-o",
+    "--output",
+    type=str,
+    metavar="FILE",
+    default=None,
+    help="Output file [default: bom.cdx.json].",
+)
 @click.option(
     "--spec-version",
     type=click.Choice(("1.6", "1.7")),
@@ -56,7 +66,7 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     "algorithms",
     multiple=True,
     type=click.Choice(ALGORITHMS, case_sensitive=False),
-    help="Extra digest algorithm for files (SHA-256 is always recorded).",
+    help="Extra digest algorithm for files; SHA-256 is always recorded (repeatable).",
 )
 @click.option(
     "--container-image",
@@ -65,13 +75,20 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
 )
 @click.option("--no-environment", is_flag=True, help="Do not record the Python environment.")
 @click.option(
+    "--python",
+    metavar="PATH",
+    help="Record the environment of this interpreter or virtual environment (the training "
+    "venv's bin/python) [default: the Python running mbom]. Its packages' metadata is read; "
+    "none of its code is imported.",
+)
+@click.option(
     "--manifest-threshold",
     type=click.IntRange(min=0),
     default=None,
     help="Datasets with more files get a sidecar manifest [default: 1000].",
 )
 @click.option("--no-cache", is_flag=True, help="Re-hash every file.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None)
+@jobs_option()
 @dask_option
 @click.option(
     "--format",
@@ -96,6 +113,7 @@ def generate_command(**options: object) -> None:
         ("model_version", "version"),
         ("spec_version", "spec_version"),
         ("container_image", "container_image"),
+        ("python", "python"),
         ("manifest_threshold", "manifest_threshold"),
         ("output", "output"),
     ):
@@ -128,6 +146,7 @@ def generate_command(**options: object) -> None:
                 "serialNumber": document["serialNumber"],
                 "specVersion": document["specVersion"],
                 "manifests": [str(path) for path in written[:-1]],
+                "environment": _environment_summary(document),
             }
         )
         return
@@ -140,6 +159,20 @@ def generate_command(**options: object) -> None:
         "data components"
         + (f"; manifests: {', '.join(str(p) for p in written[:-1])}" if written[:-1] else "")
     )
+    click.echo(f"environment: {_environment_summary(document) or 'not recorded'}")
+
+
+def _environment_summary(document: dict) -> str | None:
+    """Which Python environment the BOM records, in one phrase (None: none recorded)."""
+    from mbom.bom.describe import describe
+
+    described = describe(document)
+    environment = described.get("environment") or {}
+    if "mbom:env:python" not in environment:
+        return None
+    source = environment.get("mbom:env:recorded-from", "the Python running mbom")
+    packages = described.get("packages") or 0
+    return f"{environment['mbom:env:python']}, {packages} packages, from {source}"
 
 
 def _warn_unsafe(document: dict) -> None:

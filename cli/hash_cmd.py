@@ -11,7 +11,7 @@ import os
 import click
 
 from mbom.cli._dask_option import dask_executor, dask_option
-from mbom.cli._output import TerminalProgress, echo_json
+from mbom.cli._output import TerminalProgress, echo_json, format_option, jobs_option
 
 ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
 
@@ -26,22 +26,10 @@ ALGORITHM_CHOICES = ("sha256", "sha512", "blake3")
     show_default=True,
     help="Digest algorithm.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parallel workers (default: one per core).",
-)
+@jobs_option()
 @click.option("--no-cache", is_flag=True, help="Re-hash every file; ignore the hash cache.")
 @dask_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 def hash_command(
     paths: tuple[str, ...],
     algorithm: str,

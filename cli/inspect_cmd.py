@@ -6,10 +6,12 @@ from typing import Any
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("inspect")
 @click.argument("path", type=str)
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@format_option("text", "json")
 def inspect_command(path: str, output_format: str) -> None:
     """Summarise a BOM or a bundle: model, files, datasets, configs, lineage, signers."""
     from mbom.bom.describe import describe
@@ -42,8 +44,35 @@ def _size(value: Any) -> str:
     return str(value)
 
 
+def _file_note(item: dict[str, Any]) -> str:
+    """``  [format, N tensors, parsed facts, UNSAFE: ...]`` for a checkpoint file."""
+    from mbom.bom.model_facts import file_facts
+
+    checkpoint = item.get("checkpoint", {})
+    if not checkpoint:
+        return ""
+    facts = file_facts(item)
+    parts = [str(facts["format"])]
+    if facts["tensors"]:
+        parts.append(f"{facts['tensors']} tensors")
+    parts += [f"{words} {value}" for words, value in facts["facts"].items()]
+    if checkpoint.get("safe-to-load") == "false":
+        parts.append(
+            "UNSAFE: "
+            + (
+                checkpoint.get("dangerous-globals")
+                or checkpoint.get("unsafe-globals")
+                or checkpoint.get("issues")
+                or "see issues"
+            )
+        )
+    return "  [" + ", ".join(parts) + "]"
+
+
 def render(report: dict[str, Any]) -> list[str]:
     """The text form: one section per part, absent parts left out."""
+    from mbom.bom.model_facts import model_facts
+
     lines = [
         f"{report['source']['kind']}  {report['source']['path']}",
         f"  CycloneDX {report['specVersion']}  {report['serialNumber'] or '(no serial number)'}"
@@ -60,46 +89,31 @@ def render(report: dict[str, Any]) -> list[str]:
         lines.append(f"model  {component['name']} {component['version'] or ''}".rstrip())
         if component["licenses"]:
             lines.append(f"  licence: {', '.join(component['licenses'])}")
-        facts = [
-            f"task {model['task']}" if model["task"] else "",
-            f"architecture {model['model_architecture']}" if model["model_architecture"] else "",
-            f"family {model['architecture_family']}" if model["architecture_family"] else "",
+        facts = model_facts(model)
+        words = [
+            f"task {facts['task']}" if facts["task"] else "",
+            f"architecture {facts['architecture']}" if facts["architecture"] else "",
+            f"family {facts['family']}" if facts["family"] else "",
         ]
-        if any(facts):
-            lines.append("  " + " · ".join(f for f in facts if f))
-        props = model.get("properties", {})
-        if "mbom:model:files" in props:
+        if any(words):
+            lines.append("  " + " · ".join(w for w in words if w))
+        if facts["files"] is not None:
             lines.append(
-                f"  files: {props['mbom:model:files']} "
-                f"({_size(props.get('mbom:model:bytes'))})"
+                f"  files: {facts['files']} ({_size(facts['bytes'])})"
                 + (
-                    f", {props['mbom:model:tensors']} tensors, "
-                    f"{int(props['mbom:model:parameters']):,} parameters"
-                    if "mbom:model:tensors" in props
+                    f", {facts['tensors']} tensors, {facts['parameters'] or 0:,} parameters"
+                    if facts["tensors"] is not None
                     else ""
                 )
             )
-        if "mbom:merkle-root:sha256" in props:
-            lines.append(f"  merkle root (sha256): {props['mbom:merkle-root:sha256']}")
+        if facts["merkleRoot"]:
+            lines.append(f"  merkle root (sha256): {facts['merkleRoot']}")
         for item in model.get("files", []):
             digest = item["hashes"].get("SHA-256", "")
-            note = ""
-            checkpoint = item.get("checkpoint", {})
-            if checkpoint:
-                note = f"  [{checkpoint.get('format')}"
-                if checkpoint.get("tensors"):
-                    note += f", {checkpoint['tensors']} tensors"
-                if checkpoint.get("safe-to-load") == "false":
-                    note += ", UNSAFE: " + (
-                        checkpoint.get("dangerous-globals")
-                        or checkpoint.get("unsafe-globals")
-                        or "see issues"
-                    )
-                note += "]"
             digest = f"sha256:{digest[:16]}…" if digest else ""
             size = _size(item["size"]) if "size" in item else ""
             fields = [item.get("role", ""), item["path"], size, digest]
-            lines.append("    " + "  ".join(f for f in fields if f) + note)
+            lines.append("    " + "  ".join(f for f in fields if f) + _file_note(item))
         for ancestor in model.get("ancestors", []):
             source = ancestor["properties"].get("mbom:lineage:source", "pedigree")
             lines.append(f"  parent: {ancestor['name']} {ancestor['version'] or ''} ({source})")

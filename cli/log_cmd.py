@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-_FORMAT = click.option(
-    "--format", "output_format", type=click.Choice(("text", "json")), default="text"
-)
+from mbom.cli._output import format_option
+
+_FORMAT = format_option("text", "json")
 
 
 @click.group("log")
@@ -31,12 +31,9 @@ def _event(text: str | None, file: str | None) -> dict[str, Any]:
                 text = stream.read()
         except OSError as exc:
             raise InputError(f"{file}: cannot read: {exc.strerror}", path=file) from None
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import load_json
 
-    try:
-        event = parse_json(text or "")
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{source}: not valid JSON: {exc.reason}") from None
+    event = load_json(text or "", source)
     if not isinstance(event, dict):
         raise MalformedFileError(f"{source}: the event must be a JSON object")
     return event
@@ -45,9 +42,15 @@ def _event(text: str | None, file: str | None) -> dict[str, Any]:
 @log_group.command("append")
 @click.argument("log", type=str)
 @click.option("--event", "event_text", metavar="JSON", help="The event, a JSON object.")
-@click.option("--event-file", metavar="F", help="Read the event from F ('-' for stdin).")
+@click.option("--event-file", metavar="FILE", help="Read the event from FILE ('-' for stdin).")
 @click.option("--key", metavar="PEM", help="Sign a checkpoint every --checkpoint-every entries.")
-@click.option("--checkpoint-every", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Entries between signed checkpoints (with --key).",
+)
 @_FORMAT
 def append_command(
     log: str,
@@ -93,14 +96,18 @@ def checkpoint_command(log: str, key: str) -> None:
 @log_group.command("verify")
 @click.argument("log", type=str)
 @click.option(
-    "--key", "keys", multiple=True, metavar="PUB", help="Public key checkpoints are signed with."
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="PUB_FILE",
+    help="Public key checkpoints are signed with (repeatable).",
 )
 @click.option(
     "--allow-unsealed-tail",
     type=click.IntRange(min=0),
     default=None,
-    metavar="N",
-    help="With --key: how many entries may follow the last signed checkpoint (default 0).",
+    metavar="COUNT",
+    help="With --key: how many entries may follow the last signed checkpoint [default: 0].",
 )
 @click.option(
     "--min-entries",

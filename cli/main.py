@@ -13,6 +13,7 @@ import click
 
 from mbom import __version__
 from mbom.cli._errors import run_guarded
+from mbom.errors import EXIT_CODES
 
 #: command name -> "module:function" inside mbom.cli
 COMMANDS: dict[str, str] = {
@@ -48,14 +49,20 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="mbom")
 def cli() -> None:
-    """Model Bill of Materials: capture, sign and verify what a model is made of.
+    """Model Bill of Materials: capture, sign and verify what a model is made of."""
 
-    Exit codes: 0 success, 1 verification or policy failure, 2 usage or input error,
-    3 could not evaluate (missing trust material).
-    """
+
+cli.help = (
+    (cli.help or "")
+    + "\n\nExit codes:\n\n\b\n"
+    + "\n".join(f"{code} {meaning}" for code, meaning in EXIT_CODES)
+)
 
 
 def main() -> None:

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("prove")
 @click.argument("path", type=str)
-@click.option("--bom", "bom", required=True, help="The BOM (or signed bundle) holding the root.")
-@click.option("--dataset", help="Dataset name (needed when several could hold PATH).")
+@click.option(
+    "--bom",
+    "bom",
+    required=True,
+    metavar="FILE",
+    help="The BOM (or signed bundle) holding the root.",
+)
+@click.option(
+    "--dataset", metavar="NAME", help="Dataset name (needed when several could hold PATH)."
+)
 @click.option(
     "--dataset-root",
     metavar="DIR",
     help="Folder (or URL) PATH is relative to [default: the dataset's recorded location].",
 )
-@click.option("-o", "--output", default="proof.json", show_default=True, help="Proof to write.")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    default="proof.json",
+    show_default=True,
+    help="Proof to write.",
+)
+@format_option("text", "json")
 def prove_command(
     path: str,
     bom: str,
@@ -51,9 +68,17 @@ def prove_command(
 
 @click.command("check-proof")
 @click.argument("proof", type=str)
-@click.option("--bom", "bom", required=True, help="The BOM (or signed bundle) holding the root.")
-@click.option("--file", "file", help="Also re-hash this file and compare it with the leaf.")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@click.option(
+    "--bom",
+    "bom",
+    required=True,
+    metavar="FILE",
+    help="The BOM (or signed bundle) holding the root.",
+)
+@click.option(
+    "--file", "file", metavar="FILE", help="Also re-hash FILE and compare it with the leaf."
+)
+@format_option("text", "json")
 def check_proof_command(proof: str, bom: str, file: str | None, output_format: str) -> None:
     """Check an inclusion proof against the dataset root in BOM (the dataset is not needed).
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("publish")
 @click.argument("bom", type=str)
@@ -15,10 +17,17 @@ import click
     metavar="BUNDLE",
     help="A bundle to upload with it (repeatable) [default: BOM.sigstore.json when present].",
 )
-@click.option("--path-in-repo", default="", help="Folder in the repository [default: its root].")
-@click.option("--revision", default=None, help="Branch to commit to [default: main].")
+@click.option(
+    "--path-in-repo",
+    metavar="FOLDER",
+    default="",
+    help="Folder in the repository [default: its root].",
+)
+@click.option(
+    "--revision", metavar="BRANCH", default=None, help="Branch to commit to [default: main]."
+)
 @click.option("--dataset", "is_dataset", is_flag=True, help="REPO is a dataset repository.")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@format_option("text", "json")
 def publish_command(
     bom: str,
     repo_id: str,

@@ -22,7 +22,9 @@ def _signing_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "keys",
             multiple=True,
             type=click.Path(path_type=str),
-            help="PEM private key; repeat for several signers (one bundle each).",
+            metavar="PEM_FILE",
+            help="PEM private key, e.g. release.pem from mbom keygen (repeatable: several "
+            "signers write one bundle each).",
         ),
         click.option("--sigstore", is_flag=True, help="Sign keyless with Sigstore (OIDC)."),
         click.option(
@@ -126,7 +128,7 @@ def sign_command(
     "ignore_paths",
     multiple=True,
     metavar="REL_PATH",
-    help="Path relative to the model to leave out (besides .git* and the signature).",
+    help="Path relative to the model to leave out, besides .git* and the signature (repeatable).",
 )
 @click.option(
     "--allow-non-oms-key",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("validate")
 @click.argument("bom", type=str)
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@format_option("text", "json")
 def validate_command(bom: str, output_format: str) -> None:
     """Validate a CycloneDX JSON BOM: exit 0 valid (warnings allowed), 1 invalid, 2 not a BOM."""
     from mbom.bom.validate import validate_bom

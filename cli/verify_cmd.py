@@ -8,6 +8,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record_event
 from mbom.cli._dask_option import dask_executor, dask_option
+from mbom.cli._output import format_option, jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 from mbom.errors import InputError, MbomError
 
@@ -20,12 +21,12 @@ FORMATS = ("text", "json", "sarif", "junit")
     "--bundle",
     "bundles",
     multiple=True,
-    metavar="B",
+    metavar="BUNDLE_FILE",
     help="Attestation about PATH: MBOM, OMS signature, SLSA... (repeatable).",
 )
 @trust_options
 @click.option(
-    "--policy", metavar="P.yaml", help="Policy file (trust, required attestations, rules)."
+    "--policy", metavar="POLICY_FILE", help="Policy file (trust, required attestations, rules)."
 )
 @click.option(
     "--datasets",
@@ -37,7 +38,7 @@ FORMATS = ("text", "json", "sarif", "junit")
     "--parent",
     "parents",
     multiple=True,
-    metavar="B",
+    metavar="BUNDLE_FILE",
     help="Bundle of a parent model, verified recursively (repeatable).",
 )
 @click.option(
@@ -46,10 +47,8 @@ FORMATS = ("text", "json", "sarif", "junit")
     help="Promise no network use: trust comes from files; a URL PATH or --datasets is refused.",
 )
 @click.option("--no-schema", is_flag=True, help="Skip CycloneDX schema validation of the BOM.")
-@click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
-)
-@click.option("--jobs", type=int, default=None, help="Hashing workers [default: one per core].")
+@format_option(*FORMATS)
+@jobs_option()
 @dask_option
 @log_option
 def verify_command(

@@ -6,9 +6,37 @@ and the process exit code the CLI maps it to, so the CLI never has to guess:
 * 1 -- a real "no": verification or policy failure (:class:`VerificationError`);
 * 2 -- usage or input error: missing, unreadable or malformed input (:class:`InputError`);
 * 3 -- could not evaluate: trust material or bundle missing (:class:`TrustMaterialError`).
+
+:data:`EXIT_CODES` is the table itself: ``mbom --help`` prints it and the README's table is
+:func:`exit_code_table` (``tests/test_cli_help.py`` checks both, and the behaviour).
 """
 
 from __future__ import annotations
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "success / verified"),
+    (
+        1,
+        "verification or policy failure: anything about the model, bundle, journal or registry "
+        "that does not hold (a full report is still written)",
+    ),
+    (
+        2,
+        "usage or input error: a bad flag, malformed input, or a file named that is missing or "
+        "unreadable, key files included (one line on stderr, never a traceback, nothing written)",
+    ),
+    (
+        3,
+        "could not evaluate: no trust material given (no --key, identity or policy trust), or a "
+        "bundle named that does not exist",
+    ),
+)
+
+
+def exit_code_table() -> str:
+    """:data:`EXIT_CODES` as the Markdown table the README carries."""
+    rows = "".join(f"| {code} | {meaning} |\n" for code, meaning in EXIT_CODES)
+    return "| exit code | meaning |\n|---|---|\n" + rows
 
 
 class MbomError(Exception):

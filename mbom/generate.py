@@ -46,6 +46,8 @@ class GenerateRequest:
     spec_version: str = "1.6"
     algorithms: tuple[str, ...] = (DEFAULT_ALGORITHM,)
     container_image: str | None = None
+    python: str | None = None
+    """Record this interpreter's environment (a training venv) instead of mbom's own."""
     git_dir: str | None = "."
     environment: bool = True
     packages: bool = True
@@ -120,6 +122,7 @@ def capture_context(
             container_image=request.container_image,
             git_dir=request.git_dir,
             include_packages=request.packages,
+            python=request.python,
         )
     return BomInputs(
         model=None,

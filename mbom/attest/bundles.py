@@ -203,18 +203,41 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
         with open(name, "rb") as handle:
             data = handle.read(MAX_BUNDLE_BYTES + 1)
     except FileNotFoundError:
-        raise TrustMaterialError(f"{name}: bundle not found", path=name) from None
+        raise TrustMaterialError(
+            f"{name}: bundle not found: give the .sigstore.json that mbom sign wrote "
+            "(mbom sign BOM --key KEY.pem writes BOM.sigstore.json)",
+            path=name,
+        ) from None
     except OSError as exc:
         raise UnreadableFileError(f"{name}: cannot read: {exc.strerror}", path=name) from None
     if len(data) > MAX_BUNDLE_BYTES:
         raise MalformedFileError(f"{name}: larger than any Sigstore bundle should be", path=name)
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import load_json
 
-    try:
-        document = parse_json(data)
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
-    return parse_bundle(document, name)
+    return parse_bundle(load_json(data, name), name)
+
+
+def not_a_bundle(document: Mapping[str, Any], name: str) -> str:
+    """Why ``document`` is not a bundle mbom reads: what it looks like and what to pass instead."""
+    media_type = document.get("mediaType")
+    pass_this = "pass the .sigstore.json bundle that mbom sign (or cosign, model_signing) wrote"
+    if document.get("bomFormat") == "CycloneDX":
+        what = (
+            f"it is a CycloneDX BOM: sign it (mbom sign {name} --key KEY.pem) and pass the "
+            f"{name}.sigstore.json that writes"
+        )
+    elif "payloadType" in document and "signatures" in document:
+        what = f"it is a bare DSSE envelope, without a bundle's verification material; {pass_this}"
+    elif "_type" in document and "predicateType" in document:
+        what = f"it is an unsigned in-toto statement; {pass_this}"
+    elif isinstance(media_type, str):
+        what = (
+            f"unsupported mediaType {media_type!r} (mbom reads Sigstore bundles v0.1 to v0.3); "
+            f"{pass_this}"
+        )
+    else:
+        what = f"no mediaType ({BUNDLE_MEDIA_TYPE} expected); {pass_this}"
+    return f"{name}: not a Sigstore bundle: {what}"
 
 
 def parse_bundle(document: Any, name: str = "bundle") -> dict[str, Any]:
@@ -223,12 +246,12 @@ def parse_bundle(document: Any, name: str = "bundle") -> dict[str, Any]:
     """
     if not isinstance(document, dict):
         raise MalformedFileError(f"{name}: not a Sigstore bundle (not a JSON object)", path=name)
-    check_shape(document, BUNDLE_SHAPE, name)
     media_type = document.get("mediaType")
-    if media_type not in READABLE_MEDIA_TYPES:
-        raise MalformedFileError(
-            f"{name}: not a Sigstore bundle (mediaType {media_type!r})", path=name
-        )
+    if (media_type is None or isinstance(media_type, str)) and (
+        media_type not in READABLE_MEDIA_TYPES
+    ):  # any other type is the shape check's to name
+        raise MalformedFileError(not_a_bundle(document, name), path=name)
+    check_shape(document, BUNDLE_SHAPE, name)
     if not isinstance(document.get("verificationMaterial"), dict):
         raise MalformedFileError(f"{name}: bundle has no verificationMaterial", path=name)
     has_dsse, has_message = "dsseEnvelope" in document, "messageSignature" in document

@@ -163,7 +163,7 @@ def load_signing_key(
     from cryptography.hazmat.primitives import serialization
 
     name = os.fspath(path)
-    data = _read_pem(name)
+    data = _read_pem(name, "private")
     if b"PRIVATE KEY" not in data:
         kind = "a public key" if b"PUBLIC KEY" in data else "not a PEM private key"
         raise InputError(f"{name}: {kind}; signing needs a PEM private key", path=name)
@@ -199,7 +199,7 @@ def load_public_key(path: str | os.PathLike[str]) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     name = os.fspath(path)
-    data = _read_pem(name)
+    data = _read_pem(name, "public")
     if b"PRIVATE KEY" in data:
         raise InputError(f"{name}: a private key; verification needs the public key", path=name)
     try:
@@ -213,12 +213,16 @@ def load_public_key(path: str | os.PathLike[str]) -> Any:
     return public_key
 
 
-def _read_pem(name: str) -> bytes:
+def _read_pem(name: str, kind: str) -> bytes:
     try:
         with open(name, "rb") as handle:
             return handle.read(1024 * 1024)
     except FileNotFoundError:
-        raise InputError(f"{name}: no such file", path=name) from None
+        raise InputError(
+            f"{name}: no such file: give a {kind} key (mbom keygen PREFIX writes PREFIX.pem, the "
+            "private key for sign, and PREFIX.pub, the public key for verify)",
+            path=name,
+        ) from None
     except IsADirectoryError:
         raise InputError(f"{name}: is a directory, not a key file", path=name) from None
     except OSError as exc:

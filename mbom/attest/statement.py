@@ -106,12 +106,9 @@ def bom_statement(bom: Mapping[str, Any]) -> Statement:
 
 def parse_statement(payload: bytes) -> Statement:
     """Read a statement from DSSE payload bytes, or raise :class:`MalformedFileError`."""
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import load_json
 
-    try:
-        document = parse_json(payload)
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"statement is not valid JSON: {exc.reason}") from None
+    document = load_json(payload, "in-toto statement (the DSSE payload)")
     if not isinstance(document, dict):
         raise MalformedFileError("statement is not a JSON object")
     if document.get("_type") != STATEMENT_TYPE:

@@ -581,6 +581,7 @@ def _prop_list(pairs: Iterable[tuple[str, object]]) -> list[Prop]:
 def _environment_properties(environment: Any) -> list[Prop]:
     pairs: list[tuple[str, object]] = [
         ("mbom:env:python", f"{environment.python_implementation} {environment.python_version}"),
+        ("mbom:env:recorded-from", environment.recorded_from or None),
         (
             "mbom:env:os",
             environment.os.pretty_name or f"{environment.os.system} {environment.os.release}",
@@ -659,6 +660,7 @@ def _hub_references(hub: Any) -> list[Any]:
 def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
     """What mbom.capture.checkpoints.safety decided about the file, in its property names."""
     from mbom.capture.checkpoints import safety
+    from mbom.capture.checkpoints.facts import parsed_facts
 
     pairs: list[tuple[str, object]] = [
         (safety.FORMAT_PROPERTY, info.format),
@@ -676,6 +678,7 @@ def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
         (safety.ISSUES_PROPERTY, info.issues),
     )
     pairs += [(name, json.dumps(list(value))) for name, value in lists if value]
+    pairs += [(f"mbom:checkpoint:{name}", value) for name, value in parsed_facts(info)]
     for key, value in sorted(info.metadata.items()):
         if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 256:
             pairs.append((f"mbom:checkpoint:meta:{key}", value))

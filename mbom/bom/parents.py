@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import MalformedFileError
-from mbom.load import JsonSyntaxError, parse_json
+from mbom.load import load_json, parse_json
 
 MERKLE_ROOT_PROPERTY = "mbom:merkle-root:sha256"
 
@@ -101,18 +101,15 @@ def load_bom_or_bundle(location: str) -> tuple[dict[str, Any], bool]:
 def _load_json(location: str) -> dict[str, Any]:
     from mbom.bom.read import read_bom_bytes
 
-    data = read_bom_bytes(location)
-    try:
-        document = parse_json(data)
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{location}: not valid JSON: {exc.reason}") from None
+    document = load_json(read_bom_bytes(location), location)
     if not isinstance(document, dict):
         raise MalformedFileError(f"{location}: not a JSON object")
     return document
 
 
 def bundle_signers(location: str) -> list[dict[str, str]]:
-    """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint."""
+    """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint,
+    and the key id of every further signature its DSSE envelope carries."""
     document = _load_json(location)
     material = document.get("verificationMaterial") or {}
     signers: list[dict[str, str]] = []
@@ -124,6 +121,14 @@ def bundle_signers(location: str) -> list[dict[str, str]]:
     raw = certificate.get("rawBytes") or (chain[0].get("rawBytes") if chain else None)
     if raw:
         signers.append(_certificate_identity(raw))
+    envelope = document.get("dsseEnvelope")
+    signatures = envelope.get("signatures") if isinstance(envelope, dict) else None
+    named = {signer.get("key") for signer in signers}
+    for signature in signatures if isinstance(signatures, list) else ():
+        keyid = signature.get("keyid") if isinstance(signature, dict) else None
+        if isinstance(keyid, str) and keyid and keyid not in named:  # a further DSSE signer
+            signers.append({"key": keyid})
+            named.add(keyid)
     return signers
 
 

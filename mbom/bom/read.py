@@ -13,7 +13,7 @@ from typing import Any
 
 from mbom.bom.summary import BomSummary, summarize_bom
 from mbom.errors import InputError, MalformedFileError, UnreadableFileError
-from mbom.load import JsonSyntaxError, parse_json
+from mbom.load import load_json
 
 __all__ = [
     "MAX_BOM_BYTES",
@@ -70,10 +70,7 @@ def load_bom(path: str | os.PathLike[str], *, max_bytes: int = MAX_BOM_BYTES) ->
     """
     name = os.fspath(path)
     data = read_bom_bytes(name, max_bytes=max_bytes)
-    try:
-        doc = parse_json(data)
-    except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
+    doc = load_json(data, name)
     return check_bom(doc, name)
 
 

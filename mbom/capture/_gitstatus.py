@@ -317,6 +317,35 @@ def _has_untracked(repo: Repository, entries: list[IndexEntry], config: Config) 
     return False
 
 
+def unignored_in_worktree(path: str) -> Repository | None:
+    """The repository whose work tree holds ``path`` when git would not ignore it (so
+    ``git add .`` would commit it), else None. ``.gitignore`` files from the work tree's root
+    down to ``path``, ``info/exclude`` and the global excludes file decide, as for git status.
+    """
+    from mbom.capture.git import discover, read_config
+
+    full = os.path.abspath(path)
+    repo = discover(os.path.dirname(full))
+    if repo is None:
+        return None
+    rel = os.path.relpath(full, repo.worktree)
+    if rel.startswith(os.pardir):
+        return None
+    config = read_config(os.path.join(repo.commondir, "config"))
+    base_specs = [_spec(os.path.join(repo.commondir, "info", "exclude"))]
+    base_specs.append(_spec(_global_ignore(config)))
+    specs: list = []
+    parts = rel.split(os.sep)
+    for depth in range(len(parts)):
+        prefix = "".join(f"{part}/" for part in parts[:depth])
+        here = _spec(os.path.join(repo.worktree, *parts[:depth], ".gitignore"))
+        if here is not None:
+            specs.append((os.fsencode(prefix), here))
+        if depth and _ignored(os.fsencode(prefix), specs[:-1] if here else specs, base_specs):
+            return None  # an ignored directory: git never looks inside
+    return None if _ignored(os.fsencode("/".join(parts)), specs, base_specs) else repo
+
+
 def _spec(path: str | None):  # -> pathspec.GitIgnoreSpec | None
     import pathspec
 

@@ -96,6 +96,10 @@ class EnvironmentRecord:
     """Sorted; empty when there is no ``nvidia-smi`` or it fails."""
     container_image: ContainerImage | None
     git: GitRecord | None
+    interpreter: str = ""
+    """The interpreter whose environment this is (``sys.executable``, or ``--python PATH``)."""
+    recorded_from: str = ""
+    """How it was read (:attr:`mbom.capture.interpreter.Interpreter.how`)."""
 
 
 def capture_environment(
@@ -103,23 +107,29 @@ def capture_environment(
     container_image: str | None = None,
     git_dir: str | os.PathLike[str] | Path | None = None,
     include_packages: bool = True,
+    python: str | None = None,
 ) -> EnvironmentRecord:
-    """Describe the current interpreter and machine.
+    """Describe the current interpreter (or the one at ``python``: a training venv) and machine.
 
     ``container_image`` is ``name@sha256:<64 hex>`` or a bare ``sha256:<64 hex>`` (a tag alone
     does not identify an image); anything else raises :class:`InputError`. ``git_dir`` adds the
     state of the git repository there (None when it is not one).
     """
+    from mbom.capture.interpreter import current_interpreter, read_interpreter
+
     image = parse_container_image(container_image) if container_image is not None else None
+    found = read_interpreter(python) if python is not None else current_interpreter()
     return EnvironmentRecord(
-        python_implementation=platform.python_implementation(),
-        python_version=platform.python_version(),
-        packages=installed_packages() if include_packages else (),
+        python_implementation=found.implementation,
+        python_version=found.version,
+        packages=installed_packages(found.site_dirs) if include_packages else (),
         os=_os_info(),
         machine=_machine_info(),
         gpus=nvidia_gpus(),
         container_image=image,
         git=capture_git(git_dir) if git_dir is not None else None,
+        interpreter=found.path,
+        recorded_from=found.how,
     )
 
 
@@ -142,14 +152,20 @@ def normalise_package_name(name: str) -> str:
     return _NAME_SEPARATORS.sub("-", name).lower()
 
 
-def installed_packages() -> tuple[Package, ...]:
-    """Distributions visible on ``sys.path``, one per normalised name, sorted.
+def installed_packages(paths: tuple[str, ...] | None = None) -> tuple[Package, ...]:
+    """Distributions visible on ``sys.path`` (or in the folders ``paths``), one per normalised
+    name, sorted. Only their metadata files are read; nothing is imported.
 
     When a name is installed twice (two ``sys.path`` entries), the first one found wins: it is
     the one ``import`` uses. Distributions with broken metadata (no name) are skipped.
     """
     found: dict[str, str] = {}
-    for dist in importlib.metadata.distributions():
+    dists = (
+        importlib.metadata.distributions()
+        if paths is None
+        else importlib.metadata.distributions(path=list(paths))
+    )
+    for dist in dists:
         try:
             raw_name = dist.metadata["Name"]  # None before Python 3.14, KeyError after
         except (KeyError, TypeError):

@@ -13,7 +13,11 @@ bundle is untrusted: it goes through :func:`esc` (the renderers escape at the po
 
 from __future__ import annotations
 
+import re
 from html import escape
+
+_LONG_TOKEN = 20
+_BREAK_AFTER = re.compile(r"([/._:\-])")
 
 #: status -> colour class of its badge
 _STATUS_CLASS = {
@@ -46,11 +50,12 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid #ccc; padding: .25rem .45rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
-th { background: #f3f3f3; }
+         overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+th { background: #f3f3f3; white-space: nowrap; }
 code, .mono, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
-       font-size: 12px; overflow-wrap: anywhere; word-break: break-all; }
-pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6rem; white-space: pre-wrap; }
+       font-size: 12px; overflow-wrap: break-word; }
+pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6rem; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-weight: 600;
          border: 1px solid; white-space: nowrap; }
 .ok { color: #1e7e34; background: #e3f4e8; border-color: #1e7e34; }
@@ -61,9 +66,9 @@ pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6rem; white-space: 
            display: inline-block; margin: .6rem 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-svg.graph { width: 100%; height: auto; border: 1px solid #ddd; }
-svg.graph text { font-family: system-ui, Helvetica, Arial, sans-serif; }
+dl.facts dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
+svg.graph { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }
+p.note { color: #4a5568; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
   h2 { break-after: avoid; }
@@ -77,6 +82,27 @@ svg.graph text { font-family: system-ui, Helvetica, Arial, sans-serif; }
 def esc(value: object) -> str:
     """``value`` as HTML text (quotes included, so it is safe in attributes too)."""
     return escape("" if value is None else str(value), quote=True)
+
+
+def esc_breakable(value: object) -> str:
+    """:func:`esc`, with break opportunities (``<wbr>``) after ``/ . _ : -`` inside long
+    tokens (paths, file names, URLs), so a narrow column wraps them there, never mid-word."""
+    return " ".join(
+        _breakable(token) if len(token) > _LONG_TOKEN else esc(token)
+        for token in ("" if value is None else str(value)).split(" ")
+    )
+
+
+def _breakable(token: str) -> str:
+    pieces = _BREAK_AFTER.split(token)  # text, separator, text, ...
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            out.append(esc(piece) + "<wbr>")
+        else:  # a digest or any run too long to be a word: a break every 16 characters
+            chunks = [piece[i : i + 16] for i in range(0, len(piece), 16)] if piece else []
+            out.append("<wbr>".join(esc(chunk) for chunk in chunks))
+    return "".join(out)
 
 
 def status_class(status: str) -> str:

@@ -82,6 +82,7 @@ def audit(request: AuditRequest) -> AuditReport:
         "mode": report.mode,
         "checks": verdict["checks"],
         "signers": verdict["signers"],
+        "bundleSigners": _bundle_signers(checked.bundles, verdict["signers"]),
         "attestations": verdict["attestations"],
         "bom": verdict["bom"],
         **_contents(bom),
@@ -177,12 +178,68 @@ def _file_safety(bom: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _bundle_signers(
+    bundles: Sequence[str], verified: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every signer every bundle names (as it states them), each marked verified or not.
+
+    The verified list only holds signatures that checked out; an auditor also needs the ones
+    that did not (a second key nobody trusted, a bundle that failed), so each is listed.
+    """
+    from mbom.bom.parents import bundle_signers
+
+    rows: list[dict[str, Any]] = []
+    for bundle in bundles:
+        try:
+            stated = bundle_signers(bundle)
+        except MbomError as exc:
+            rows.append({"bundle": bundle, "verified": False, "error": str(exc)})
+            continue
+        for signer in stated or [{}]:
+            match = next(
+                (
+                    v
+                    for v in verified
+                    if v.get("bundle") == bundle
+                    and (
+                        v.get("keyHint") == signer.get("key")
+                        or (
+                            signer.get("identity") is not None
+                            and v.get("identity") == signer.get("identity")
+                        )
+                    )
+                ),
+                None,
+            )
+            rows.append(
+                {
+                    "bundle": bundle,
+                    **{k: str(v) for k, v in signer.items()},
+                    "verified": match is not None,
+                    **(
+                        {"integratedTime": match["integratedTime"]}
+                        if match and "integratedTime" in match
+                        else {}
+                    ),
+                }
+            )
+    return rows
+
+
 def _model(entry: Mapping[str, Any], safety: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    from mbom.bom.model_facts import file_facts, model_facts
+
     component, props = entry["component"], entry.get("properties", {})
+    facts = model_facts(entry)
     return {
         "name": component.get("name"),
         "version": component.get("version"),
         "licenses": list(component.get("licenses") or ()),
+        "task": facts["task"],
+        "architecture": facts["architecture"],
+        "family": facts["family"],
+        "tensors": facts["tensors"],
+        "parameters": facts["parameters"],
         "merkleRoot": props.get("mbom:merkle-root:sha256"),
         "fileCount": len(entry.get("files", [])),
         "bytes": props.get("mbom:model:bytes"),
@@ -192,6 +249,7 @@ def _model(entry: Mapping[str, Any], safety: Mapping[str, Mapping[str, Any]]) ->
                 "size": item.get("size"),
                 "sha256": item["hashes"].get("SHA-256"),
                 **({"role": item["role"]} if "role" in item else {}),
+                **{k: v for k, v in file_facts(item).items() if k != "format" and v},
                 **safety.get(item["path"], {}),
             }
             for item in entry.get("files", [])

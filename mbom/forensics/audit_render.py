@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mbom.forensics._html import esc, page, status_badge, table
+from mbom.forensics._html import esc, esc_breakable, page, status_badge, table
 from mbom.forensics.lineage_render import render_html_section, render_mermaid, verdict
 
 FACTS, TABLE, LINEAGE = "facts", "table", "lineage"
 #: table columns printed in a monospace font (digests, serial numbers)
+_MODEL_WORDS = (("architecture", "architecture"), ("task", "task"), ("family", "family"))
 _MONO = {"sha256", "digest (sha256)", "Merkle root", "expected", "actual", "key / identity"}
 
 
@@ -68,43 +69,61 @@ def sections(document: Mapping[str, Any]) -> list[Section]:
         ("trust config", _file(trust["trustConfig"])),
     ]
     parts = [Section("Evidence", FACTS, rows=tuple(facts))]
-    parts.append(
-        Section(
-            "Checks",
-            TABLE,
-            ("status", "check", "message", "path", "expected", "actual", "bundle"),
-            tuple(
-                tuple(
-                    c.get(k) or ""
-                    for k in ("status", "id", "message", "path", "expected", "actual", "bundle")
-                )
-                for c in document["checks"]
-            ),
-        )
-    )
-    parts.append(
-        Section(
-            "Signers",
-            TABLE,
-            ("kind", "key / identity", "issuer", "log integrated time (UTC)", "bundle"),
-            tuple(
-                (
-                    s["kind"],
-                    s.get("identity") or s.get("keyHint") or "",
-                    s.get("issuer") or "",
-                    s.get("integratedTime") or "not logged (key signature)",
-                    s["bundle"],
-                )
-                for s in document["signers"]
-            ),
-            note="" if document["signers"] else "No signature verified.",
-        )
-    )
+    parts.append(_checks_section(document))
+    parts.append(_signers_section(document))
     parts += _model_sections(document)
     parts += _training_sections(document)
     if document["lineage"] is not None:
         parts.append(Section("Lineage", LINEAGE, note=verdict(document["lineage"])))
-    return parts
+    return [_without_empty_columns(part) for part in parts]
+
+
+def _without_empty_columns(part: Section) -> Section:
+    """A table without the columns no row fills (path, expected, actual are often empty)."""
+    if part.kind != TABLE or not part.rows:
+        return part
+    keep = [i for i in range(len(part.headers)) if any(row[i] for row in part.rows)]
+    return Section(
+        part.title,
+        part.kind,
+        tuple(part.headers[i] for i in keep),
+        tuple(tuple(row[i] for i in keep) for row in part.rows),
+        part.note,
+    )
+
+
+def _checks_section(document: Mapping[str, Any]) -> Section:
+    """Every check; the bundle column only when the checks are about several bundles."""
+    checks = document["checks"]
+    bundles = {c.get("bundle") for c in checks if c.get("bundle")}
+    keys = ("status", "id", "message", "path", "expected", "actual", "bundle")
+    if len(bundles) <= 1:
+        keys = keys[:-1]
+    rows = tuple(tuple(c.get(k) or "" for k in keys) for c in checks)
+    headers = tuple("check" if k == "id" else k for k in keys)
+    note = f"Checks of bundle {next(iter(bundles))}." if len(bundles) == 1 else ""
+    return Section("Checks", TABLE, headers, rows, note=note)
+
+
+def _signers_section(document: Mapping[str, Any]) -> Section:
+    """Every signer of every bundle: what each bundle states, and whether it verified."""
+    headers = ("bundle", "key / identity", "issuer", "verified", "log integrated time (UTC)")
+    stated = document.get("bundleSigners")
+    if stated is None:  # a report from before bundleSigners: the verified signers only
+        stated = [{**s, "key": s.get("keyHint"), "verified": True} for s in document["signers"]]
+    rows = tuple(
+        (
+            s["bundle"],
+            s.get("identity") or s.get("key") or s.get("certificate") or "",
+            s.get("issuer") or "",
+            "pass" if s["verified"] else "fail" if "error" not in s else f"fail: {s['error']}",
+            s.get("integratedTime") or ("not logged (key signature)" if s.get("key") else ""),
+        )
+        for s in stated
+    )
+    verified = sum(1 for s in stated if s["verified"])
+    note = f"{verified} of {len(stated)} signers verified." if stated else "No signature found."
+    return Section("Signers", TABLE, headers, rows, note=note)
 
 
 def _model_sections(document: Mapping[str, Any]) -> list[Section]:
@@ -115,23 +134,30 @@ def _model_sections(document: Mapping[str, Any]) -> list[Section]:
         ("name", model["name"] or ""),
         ("version", model["version"] or ""),
         ("licences", ", ".join(model["licenses"]) or "none recorded"),
+        *((words, str(model[key])) for key, words in _MODEL_WORDS if model.get(key)),
         ("Merkle root (sha256)", model["merkleRoot"] or "none recorded"),
         ("files", f"{model['fileCount']} ({model['bytes'] or '?'} bytes)"),
+        *(
+            (("tensors", f"{model['tensors']:,}"), ("parameters", f"{model['parameters'] or 0:,}"))
+            if model.get("tensors") is not None
+            else ()
+        ),
     )
     parts = [
         Section("Model", FACTS, rows=facts),
         Section(
             "Model files",
             TABLE,
-            ("path", "size", "sha256", "role", "format", "safety"),
+            ("path", "role", "format", "size", "safety", "parsed facts", "sha256"),
             tuple(
                 (
                     f["path"],
-                    str(f["size"] if f["size"] is not None else ""),
-                    f["sha256"] or "",
                     f.get("role", ""),
                     f.get("format") or "",
+                    str(f["size"] if f["size"] is not None else ""),
                     f.get("safety", "") + (f" ({f['findings']})" if f.get("findings") else ""),
+                    _file_facts(f),
+                    f["sha256"] or "",
                 )
                 for f in model["files"]
             ),
@@ -155,6 +181,15 @@ def _model_sections(document: Mapping[str, Any]) -> list[Section]:
             )
         )
     return parts
+
+
+def _file_facts(item: Mapping[str, Any]) -> str:
+    """Tensors, parameters and what the parser found, as one cell."""
+    parts = [f"{item['tensors']:,} tensors"] if item.get("tensors") else []
+    if item.get("parameters"):
+        parts.append(f"{item['parameters']:,} parameters")
+    parts += [f"{words}: {value}" for words, value in (item.get("facts") or {}).items()]
+    return "; ".join(parts)
 
 
 def _training_sections(document: Mapping[str, Any]) -> list[Section]:
@@ -271,8 +306,8 @@ def _cell(header: str, value: str) -> str:
     if header == "status":
         return status_badge(value)
     if header in _MONO or "sha256" in value or len(value) == 64:
-        return f'<span class="mono">{esc(value)}</span>'
-    return esc(value)
+        return f'<span class="mono">{esc_breakable(value)}</span>'
+    return esc_breakable(value)
 
 
 def _file(item: Mapping[str, Any] | None) -> str:

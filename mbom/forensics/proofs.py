@@ -111,7 +111,7 @@ class InclusionProof:
 
 def load_proof(path: str | os.PathLike[str]) -> InclusionProof:
     """Read a proof file written by :func:`make_proof` (``mbom prove``)."""
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import JsonSyntaxError, json_error, parse_json
 
     name = os.fspath(path)
     try:
@@ -122,7 +122,7 @@ def load_proof(path: str | os.PathLike[str]) -> InclusionProof:
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror}", path=name) from None
     except JsonSyntaxError as exc:
-        raise MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=name) from None
+        raise json_error(name, exc) from None
     return InclusionProof.from_json(document, source=name)
 
 

@@ -26,6 +26,7 @@ from mbom._lazy import lazy_exports
 #: public name -> submodule of mbom.load that defines it (YAML loads PyYAML only when used)
 _EXPORTS = {
     "JsonSyntaxError": "_json",
+    "json_error": "_json",
     "load_json": "_json",
     "nesting_depth_exceeds": "_json",
     "parse_json": "_json",

@@ -15,7 +15,8 @@ import math
 import re
 from typing import Any
 
-from mbom.load._limits import MAX_DEPTH, int_digits_limit, malformed
+from mbom.errors import MalformedFileError
+from mbom.load._limits import MAX_DEPTH, int_digits_limit
 from mbom.load._tree import lone_surrogate
 
 _MAX_TRAILING_COMMAS_REPORTED = 20
@@ -147,12 +148,21 @@ def parse_json(data: bytes | str, *, allow_nan: bool = False) -> Any:
     return document
 
 
-def load_json(data: bytes | str, name: str, *, allow_nan: bool = False) -> Any:
-    """:func:`parse_json`, failing with "NAME: invalid JSON at line L column C: detail"."""
+def load_json(
+    data: bytes | str, name: str, *, allow_nan: bool = False, path: str | None = None
+) -> Any:
+    """:func:`parse_json`, failing with :func:`json_error`'s one-line message about ``name``."""
     try:
         return parse_json(data, allow_nan=allow_nan)
     except JsonSyntaxError as exc:
-        raise malformed(name, "JSON", exc.detail + exc.more, exc.line, exc.column) from None
+        raise json_error(name, exc, path=path) from None
+
+
+def json_error(name: str, exc: JsonSyntaxError, *, path: str | None = None) -> MalformedFileError:
+    """The one wording of a JSON error, everywhere: "NAME: not valid JSON: REASON at line L
+    column C" (an input error naming the file; the reason says what to fix). ``path``: the
+    file, when ``name`` describes a part of it."""
+    return MalformedFileError(f"{name}: not valid JSON: {exc.reason}", path=path or name)
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:

@@ -203,7 +203,7 @@ def test_malformed_front_matter(tmp_path: Path, text: str, pattern: str) -> None
 
 
 def test_malformed_config_json(tmp_path: Path) -> None:
-    expected = r"config\.json: invalid JSON at line 1 column 8: trailing comma"
+    expected = r"config\.json: not valid JSON: trailing comma at line 1 column 8"
     with pytest.raises(MalformedFileError, match=expected):
         parse_hf_config(write(tmp_path / "config.json", '{"a": 1,\n}'))
     with pytest.raises(MalformedFileError, match="expected a JSON object"):

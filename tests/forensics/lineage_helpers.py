@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +51,20 @@ def _release(model: Path, out: Path, pem: Path, *, name: str, version: str, **ex
     return write_bundle(sign_bom(built.document, keys=[load_signing_key(pem)]), bundle)
 
 
-def three_generations(folder: Path) -> Lineage:
-    """Write and sign the three BOMs in ``folder``; parents are recorded by relative path."""
+def three_generations(
+    folder: Path, quant_extra: dict[str, bytes] | None = None, quant_name: str = "quantized"
+) -> Lineage:
+    """Write and sign the three BOMs in ``folder``; parents are recorded by relative path.
+
+    ``quant_extra``: more files for the quantized model (a card, a config, a checkpoint)."""
     from mbom.attest.keys import write_key_pair
 
     pem, pub = write_key_pair(folder / "release", "ecdsa-p256")
     _tree(folder / "base", {"weights.bin": b"base weights", "README.md": CARD.encode()})
     _tree(folder / "tuned", {"weights.bin": b"tuned weights"})
-    quant_model = _tree(folder / "quant", {"weights.q4": b"quantized weights"})
+    quant_model = _tree(
+        folder / "quant", {"weights.q4": b"quantized weights", **(quant_extra or {})}
+    )
     data = _tree(folder / "data", {"a.jsonl": b'{"t": 1}\n', "b.jsonl": b'{"t": 2}\n'})
     old, cwd = os.environ.get("SOURCE_DATE_EPOCH"), os.getcwd()
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
@@ -76,7 +84,7 @@ def three_generations(folder: Path) -> Lineage:
             Path("quant"),
             Path("quant.cdx.json"),
             pem,
-            name="quantized",
+            name=quant_name,
             version="2.0-q4",
             parents=(str(tuned),),
         )
@@ -99,3 +107,15 @@ def tamper_payload(bundle: Path) -> None:
     statement["predicate"]["metadata"]["component"]["name"] = "fine-tuned-EDITED"
     envelope["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
     bundle.write_text(json.dumps(document))
+
+
+def safetensors_bytes(shapes: dict[str, list[int]]) -> bytes:
+    """A small real safetensors file of float32 zeros."""
+    header, offset = {}, 0
+    for name, shape in shapes.items():
+        size = 4 * math.prod(shape)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    return struct.pack("<Q", len(raw)) + raw + bytes(offset)

@@ -66,7 +66,7 @@ def test_markdown_and_html_show_the_key_facts(lineage: Lineage, tmp_path: Path) 
     out = tmp_path / "audit.html"
     written = _audit(lineage, "--key", str(lineage.pub), "-o", str(out))
     assert written.returncode == 0 and written.stdout == ""
-    html = out.read_text()
+    html = out.read_text().replace("<wbr>", "")  # break opportunities inside long tokens
     digest = hashlib.sha256(b"quantized weights").hexdigest()
     for text in (markdown.stdout, html):
         assert "VERIFIED" in text and digest in text and "fine-tuned 2.0" in text
@@ -105,8 +105,9 @@ def test_input_error_writes_nothing(lineage: Lineage, tmp_path: Path) -> None:
 def test_renderers_escape_bom_strings_and_show_log_time(lineage: Lineage) -> None:
     report = json.loads(_audit(lineage, "--key", str(lineage.pub), "--format", "json").stdout)
     report["model"]["name"] = "<script>alert(1)</script>"
-    report["signers"][0].update(identity="ci@example.com", integratedTime="2026-01-02T03:04:05Z")
+    signer = report["bundleSigners"][0]
+    signer.update(identity="ci@example.com", integratedTime="2026-01-02T03:04:05Z")
     html, markdown = render_html(report), render_markdown(report)
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)" in html
     assert "<script>" not in markdown
     assert "2026-01-02T03:04:05Z" in html and "ci@example.com" in markdown

@@ -70,7 +70,7 @@ def test_json_refusals(text: str, reason: str) -> None:
         parse_json(text.encode("utf-8"))
     with pytest.raises(MalformedFileError) as named:
         load_json(text, "in.json")
-    assert str(named.value).startswith("in.json: invalid JSON") and reason.split(" at ")[0] in (
+    assert str(named.value).startswith("in.json: not valid JSON: ") and reason.split(" at ")[0] in (
         str(named.value)
     )
     assert "\n" not in str(named.value)

@@ -120,12 +120,14 @@ def test_every_reader_format_is_classified() -> None:
     from mbom.capture.checkpoints import content
 
     emitted = {"safetensors", "gguf", "onnx", "pytorch", "pytorch-legacy", "pickle", "joblib",
-               "numpy", "numpy-npz", "zip", "compressed"}  # fmt: skip
+               "numpy", "numpy-npz", "zip", "compressed", "tflite", "keras",
+               "keras-hdf5"}  # fmt: skip
     assert emitted == set(FORMATS)
     assert content.zip_format(["a/data.pkl"], [], True) in FORMATS
     assert executes_code("pickle") and executes_code("pytorch") and executes_code("unknown")
     assert not executes_code("safetensors") and not executes_code("numpy", pickled=False)
     assert executes_code("numpy") and executes_code("numpy-npz", pickled=True)
+    assert executes_code("keras") and executes_code("keras-hdf5") and not executes_code("tflite")
 
 
 def test_rules_fail_without_a_model_component() -> None:

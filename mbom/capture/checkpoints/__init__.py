@@ -4,7 +4,9 @@ Formats: safetensors (JSON header), PyTorch zip archives, legacy pickles, any pi
 joblib, numpy ``.npy``/``.npz`` and any of these compressed or zipped, found by content
 (:mod:`.content`; a static pickle-opcode scan, torch is never imported and nothing is
 unpickled; :mod:`.safety` says which formats can run code), ONNX (a minimal protobuf reader, the
-``onnx`` package is not needed) and GGUF (typed header key/values). Only headers are read;
+``onnx`` package is not needed), GGUF (typed header key/values), TFLite (the flatbuffer's Model
+header) and Keras (``.keras`` zips, their config.json read for Lambda layers and custom
+objects; HDF5 files recognised). Only headers are read;
 tensor payloads are skipped. Every declared length is bounds-checked, and a file that does not
 parse as its format raises :class:`mbom.errors.MalformedFileError` with a one-line message
 naming the file.
@@ -29,6 +31,7 @@ import os
 
 from mbom.capture.checkpoints._reader import read_prefix
 from mbom.capture.checkpoints.gguf import GGUF_MAGIC, read_gguf
+from mbom.capture.checkpoints.keras import is_hdf5, read_hdf5, read_keras_zip
 from mbom.capture.checkpoints.onnx import read_onnx
 from mbom.capture.checkpoints.pickle_scan import classify, scan_pickle, scan_pickle_bytes
 from mbom.capture.checkpoints.pytorch import (
@@ -43,6 +46,7 @@ from mbom.capture.checkpoints.results import (
     CheckpointInfo,
     GGUFArray,
     GGUFDetails,
+    KerasDetails,
     NumpyDetails,
     OnnxDetails,
     OpsetImport,
@@ -51,14 +55,18 @@ from mbom.capture.checkpoints.results import (
     PyTorchDetails,
     SafetensorsDetails,
     TensorInfo,
+    TFLiteDetails,
 )
 from mbom.capture.checkpoints.safetensors import read_safetensors
+from mbom.capture.checkpoints.tflite import is_tflite, read_tflite
+from mbom.errors import MalformedFileError
 
 __all__ = [
     "ArchiveMember",
     "CheckpointInfo",
     "GGUFArray",
     "GGUFDetails",
+    "KerasDetails",
     "NumpyDetails",
     "OnnxDetails",
     "OpsetImport",
@@ -66,15 +74,19 @@ __all__ = [
     "PickleScan",
     "PyTorchDetails",
     "SafetensorsDetails",
+    "TFLiteDetails",
     "TensorInfo",
     "classify",
     "inspect_checkpoint",
     "read_gguf",
+    "read_hdf5",
+    "read_keras_zip",
     "read_onnx",
     "read_pickle_file",
     "read_pytorch",
     "read_pytorch_zip",
     "read_safetensors",
+    "read_tflite",
     "scan_file",
     "scan_pickle",
     "scan_pickle_bytes",
@@ -92,9 +104,9 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     format (including zip archives without a pickle). Raises MalformedFileError when a file
     looks like a checkpoint but does not parse, and UnreadableFileError when it cannot be read.
     """
-    head = read_prefix(path, 16)
+    head = read_prefix(path, 2056)  # an HDF5 superblock may follow a 2 KiB user block
     if head.startswith(ZIP_MAGIC):
-        return read_pytorch_zip(path)
+        return read_pytorch_zip(path) or read_keras_zip(path)
     if head.startswith(GGUF_MAGIC):
         return read_gguf(path)
     suffix = os.path.splitext(os.fspath(path))[1].lower()
@@ -103,6 +115,15 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     found = scan_file(path)
     if found is not None:
         return found
+    if is_hdf5(head):
+        return read_hdf5(path)
+    if is_tflite(head):
+        try:
+            return read_tflite(path)
+        except MalformedFileError:
+            if suffix == ".tflite":
+                raise  # a file that claims TFLite and is not one is malformed
+            # else: 4 bytes that happen to read "TFL3" in some other file; it runs no code
     if suffix == ".safetensors":
         return read_safetensors(path)
     if suffix == ".onnx":

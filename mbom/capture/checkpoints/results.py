@@ -191,7 +191,40 @@ class GGUFDetails:
     tensors: tuple[TensorInfo, ...]
 
 
-Details = SafetensorsDetails | PyTorchDetails | OnnxDetails | GGUFDetails | NumpyDetails
+@dataclass(frozen=True, slots=True)
+class KerasDetails:
+    """A Keras model: a ``.keras`` zip (config.json read) or an HDF5 file (recognised only).
+
+    ``model_config``: the file holds a model configuration (HDF5: a ``model_config``
+    attribute), which ``load_model`` deserialises; ``lambda_layers`` / ``custom_modules`` what
+    a read config names that imports or runs code.
+    """
+
+    container: Literal["zip", "hdf5"]
+    keras_version: str | None
+    model_config: bool
+    lambda_layers: int = 0
+    custom_modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TFLiteDetails:
+    """A TensorFlow Lite flatbuffer (file identifier ``TFL3``): the Model table's header."""
+
+    schema_version: int | None
+    description: str | None
+    subgraphs: int | None
+
+
+Details = (
+    SafetensorsDetails
+    | PyTorchDetails
+    | OnnxDetails
+    | GGUFDetails
+    | NumpyDetails
+    | KerasDetails
+    | TFLiteDetails
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,12 +95,9 @@ def _decode_header(reader: BoundedReader, raw: bytes) -> dict[str, object]:
         ) from None
     if not text.startswith("{"):
         raise reader.malformed("safetensors header does not start with '{'")
-    from mbom.load import JsonSyntaxError, parse_json
+    from mbom.load import load_json
 
-    try:
-        header = parse_json(text)
-    except JsonSyntaxError as exc:
-        raise reader.malformed(f"safetensors header is not valid JSON: {exc.reason}") from None
+    header = load_json(text, f"{reader.path} (safetensors header)", path=reader.path)
     if not isinstance(header, dict):
         raise reader.malformed("safetensors header is not a JSON object")
     return header

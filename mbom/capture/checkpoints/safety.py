@@ -9,7 +9,8 @@ what this module decides (``mbom:checkpoint:*`` properties); ``mbom verify``'s
 Two questions, kept apart:
 
 * **executes code**: the format's loader can run code at all (a pickle can, whatever it holds;
-  a numpy array can only when its dtype is ``object``; safetensors, GGUF and ONNX cannot);
+  a numpy array can only when its dtype is ``object``; a Keras model can through Lambda layers
+  and custom objects; safetensors, GGUF, ONNX and TFLite cannot);
 * **safe to load**: the scan read the whole file and every import is on the allow-list (a
   ``torch.save`` state dict is code-executing by format, yet safe as scanned).
 
@@ -54,6 +55,19 @@ _TABLE: Final = (
     FormatSafety("safetensors", "never", "safetensors", "JSON header + raw tensor bytes"),
     FormatSafety("gguf", "never", "llama.cpp / gguf", "typed key/values + raw tensor bytes"),
     FormatSafety("onnx", "never", "onnxruntime", "protobuf graph; no Python is loaded"),
+    FormatSafety("tflite", "never", "TFLite interpreter", "flatbuffer graph; no Python is loaded"),
+    FormatSafety(
+        "keras",
+        "always",
+        "keras.models.load_model",
+        "zip of config.json: Lambda layers and custom objects run or import code",
+    ),
+    FormatSafety(
+        "keras-hdf5",
+        "always",
+        "keras.models.load_model",
+        "HDF5; a model_config attribute may hold Lambda layers (marshalled bytecode)",
+    ),
     FormatSafety("pytorch", "always", "torch.load", "zip archive whose data.pkl is a pickle"),
     FormatSafety(
         "pytorch-legacy", "always", "torch.load", "five consecutive pickles + raw storages"
