@@ -25,9 +25,14 @@ previous checkpoint's digest -- to the chain. When the block ends without an exc
 model (``model=`` or the last checkpoint) is captured and the BOM written, validated, and
 signed when a key or keyless identity was given. If the block raises, nothing is written.
 
-Resuming: ``record(..., resume_from="out/ckpt-40")`` continues the chain of the BOM already at
-the output path (its steps up to that checkpoint, matched by digest); without one, the chain
-starts at the resumed checkpoint. The cache and its racy-write rule: docs/integrations/training.md.
+Every checkpoint is also appended, durably, to the run journal beside the BOM
+(``out/bom.journal.jsonl``; ``journal=`` another path, ``journal=False`` none), signed with the
+first ``sign_key`` (or ``journal_key=``). ``record(..., resume="auto")`` recovers from it: the
+newest checkpoint whose bytes verify (``run.resumed.step`` / ``.path``; None on a fresh start),
+the same chain and run id, the recovery recorded (docs/recovery.md). ``resume_from="out/ckpt-40"``
+instead continues the chain of the BOM already at the output path (its steps up to that
+checkpoint, matched by digest); without one, the chain starts at the resumed checkpoint. The
+cache and its racy-write rule: docs/integrations/training.md.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from mbom.generate import (
 )
 from mbom.hashing import HashCache, hash_tree
 from mbom.load import parse_json
+from mbom.recovery.session import JournalOptions, start_facts
 
 __all__ = ["RecordResult", "Run", "record"]
 
@@ -87,6 +93,10 @@ def record(
     base_model: str | None = None,
     model: PathLike | None = None,
     resume_from: PathLike | None = None,
+    resume: str | None = None,
+    journal: PathLike | bool = True,
+    run_dir: PathLike | None = None,
+    journal_key: PathLike | Any = None,
     sign_key: PathLike | Sequence[PathLike] | Any = None,
     passphrase: str | None = None,
     keyless: Any = None,
@@ -98,6 +108,12 @@ def record(
     cache: bool | HashCache = True,
 ) -> Run:
     """A :class:`Run` to use as a context manager; see the module docstring."""
+    if resume not in (None, "auto"):
+        raise InputError(f"resume must be None or 'auto', not {resume!r}")
+    if resume is not None and resume_from is not None:
+        raise InputError("give resume='auto' or resume_from=, not both")
+    if resume is not None and journal is False:
+        raise InputError("resume='auto' recovers from the run journal: journal=False disables it")
     request = GenerateRequest(
         datasets=tuple(datasets),
         configs=tuple(os.fspath(path) for path in configs),
@@ -119,6 +135,7 @@ def record(
         resume_from=resume_from,
         signing=_Signing(sign_key, passphrase, keyless),
         cache=cache,
+        journal=JournalOptions(journal, run_dir, journal_key, resume == "auto"),
     )
 
 
@@ -164,6 +181,7 @@ class Run:
         resume_from: PathLike | None,
         signing: _Signing,
         cache: bool | HashCache,
+        journal: JournalOptions | None = None,
     ) -> None:
         self.output = output
         self.request = request
@@ -181,6 +199,9 @@ class Run:
         self._steps: list[CheckpointStep] = []
         self._best: _Best | None = None
         self._context: BomInputs | None = None
+        self._journal_options = journal
+        self._journal: Any = None  # mbom.recovery.session.JournalSession
+        self.resumed: Any = None  # mbom.recovery.session.Resumed after a verified resume
 
     # ---- the run --------------------------------------------------------------------
 
@@ -196,6 +217,8 @@ class Run:
         """Capture datasets, configs, parents and the environment (``with`` does this)."""
         if self._context is None:
             self._context = capture_context(self.request, cache=self._cache)
+            if self._journal_options is not None:
+                self._begin_journal(self._journal_options)
             if self._resume_from is not None:
                 self._resume(os.fspath(self._resume_from))
 
@@ -230,11 +253,14 @@ class Run:
         location = tree.path if remote else location  # recorded without credentials
         digest = tree.root() if tree.is_directory else tree.files[0].digests["sha256"]
         assert digest is not None
+        recorded = dict(_jsonable(dict(metrics or {})))
+        if self._journal is not None:  # durable before this returns
+            self._journal.checkpoint(tree, location=location, step=step, metrics=recorded)
         entry = CheckpointStep(
             path=location,
             step=step,
             merkle_root=digest,
-            metrics=dict(_jsonable(dict(metrics or {}))),
+            metrics=recorded,
             parent_root=self._steps[-1].merkle_root if self._steps else None,
             is_file=not tree.is_directory,
         )
@@ -266,11 +292,13 @@ class Run:
             checkpoints=self._marked_steps(),
             parameters=dict(self.parameters),
             base_models=(self.base_model,) if self.base_model else (),
-            properties=tuple(self.properties),
+            properties=(*self.properties, *self._run_properties()),
         )
         built = build_bom(inputs, build_options(self.request, manifest_stem_for(self.output)))
         self.output.parent.mkdir(parents=True, exist_ok=True)
         write_bom(built, self.output)
+        if self._journal is not None:
+            self._journal.finish(self.output)
         bundle = self.signing.sign(built.document, self.output)
         self.result = RecordResult(
             bom=self.output,
@@ -281,6 +309,21 @@ class Run:
         return self.result
 
     # ---- internals ------------------------------------------------------------------
+
+    def _begin_journal(self, options: JournalOptions) -> None:
+        """Open the journal; start the run, or resume it from the newest verified checkpoint."""
+        self._journal = options.open(self.output, self.signing.keys, self.signing.passphrase)
+        if self._journal is None:
+            return
+        assert self._context is not None
+        facts = start_facts(self.request, self.output, self.parameters, self._context)
+        self.resumed = self._journal.begin(facts, resume=options.resume)
+        self._steps = list(self._journal.chain_steps())
+
+    def _run_properties(self) -> list[Prop]:
+        if self._journal is None:
+            return []
+        return [Prop(n, v) for n, v in self._journal.bom_properties(complete=True)]
 
     def _marked_steps(self) -> tuple[CheckpointStep, ...]:
         best = self._best

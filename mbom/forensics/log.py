@@ -69,12 +69,15 @@ def append_event(
     *,
     key: Any = None,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    seal: bool = False,
 ) -> LogEntry:
     """Append ``event`` (a JSON object) to the log at ``path``, creating it when missing.
 
     With ``key`` (a :class:`mbom.attest.keys.SigningKey`), a signed checkpoint is appended
-    right after every entry whose ``index + 1`` is a multiple of ``checkpoint_every``.
-    Safe to call from many processes at once. Returns the appended event entry.
+    right after every entry whose ``index + 1`` is a multiple of ``checkpoint_every``, and
+    after this one when ``seal`` (the run journal seals every training checkpoint). The
+    event and its checkpoint go out in one ``write`` and one ``fsync``. Safe to call from
+    many processes at once. Returns the appended event entry.
     """
     if not isinstance(event, Mapping):
         raise InputError("a log event must be a JSON object")
@@ -85,9 +88,10 @@ def append_event(
     with locked(name, exclusive=True, create=True) as fd:
         index, prev = _tail(fd, name)
         entry = new_entry(index, "event", event, prev)
-        _write_line(fd, entry.line())
-        if key is not None and (index + 1) % checkpoint_every == 0:
-            _append_checkpoint(fd, name, key)
+        if key is not None and (seal or (index + 1) % checkpoint_every == 0):
+            _write_line(fd, entry.line() + _checkpoint_after(fd, name, key, entry).line())
+        else:
+            _write_line(fd, entry.line())
     return entry
 
 
@@ -188,19 +192,26 @@ def repair_log(path: str | os.PathLike[str]) -> Repair:
 
 
 def _append_checkpoint(fd: int, name: str, key: Any) -> LogEntry:
+    entry = _checkpoint_after(fd, name, key, None)
+    _write_line(fd, entry.line())
+    return entry
+
+
+def _checkpoint_after(fd: int, name: str, key: Any, pending: LogEntry | None) -> LogEntry:
+    """A checkpoint signed over the log as it is plus ``pending`` (not yet written), after
+    verifying the log: mbom never signs over entries that do not verify."""
     from mbom.forensics._checkpoint import sign_tree_head
 
-    data = _read_all(fd, name)
-    result = check_log_bytes(name, data)
+    result = check_log_bytes(name, _read_all(fd, name))
     if result.problem is not None:
         raise VerificationError(
             f"{name}: refusing to sign a checkpoint over a log that does not verify: "
             f"{result.problem.message}",
             path=name,
         )
-    entry = new_entry(result.entries, "checkpoint", sign_tree_head(result.hashes, key), result.last)
-    _write_line(fd, entry.line())
-    return entry
+    hashes = [*result.hashes, *([pending.hash] if pending is not None else [])]
+    last = pending.hash if pending is not None else result.last
+    return new_entry(len(hashes), "checkpoint", sign_tree_head(hashes, key), last)
 
 
 def _tail(fd: int, name: str) -> tuple[int, str]:
