@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from socket import gethostname
@@ -148,18 +148,9 @@ class JournalSession:
         )
 
     def bom_properties(self, *, complete: bool) -> list[tuple[str, str]]:
-        """``mbom:run:*`` properties: id, status, journal, and each recovery (JSON)."""
-        pairs = [
-            ("mbom:run:id", str(self.run_id)),
-            ("mbom:run:status", "complete" if complete else "incomplete"),
-            ("mbom:run:journal", self.writer.path.as_posix()),
-            ("mbom:run:recoveries", str(len(self.recoveries))),
-        ]
-        pairs += [
-            (f"mbom:run:recovery:{n}", json.dumps(summary, sort_keys=True))
-            for n, summary in enumerate(self.recoveries, 1)
-        ]
-        return pairs
+        return run_properties(
+            str(self.run_id), self.writer.path.as_posix(), self.recoveries, complete=complete
+        )
 
     def _resume(self, facts: Mapping[str, Any]) -> Resumed | None:
         from mbom.forensics.log import repair_log
@@ -201,6 +192,23 @@ class JournalSession:
             found.checkpoint.entry,
             found.skipped,
         )
+
+
+def run_properties(
+    run_id: str, journal: str, recoveries: Sequence[Mapping[str, Any]], *, complete: bool
+) -> list[tuple[str, str]]:
+    """``mbom:run:*`` BOM properties: id, status, journal, and each recovery (JSON)."""
+    pairs = [
+        ("mbom:run:id", run_id),
+        ("mbom:run:status", "complete" if complete else "incomplete"),
+        ("mbom:run:journal", journal),
+        ("mbom:run:recoveries", str(len(recoveries))),
+    ]
+    pairs += [
+        (f"mbom:run:recovery:{n}", json.dumps(summary, sort_keys=True))
+        for n, summary in enumerate(recoveries, 1)
+    ]
+    return pairs
 
 
 def step_of(run_dir: str, journaled: JournalCheckpoint) -> Any:
