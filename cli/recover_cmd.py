@@ -27,7 +27,7 @@ def recover_command(
     from mbom.recovery import recover
 
     found = recover(run_dir, journal=journal, keys=keys)
-    if found.problem is None and found.run is not None and not found.run.checkpoints:
+    if found.problem is None and (found.run is None or not found.run.checkpoints):
         raise TrustMaterialError(f"{found.journal}: no checkpoint recorded: nothing to verify")
     if bom is not None and found.checkpoint is not None:
         _write_bom(found, bom)

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT_EVERY",
     "GENESIS",
     "CheckpointStatus",
+    "LogCursor",
     "LogEntry",
     "LogProblem",
     "LogVerification",
@@ -70,6 +71,7 @@ def append_event(
     key: Any = None,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
     seal: bool = False,
+    cursor: LogCursor | None = None,
 ) -> LogEntry:
     """Append ``event`` (a JSON object) to the log at ``path``, creating it when missing.
 
@@ -78,6 +80,10 @@ def append_event(
     after this one when ``seal`` (the run journal seals every training checkpoint). The
     event and its checkpoint go out in one ``write`` and one ``fsync``. Safe to call from
     many processes at once. Returns the appended event entry.
+
+    ``cursor`` (one appender's :class:`LogCursor`) keeps what this appender last verified
+    and wrote: while the file still ends where it left it, the next append neither re-reads
+    nor re-verifies the log (a run journal sealed at every checkpoint stays O(1) per append).
     """
     if not isinstance(event, Mapping):
         raise InputError("a log event must be a JSON object")
@@ -86,13 +92,68 @@ def append_event(
     name = os.fspath(path)
     canonical_json(dict(event))  # refuse what JSON cannot carry before taking the lock
     with locked(name, exclusive=True, create=True) as fd:
-        index, prev = _tail(fd, name)
+        known = cursor is not None and cursor.offset == os.fstat(fd).st_size
+        if cursor is not None and not known:
+            cursor.load(fd, name)
+        index, prev = (cursor.entries, cursor.last) if cursor and known else _tail(fd, name)
         entry = new_entry(index, "event", event, prev)
+        lines = [entry]
         if key is not None and (seal or (index + 1) % checkpoint_every == 0):
-            _write_line(fd, entry.line() + _checkpoint_after(fd, name, key, entry).line())
-        else:
-            _write_line(fd, entry.line())
+            if cursor is not None and cursor.offset >= 0:
+                lines.append(cursor.checkpoint_after(entry, key))
+            else:
+                lines.append(_checkpoint_after(fd, name, key, entry))
+        data = b"".join(line.line() for line in lines)
+        _write_line(fd, data)
+        if cursor is not None and cursor.offset >= 0:
+            cursor.advance(lines, len(data))
     return entry
+
+
+class LogCursor:
+    """What one appender verified of a log: where it ended, how many entries, their tree.
+
+    Loaded by verifying the whole log under the lock (``offset`` -1 when it does not verify:
+    the next append then takes the slow path, which refuses to sign). A checkpoint made from
+    it signs the entries this appender verified and wrote, never bytes it has not read.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        from mbom.hashing.merkle import RootBuilder
+
+        self.offset, self.entries, self.last = -1, 0, GENESIS
+        self.tree = RootBuilder("sha256")
+
+    def load(self, fd: int, name: str) -> None:
+        """Verify the whole log (under the caller's lock) and start from its end."""
+        from mbom.forensics._checkpoint import leaf
+
+        data = _read_all(fd, name)
+        result = check_log_bytes(name, data)
+        self._reset()
+        if result.problem is None and not result.tail:
+            self.tree.extend([leaf(h) for h in result.hashes])
+            self.offset, self.entries, self.last = len(data), result.entries, result.last
+
+    def checkpoint_after(self, pending: LogEntry, key: Any) -> LogEntry:
+        from mbom.forensics._checkpoint import leaf, sign_root
+
+        tree = self.tree.copy()
+        tree.add(leaf(pending.hash))
+        head = sign_root(self.entries + 1, tree.root().hex(), key)
+        return new_entry(self.entries + 1, "checkpoint", head, pending.hash)
+
+    def advance(self, written: list[LogEntry], size: int) -> None:
+        from mbom.forensics._checkpoint import leaf
+
+        for entry in written:
+            self.tree.add(leaf(entry.hash))
+        self.offset += size
+        self.entries += len(written)
+        self.last = written[-1].hash
 
 
 def append_checkpoint(path: str | os.PathLike[str], key: Any) -> LogEntry:

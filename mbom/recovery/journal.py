@@ -79,6 +79,7 @@ class JournalWriter:
         self.key = key
         self.run_id: str | None = None
         self._started = time.monotonic()
+        self._cursor: Any = None  # mbom.forensics.log.LogCursor, made on the first append
 
     def start(self, run_id: str, **facts: Any) -> int:
         """Write the ``run-start`` event (config, datasets, configs, BOM path...)."""
@@ -139,9 +140,11 @@ class JournalWriter:
         return inside.as_posix() or "."
 
     def _append(self, action: str, facts: Mapping[str, Any], *, seal: bool) -> int:
-        from mbom.forensics.log import append_event
+        from mbom.forensics.log import LogCursor, append_event
 
         assert self.run_id is not None
+        if self._cursor is None:
+            self._cursor = LogCursor()
         event = {
             "journal": JOURNAL_TYPE,
             "action": action,
@@ -151,7 +154,7 @@ class JournalWriter:
             "wallTime": round(time.monotonic() - self._started, 6),
             **facts,
         }
-        return append_event(self.path, event, key=self.key, seal=seal).index
+        return append_event(self.path, event, key=self.key, seal=seal, cursor=self._cursor).index
 
 
 def read_run(entries: Sequence[Any]) -> JournalRun | None:

@@ -154,6 +154,8 @@ def recover(
     public = [_public_key(key) for key in keys]
     result = verify_log(name, public_keys=public, allow_unsealed_tail=1 << 62 if public else None)
     empty = Recovery(root, name, bool(public), None, None, (), (), result.tail, None, result.lines)
+    if result.entries == 0 and result.lines == 0:
+        return empty  # created, then killed before its first entry was whole: no run yet
     if not result.valid:
         assert result.problem is not None
         return _replace(empty, problem=f"journal {result.problem.kind}: {result.problem.message}")
