@@ -90,13 +90,13 @@ def append_event(
     if checkpoint_every < 1:
         raise InputError("checkpoint_every must be at least 1")
     name = os.fspath(path)
-    canonical_json(dict(event))  # refuse what JSON cannot carry before taking the lock
+    encoded = canonical_json(dict(event))  # refuse what JSON cannot carry before the lock
     with locked(name, exclusive=True, create=True) as fd:
         known = cursor is not None and cursor.offset == os.fstat(fd).st_size
         if cursor is not None and not known:
             cursor.load(fd, name)
         index, prev = (cursor.entries, cursor.last) if cursor and known else _tail(fd, name)
-        entry = new_entry(index, "event", event, prev)
+        entry = new_entry(index, "event", event, prev, encoded)
         lines = [entry]
         if key is not None and (seal or (index + 1) % checkpoint_every == 0):
             if cursor is not None and cursor.offset >= 0:
