@@ -56,6 +56,7 @@ __all__ = [
     "append_event",
     "entry_hash",
     "read_log",
+    "read_verified",
     "repair_log",
     "verify_log",
 ]
@@ -189,6 +190,27 @@ def verify_log(
         min_entries=min_entries,
         allow_unsealed_tail=allow_unsealed_tail,
     )
+
+
+def read_verified(
+    path: str | os.PathLike[str],
+    *,
+    public_keys: tuple[Any, ...] | list[Any] = (),
+    allow_unsealed_tail: int | None = None,
+) -> tuple[LogVerification, list[LogEntry]]:
+    """:func:`verify_log` and the entries that verified, from one read of the file (so no
+    append can slip in between); each line is parsed strictly once, by the verification."""
+    import json
+
+    name = os.fspath(path)
+    with locked(name, exclusive=False) as fd:
+        data = _read_all(fd, name)
+    result = check_log_bytes(
+        name, data, public_keys=public_keys, allow_unsealed_tail=allow_unsealed_tail
+    )
+    lines, _tail = split_lines(data)
+    # verified lines are canonical entries already: the plain parser reads them the same
+    return result, [LogEntry(**json.loads(raw)) for raw in lines[: result.entries]]
 
 
 def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], bytes]:

@@ -143,7 +143,7 @@ def recover(
     :class:`TrustMaterialError` when there is no journal; a tampered journal or checkpoint is
     a result (exit 1), never an exception.
     """
-    from mbom.forensics.log import read_log, verify_log
+    from mbom.forensics.log import read_verified
 
     root = os.fspath(run_dir)
     if not os.path.isdir(root):
@@ -152,15 +152,15 @@ def recover(
     if not os.path.isfile(name):
         raise TrustMaterialError(f"{name}: no journal: nothing to recover from", path=name)
     public = [_public_key(key) for key in keys]
-    result = verify_log(name, public_keys=public, allow_unsealed_tail=1 << 62 if public else None)
+    result, entries = read_verified(
+        name, public_keys=public, allow_unsealed_tail=1 << 62 if public else None
+    )
     empty = Recovery(root, name, bool(public), None, None, (), (), result.tail, None, result.lines)
     if result.entries == 0 and result.lines == 0:
         return empty  # created, then killed before its first entry was whole: no run yet
     if not result.valid:
         assert result.problem is not None
         return _replace(empty, problem=f"journal {result.problem.kind}: {result.problem.message}")
-    rows, _tail = read_log(name)
-    entries = [row for row in rows[: result.entries] if not isinstance(row, bytes)]
     run = read_run(entries)
     if run is None:
         return _replace(empty, problem="the journal holds no run (no run-start event)")
