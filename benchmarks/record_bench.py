@@ -11,7 +11,7 @@ also journaled (fsync) and sealed with a signed tree head, as a run with a key d
 ``--recover N``: a run of N checkpoints of the same shape (frozen shards hard-linked between
 checkpoints, as on a filesystem with deduplication; each has its own trainer state, the two
 newest their own optimizer state), the newest corrupted (one byte flipped), then
-``mbom.recovery.recover`` against hashlib over every file of the two newest checkpoints
+``mbom.recovery.pick`` against hashlib over every file of the two newest checkpoints
 (warm page cache, median of 3).
 
     python benchmarks/record_bench.py [--frozen-mib 256] [--optimizer-mib 64] [--steps 20]

@@ -79,7 +79,18 @@ class LogEntry:
                 "not RFC 8785 canonical JSON (first difference at byte "
                 f"{_first_difference(canonical, raw)}): mbom never writes such a line"
             )
-        return cls(**document)
+        return cls(**document, encoded=raw + b"\n")
+
+    def computed_hash(self) -> str:
+        """SHA-256 of the entry without ``hash``, as :func:`entry_hash` computes it; from the
+        line itself when it was parsed (a canonical line minus its ``hash`` member is the
+        canonical body: ``hash`` follows ``event``, and nothing after it nests)."""
+        if self.encoded is None:
+            return entry_hash(self.body())
+        member = b',"hash":"' + self.hash.encode() + b'"'
+        at = self.encoded.rfind(member)
+        body = self.encoded[:at] + self.encoded[at + len(member) : -1]
+        return hashlib.sha256(body).hexdigest()
 
 
 def _lowercase_sha256(value: Any) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from mbom.errors import InputError, MalformedFileError
 from mbom.forensics._checkpoint import leaf, tree_head_problem
-from mbom.forensics._entry import GENESIS, LogEntry, entry_hash, split_lines
+from mbom.forensics._entry import GENESIS, LogEntry, split_lines
 from mbom.forensics._tail import ENTRY, FOREIGN, classify_tail, escape_bytes
 
 #: Kinds of problem, in the order the checks run.
@@ -242,7 +242,7 @@ def _walk(
             return LogProblem(position, "malformed", f"line {position + 1} is not an entry: {item}")
         if item.index != position:
             return _misplaced(position, item.index, claims)
-        if entry_hash(item.body()) != item.hash:
+        if item.computed_hash() != item.hash:
             return LogProblem(
                 position, "edited", f"entry {position} was edited: it no longer matches its hash"
             )

@@ -13,12 +13,12 @@ Usage::
         start = run.resumed.step if run.resumed else 0   # verified, same chain, same run id
 
 Modules: :mod:`mbom.recovery.journal` (the events, written through :mod:`mbom.forensics.log`),
-:mod:`mbom.recovery.recover` (the algorithm), :mod:`mbom.recovery.incomplete` (the BOM of an
+:mod:`mbom.recovery.pick` (the algorithm), :mod:`mbom.recovery.incomplete` (the BOM of an
 unfinished run). Format and guarantees: docs/recovery.md.
 """
 
 from __future__ import annotations
 
-from mbom.recovery.recover import FileProblem, Recovery, Skipped, recover
+from mbom.recovery.pick import FileProblem, Recovery, Skipped, recover
 
 __all__ = ["FileProblem", "Recovery", "Skipped", "recover"]

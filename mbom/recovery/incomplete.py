@@ -23,7 +23,7 @@ from typing import Any
 
 from mbom.bom.ml_parts import Prop
 from mbom.errors import TrustMaterialError, VerificationError
-from mbom.recovery.recover import Recovery
+from mbom.recovery.pick import Recovery
 from mbom.recovery.session import recovery_summary, run_properties, step_of
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from mbom.errors import VerificationError
 from mbom.recovery.journal import JournalCheckpoint, JournalWriter
-from mbom.recovery.recover import Recovery, Skipped, recover, resolve
+from mbom.recovery.pick import Recovery, Skipped, recover, resolve
 
 
 @dataclass(frozen=True, slots=True)
