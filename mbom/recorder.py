@@ -23,7 +23,8 @@ At the start the datasets, configs, parents and the environment are captured. Ea
 since the last checkpoint is read) and appends a step -- path, step, digest, metrics, the
 previous checkpoint's digest -- to the chain. When the block ends without an exception the
 model (``model=`` or the last checkpoint) is captured and the BOM written, validated, and
-signed when a key or keyless identity was given. If the block raises, nothing is written.
+signed when a key or keyless identity was given. If the block raises, no BOM is written
+(the run journal keeps every checkpoint taken: docs/recovery.md).
 
 Every checkpoint is also appended, durably, to the run journal beside the BOM
 (``out/bom.journal.jsonl``; ``journal=`` another path, ``journal=False`` none), signed with the
