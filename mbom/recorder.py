@@ -47,6 +47,7 @@ from typing import Any
 
 from mbom.bom.build import BomInputs, CheckpointStep
 from mbom.bom.ml_parts import Prop
+from mbom.bom.recorded_chain import recorded_steps
 from mbom.errors import InputError
 from mbom.generate import (
     GenerateRequest,
@@ -57,7 +58,6 @@ from mbom.generate import (
     write_bom,
 )
 from mbom.hashing import HashCache, hash_tree
-from mbom.load import parse_json
 from mbom.recovery.session import JournalOptions, start_facts
 
 __all__ = ["RecordResult", "Run", "record"]
@@ -346,51 +346,12 @@ class Run:
         """Continue the chain of the BOM at the output path up to the resumed checkpoint."""
         resumed = self.checkpoint(path)
         self._steps.clear()
-        previous = _recorded_steps(self.output) if self.output.is_file() else []
+        previous = recorded_steps(self.output) if self.output.is_file() else []
         for index, entry in enumerate(previous):
             if entry.merkle_root == resumed.merkle_root:
                 self._steps.extend(previous[: index + 1])
                 return
         self._steps.append(replace(resumed, properties=(Prop("mbom:checkpoint:resumed", "true"),)))
-
-
-def _recorded_steps(bom_path: Path) -> list[CheckpointStep]:
-    """The checkpoint chain of a BOM this recorder wrote (formulation steps, in order)."""
-    try:
-        document = parse_json(bom_path.read_bytes())
-        workflow = document["formulation"][0]["workflows"][0]
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        raise InputError(f"{bom_path}: cannot read the checkpoint chain to resume") from None
-    steps = []
-    for raw in workflow.get("steps", []):
-        props = {p["name"]: p["value"] for p in raw.get("properties", [])}
-        digest = props.get("mbom:merkle-root:sha256") or props.get("mbom:checkpoint:sha256")
-        if digest is None:
-            continue
-        known = {"mbom:checkpoint:path", "mbom:checkpoint:step", "mbom:checkpoint:index"}
-        known |= {"mbom:merkle-root:sha256", "mbom:checkpoint:sha256", "mbom:checkpoint:parent"}
-        steps.append(
-            CheckpointStep(
-                path=props.get("mbom:checkpoint:path", ""),
-                step=int(props["mbom:checkpoint:step"])
-                if "mbom:checkpoint:step" in props
-                else None,
-                merkle_root=digest,
-                metrics={
-                    name.removeprefix("mbom:metric:"): parse_json(value, allow_nan=True)
-                    for name, value in props.items()
-                    if name.startswith("mbom:metric:")
-                },
-                parent_root=props.get("mbom:checkpoint:parent"),
-                is_file="mbom:checkpoint:sha256" in props,
-                properties=tuple(
-                    Prop(name, value)
-                    for name, value in props.items()
-                    if name not in known and not name.startswith("mbom:metric:")
-                ),
-            )
-        )
-    return steps
 
 
 def _jsonable(value: Any) -> Any:
