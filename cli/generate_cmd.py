@@ -37,6 +37,19 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     help="The BOM or bundle of a parent model (repeatable).",
 )
 @click.option("--hf", metavar="REPO[@REVISION]", help="A Hugging Face Hub model.")
+@click.option(
+    "--from-journal",
+    "from_journal",
+    metavar="JOURNAL",
+    help="The BOM of an unfinished run: its newest verified checkpoint (marked incomplete).",
+)
+@click.option(
+    "--journal-key",
+    "journal_keys",
+    multiple=True,
+    metavar="PUB",
+    help="With --from-journal: a public key the journal is signed with (repeatable).",
+)
 @click.option("--name", metavar="NAME", help="Model name [default: the model folder's name].")
 @click.option("--version", "model_version", metavar="VERSION", help="Model version.")
 @click.option(
@@ -125,14 +138,19 @@ def generate_command(**options: object) -> None:
         values["environment"] = False
     output = values.pop("output", None) or "bom.cdx.json"
     request = GenerateRequest(**values)
-    with dask_executor(options["dask"]) as executor:
-        built = generate(
-            request,
-            manifest_stem=manifest_stem_for(output),
-            cache=not options["no_cache"],
-            jobs=options["jobs"],
-            executor=executor,
-        )
+    if options["from_journal"] is not None:
+        built = _from_journal(request, options, manifest_stem_for(output))
+    else:
+        if options["journal_keys"]:
+            raise click.UsageError("--journal-key needs --from-journal")
+        with dask_executor(options["dask"]) as executor:
+            built = generate(
+                request,
+                manifest_stem=manifest_stem_for(output),
+                cache=not options["no_cache"],
+                jobs=options["jobs"],
+                executor=executor,
+            )
     written = write_bom(built, output)
     document = built.document
     _warn_unsafe(document)
@@ -173,6 +191,21 @@ def _environment_summary(document: dict) -> str | None:
     source = environment.get("mbom:env:recorded-from", "the Python running mbom")
     packages = described.get("packages") or 0
     return f"{environment['mbom:env:python']}, {packages} packages, from {source}"
+
+
+def _from_journal(request: object, options: dict, manifest_stem: str) -> object:
+    """The BOM of the run the journal records: its newest checkpoint that verifies."""
+    import os
+
+    from mbom.recovery import recover
+    from mbom.recovery.incomplete import incomplete_bom
+
+    if request.model is not None or request.hf is not None:  # type: ignore[attr-defined]
+        raise click.UsageError("--from-journal takes the model from the journal: no --model/--hf")
+    journal = str(options["from_journal"])
+    run_dir = os.path.dirname(journal) or "."
+    found = recover(run_dir, journal=journal, keys=options["journal_keys"])
+    return incomplete_bom(found, request, manifest_stem=manifest_stem)
 
 
 def _warn_unsafe(document: dict) -> None:

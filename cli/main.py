@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "check-proof": "prove_cmd:check_proof_command",
     "lineage": "lineage_cmd:lineage_command",
     "audit": "audit_cmd:audit_command",
+    "recover": "recover_cmd:recover_command",
 }
 
 

@@ -17,6 +17,15 @@ logged metrics; ``ModelCheckpoint``'s best path, monitored metric and score; and
 written checkpoint as the model (``model=`` to choose another). A fit resumed with
 ``ckpt_path=`` continues the chain of the BOM at the output path. Only global rank zero
 records. Needs ``pip install 'mbom[lightning]'``; importing this module imports lightning.
+
+Verified resume after a crash (docs/recovery.md)::
+
+    callback = MbomLightningCallback("bom.cdx.json", sign_key="release.pem", resume="auto")
+    trainer = L.Trainer(..., callbacks=[checkpointing, callback])
+    trainer.fit(model, loader, ckpt_path=callback.ckpt_path())   # None: from scratch
+
+``ckpt_path()`` recovers from the run journal before Lightning loads anything and names the
+newest checkpoint file whose bytes verify; one that does not verify is refused with the reason.
 """
 
 from __future__ import annotations
@@ -46,16 +55,29 @@ class MbomLightningCallback(Callback):
             strategy.checkpoint_io = _RecordingIO(strategy.checkpoint_io, self)
         self._trainer = trainer
 
+    def ckpt_path(self) -> str | None:
+        """Start the run now (``resume="auto"``): the verified checkpoint file to pass to
+        ``Trainer.fit(ckpt_path=...)``, or None to start from scratch. Call it on rank zero
+        only (other ranks take the path rank zero found)."""
+        import mbom
+
+        self.run = mbom.record(self.output, **self.options)
+        self.run.start()
+        return None if self.run.resumed is None else self.run.resumed.path
+
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         if not trainer.is_global_zero:
             return
-        import mbom
+        if self.run is not None:  # started by ckpt_path(): add the hyperparameters now
+            self.run.update_config(dict(pl_module.hparams))
+        else:
+            import mbom
 
-        options = dict(self.options)
-        if trainer.ckpt_path:
-            options.setdefault("resume_from", trainer.ckpt_path)
-        self.run = mbom.record(self.output, config=dict(pl_module.hparams), **options)
-        self.run.start()
+            options = dict(self.options)
+            if trainer.ckpt_path and "resume" not in options:
+                options.setdefault("resume_from", trainer.ckpt_path)
+            self.run = mbom.record(self.output, config=dict(pl_module.hparams), **options)
+            self.run.start()
         self.run.add_property("mbom:training:framework", f"lightning {lightning.__version__}")
 
     def saved(self, path: str, checkpoint: dict[str, Any]) -> None:

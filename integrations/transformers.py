@@ -15,6 +15,16 @@ start, ``model.config._name_or_path`` as the base model, one step per saved
 checkpoint (``metric_for_best_model``), and the last checkpoint as the model. A run resumed
 from a checkpoint continues the chain of the BOM at the output path. Only the main process
 records. Needs ``pip install 'mbom[hf]'``; importing this module imports transformers.
+
+Verified resume after a crash (docs/recovery.md)::
+
+    callback = MbomCallback(sign_key="release.pem", resume="auto")
+    trainer = Trainer(model=model, args=args, ..., callbacks=[callback])
+    trainer.train(resume_from_checkpoint=callback.resume_from_checkpoint(args))
+
+``resume_from_checkpoint`` recovers from the run journal before the trainer loads anything:
+the newest ``checkpoint-N`` whose bytes verify (None on a fresh start); a checkpoint that does
+not verify is refused with the reason.
 """
 
 from __future__ import annotations
@@ -37,17 +47,31 @@ class MbomCallback(TrainerCallback):
         self.options = options
         self.run: Any = None
 
+    def resume_from_checkpoint(self, args: Any, model: Any = None) -> str | None:
+        """Start the run now (``resume="auto"``): the verified checkpoint to pass to
+        ``Trainer.train(resume_from_checkpoint=...)``, or None to start from scratch."""
+        if args.process_index != 0:
+            return None
+        self._start(args, model)
+        return None if self.run.resumed is None else self.run.resumed.path
+
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not state.is_world_process_zero:
             return
+        if self.run is not None:  # started by resume_from_checkpoint
+            return
+        resumed = _checkpoint_dir(args, state.global_step) if state.global_step else None
+        legacy = "resume" not in self.options and resumed is not None and os.path.isdir(resumed)
+        self._start(args, kwargs.get("model"), resumed if legacy else None)
+
+    def _start(self, args: Any, model: Any, resume_from: str | None = None) -> None:
         import mbom
 
         options = dict(self.options)
-        name_or_path = getattr(getattr(kwargs.get("model"), "config", None), "_name_or_path", "")
+        name_or_path = getattr(getattr(model, "config", None), "_name_or_path", "")
         options.setdefault("base_model", name_or_path or None)
-        resumed = _checkpoint_dir(args, state.global_step) if state.global_step else None
-        if resumed is not None and os.path.isdir(resumed):
-            options.setdefault("resume_from", resumed)
+        if resume_from is not None:
+            options.setdefault("resume_from", resume_from)
         output = self.output or os.path.join(args.output_dir, "bom.cdx.json")
         self.run = mbom.record(output, config=args.to_dict(), **options)
         self.run.start()

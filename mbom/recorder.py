@@ -23,11 +23,17 @@ At the start the datasets, configs, parents and the environment are captured. Ea
 since the last checkpoint is read) and appends a step -- path, step, digest, metrics, the
 previous checkpoint's digest -- to the chain. When the block ends without an exception the
 model (``model=`` or the last checkpoint) is captured and the BOM written, validated, and
-signed when a key or keyless identity was given. If the block raises, nothing is written.
+signed when a key or keyless identity was given. If the block raises, no BOM is written
+(the run journal keeps every checkpoint taken: docs/recovery.md).
 
-Resuming: ``record(..., resume_from="out/ckpt-40")`` continues the chain of the BOM already at
-the output path (its steps up to that checkpoint, matched by digest); without one, the chain
-starts at the resumed checkpoint. The cache and its racy-write rule: docs/integrations/training.md.
+Every checkpoint is also appended, durably, to the run journal beside the BOM
+(``out/bom.journal.jsonl``; ``journal=`` another path, ``journal=False`` none), signed with the
+first ``sign_key`` (or ``journal_key=``). ``record(..., resume="auto")`` recovers from it: the
+newest checkpoint whose bytes verify (``run.resumed.step`` / ``.path``; None on a fresh start),
+the same chain and run id, the recovery recorded (docs/recovery.md). ``resume_from="out/ckpt-40"``
+instead continues the chain of the BOM already at the output path (its steps up to that
+checkpoint, matched by digest); without one, the chain starts at the resumed checkpoint. The
+cache and its racy-write rule: docs/integrations/training.md.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from typing import Any
 
 from mbom.bom.build import BomInputs, CheckpointStep
 from mbom.bom.ml_parts import Prop
+from mbom.bom.recorded_chain import recorded_steps
 from mbom.errors import InputError
 from mbom.generate import (
     GenerateRequest,
@@ -51,7 +58,7 @@ from mbom.generate import (
     write_bom,
 )
 from mbom.hashing import HashCache, hash_tree
-from mbom.load import parse_json
+from mbom.recovery.session import JournalOptions, start_facts
 
 __all__ = ["RecordResult", "Run", "record"]
 
@@ -87,6 +94,10 @@ def record(
     base_model: str | None = None,
     model: PathLike | None = None,
     resume_from: PathLike | None = None,
+    resume: str | None = None,
+    journal: PathLike | bool = True,
+    run_dir: PathLike | None = None,
+    journal_key: PathLike | Any = None,
     sign_key: PathLike | Sequence[PathLike] | Any = None,
     passphrase: str | None = None,
     keyless: Any = None,
@@ -98,6 +109,12 @@ def record(
     cache: bool | HashCache = True,
 ) -> Run:
     """A :class:`Run` to use as a context manager; see the module docstring."""
+    if resume not in (None, "auto"):
+        raise InputError(f"resume must be None or 'auto', not {resume!r}")
+    if resume is not None and resume_from is not None:
+        raise InputError("give resume='auto' or resume_from=, not both")
+    if resume is not None and journal is False:
+        raise InputError("resume='auto' recovers from the run journal: journal=False disables it")
     request = GenerateRequest(
         datasets=tuple(datasets),
         configs=tuple(os.fspath(path) for path in configs),
@@ -119,6 +136,7 @@ def record(
         resume_from=resume_from,
         signing=_Signing(sign_key, passphrase, keyless),
         cache=cache,
+        journal=JournalOptions(journal, run_dir, journal_key, resume == "auto"),
     )
 
 
@@ -164,6 +182,7 @@ class Run:
         resume_from: PathLike | None,
         signing: _Signing,
         cache: bool | HashCache,
+        journal: JournalOptions | None = None,
     ) -> None:
         self.output = output
         self.request = request
@@ -181,6 +200,9 @@ class Run:
         self._steps: list[CheckpointStep] = []
         self._best: _Best | None = None
         self._context: BomInputs | None = None
+        self._journal_options = journal
+        self._journal: Any = None  # mbom.recovery.session.JournalSession
+        self.resumed: Any = None  # mbom.recovery.session.Resumed after a verified resume
 
     # ---- the run --------------------------------------------------------------------
 
@@ -196,6 +218,8 @@ class Run:
         """Capture datasets, configs, parents and the environment (``with`` does this)."""
         if self._context is None:
             self._context = capture_context(self.request, cache=self._cache)
+            if self._journal_options is not None:
+                self._begin_journal(self._journal_options)
             if self._resume_from is not None:
                 self._resume(os.fspath(self._resume_from))
 
@@ -230,11 +254,14 @@ class Run:
         location = tree.path if remote else location  # recorded without credentials
         digest = tree.root() if tree.is_directory else tree.files[0].digests["sha256"]
         assert digest is not None
+        recorded = dict(_jsonable(dict(metrics or {})))
+        if self._journal is not None:  # durable before this returns
+            self._journal.checkpoint(tree, location=location, step=step, metrics=recorded)
         entry = CheckpointStep(
             path=location,
             step=step,
             merkle_root=digest,
-            metrics=dict(_jsonable(dict(metrics or {}))),
+            metrics=recorded,
             parent_root=self._steps[-1].merkle_root if self._steps else None,
             is_file=not tree.is_directory,
         )
@@ -266,11 +293,13 @@ class Run:
             checkpoints=self._marked_steps(),
             parameters=dict(self.parameters),
             base_models=(self.base_model,) if self.base_model else (),
-            properties=tuple(self.properties),
+            properties=(*self.properties, *self._run_properties()),
         )
         built = build_bom(inputs, build_options(self.request, manifest_stem_for(self.output)))
         self.output.parent.mkdir(parents=True, exist_ok=True)
         write_bom(built, self.output)
+        if self._journal is not None:
+            self._journal.finish(self.output)
         bundle = self.signing.sign(built.document, self.output)
         self.result = RecordResult(
             bom=self.output,
@@ -281,6 +310,21 @@ class Run:
         return self.result
 
     # ---- internals ------------------------------------------------------------------
+
+    def _begin_journal(self, options: JournalOptions) -> None:
+        """Open the journal; start the run, or resume it from the newest verified checkpoint."""
+        self._journal = options.open(self.output, self.signing.keys, self.signing.passphrase)
+        if self._journal is None:
+            return
+        assert self._context is not None
+        facts = start_facts(self.request, self.output, self.parameters, self._context)
+        self.resumed = self._journal.begin(facts, resume=options.resume)
+        self._steps = list(self._journal.chain_steps())
+
+    def _run_properties(self) -> list[Prop]:
+        if self._journal is None:
+            return []
+        return [Prop(n, v) for n, v in self._journal.bom_properties(complete=True)]
 
     def _marked_steps(self) -> tuple[CheckpointStep, ...]:
         best = self._best
@@ -302,51 +346,12 @@ class Run:
         """Continue the chain of the BOM at the output path up to the resumed checkpoint."""
         resumed = self.checkpoint(path)
         self._steps.clear()
-        previous = _recorded_steps(self.output) if self.output.is_file() else []
+        previous = recorded_steps(self.output) if self.output.is_file() else []
         for index, entry in enumerate(previous):
             if entry.merkle_root == resumed.merkle_root:
                 self._steps.extend(previous[: index + 1])
                 return
         self._steps.append(replace(resumed, properties=(Prop("mbom:checkpoint:resumed", "true"),)))
-
-
-def _recorded_steps(bom_path: Path) -> list[CheckpointStep]:
-    """The checkpoint chain of a BOM this recorder wrote (formulation steps, in order)."""
-    try:
-        document = parse_json(bom_path.read_bytes())
-        workflow = document["formulation"][0]["workflows"][0]
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        raise InputError(f"{bom_path}: cannot read the checkpoint chain to resume") from None
-    steps = []
-    for raw in workflow.get("steps", []):
-        props = {p["name"]: p["value"] for p in raw.get("properties", [])}
-        digest = props.get("mbom:merkle-root:sha256") or props.get("mbom:checkpoint:sha256")
-        if digest is None:
-            continue
-        known = {"mbom:checkpoint:path", "mbom:checkpoint:step", "mbom:checkpoint:index"}
-        known |= {"mbom:merkle-root:sha256", "mbom:checkpoint:sha256", "mbom:checkpoint:parent"}
-        steps.append(
-            CheckpointStep(
-                path=props.get("mbom:checkpoint:path", ""),
-                step=int(props["mbom:checkpoint:step"])
-                if "mbom:checkpoint:step" in props
-                else None,
-                merkle_root=digest,
-                metrics={
-                    name.removeprefix("mbom:metric:"): parse_json(value, allow_nan=True)
-                    for name, value in props.items()
-                    if name.startswith("mbom:metric:")
-                },
-                parent_root=props.get("mbom:checkpoint:parent"),
-                is_file="mbom:checkpoint:sha256" in props,
-                properties=tuple(
-                    Prop(name, value)
-                    for name, value in props.items()
-                    if name not in known and not name.startswith("mbom:metric:")
-                ),
-            )
-        )
-    return steps
 
 
 def _jsonable(value: Any) -> Any:

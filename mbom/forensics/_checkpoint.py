@@ -23,8 +23,7 @@ CHECKPOINT_KEYS = frozenset(("type", "algorithm", "treeSize", "root", "keyHint",
 
 def tree_root(hashes: Sequence[str]) -> str:
     """Hex RFC 6962 Merkle tree hash over entry hashes (hex), in index order."""
-    leaves = [hashlib.sha256(LEAF_PREFIX + bytes.fromhex(h)).digest() for h in hashes]
-    return root_from_leaves("sha256", leaves).hex()
+    return root_from_leaves("sha256", [leaf(h) for h in hashes]).hex()
 
 
 def signed_message(tree_size: int, root: str) -> bytes:
@@ -34,14 +33,18 @@ def signed_message(tree_size: int, root: str) -> bytes:
 
 def sign_tree_head(hashes: Sequence[str], key: Any) -> dict[str, Any]:
     """The event of a checkpoint entry over ``hashes`` (every entry so far), signed by ``key``."""
+    return sign_root(len(hashes), tree_root(hashes), key)
+
+
+def sign_root(size: int, root: str, key: Any) -> dict[str, Any]:
+    """The event of a checkpoint over ``size`` entries whose tree root is ``root``."""
     from mbom.attest._internal.algorithms import sign_bytes
 
-    root = tree_root(hashes)
-    signature = sign_bytes(key, signed_message(len(hashes), root))
+    signature = sign_bytes(key, signed_message(size, root))
     return {
         "type": CHECKPOINT_TYPE,
         "algorithm": "sha256",
-        "treeSize": len(hashes),
+        "treeSize": size,
         "root": root,
         "keyHint": key.hint,
         "signature": base64.b64encode(signature).decode(),
@@ -60,11 +63,21 @@ def _well_formed(event: Mapping[str, Any]) -> bool:
     )
 
 
+def leaf(entry_hash: str) -> bytes:
+    """The RFC 6962 leaf of one entry hash (hex)."""
+    return hashlib.sha256(LEAF_PREFIX + bytes.fromhex(entry_hash)).digest()
+
+
 def tree_head_problem(
-    event: Mapping[str, Any], hashes: Sequence[str], public_keys: Sequence[Any]
+    event: Mapping[str, Any],
+    hashes: Sequence[str],
+    public_keys: Sequence[Any],
+    root: str | None = None,
 ) -> str | None:
     """Why the checkpoint ``event`` over ``hashes`` does not hold, or None when it does (its
-    signature checked when ``public_keys`` are given, else only its tree head)."""
+    signature checked when ``public_keys`` are given, else only its tree head). ``root``:
+    the tree root over ``hashes`` when the caller keeps it (a log's walk does, in O(log n)
+    per checkpoint, so verifying a journal sealed at every entry stays linear)."""
     if not _well_formed(event):
         return "checkpoint is malformed"
     if event["treeSize"] != len(hashes):
@@ -72,7 +85,7 @@ def tree_head_problem(
             f"checkpoint covers {event['treeSize']} entries but {len(hashes)} precede it: "
             "entries were deleted or inserted before it"
         )
-    if event["root"] != tree_root(hashes):
+    if event["root"] != (root if root is not None else tree_root(hashes)):
         return (
             "checkpoint tree head does not match the entries before it: an earlier entry was "
             "edited, replaced or reordered"

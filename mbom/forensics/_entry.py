@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,6 +28,7 @@ class LogEntry:
     event: Mapping[str, Any]
     prev: str
     hash: str
+    encoded: bytes | None = field(default=None, compare=False, repr=False)  # line(), if known
 
     def body(self) -> dict[str, Any]:
         """The entry without ``hash``: what ``hash`` is computed over."""
@@ -44,6 +45,8 @@ class LogEntry:
 
     def line(self) -> bytes:
         """The entry as written: its canonical JSON and a newline."""
+        if self.encoded is not None:
+            return self.encoded
         return canonical_json(self.to_json()) + b"\n"
 
     @classmethod
@@ -76,7 +79,18 @@ class LogEntry:
                 "not RFC 8785 canonical JSON (first difference at byte "
                 f"{_first_difference(canonical, raw)}): mbom never writes such a line"
             )
-        return cls(**document)
+        return cls(**document, encoded=raw + b"\n")
+
+    def computed_hash(self) -> str:
+        """SHA-256 of the entry without ``hash``, as :func:`entry_hash` computes it; from the
+        line itself when it was parsed (a canonical line minus its ``hash`` member is the
+        canonical body: ``hash`` follows ``event``, and nothing after it nests)."""
+        if self.encoded is None:
+            return entry_hash(self.body())
+        member = b',"hash":"' + self.hash.encode() + b'"'
+        at = self.encoded.rfind(member)
+        body = self.encoded[:at] + self.encoded[at + len(member) : -1]
+        return hashlib.sha256(body).hexdigest()
 
 
 def _lowercase_sha256(value: Any) -> bool:
@@ -110,11 +124,22 @@ def entry_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def new_entry(index: int, kind: str, event: Mapping[str, Any], prev: str) -> LogEntry:
-    """A new entry stamped with the current UTC time (microseconds) and hashed."""
+def new_entry(
+    index: int, kind: str, event: Mapping[str, Any], prev: str, encoded: bytes | None = None
+) -> LogEntry:
+    """A new entry stamped with the current UTC time (microseconds) and hashed.
+
+    ``encoded``: ``canonical_json(event)`` when the caller has it. ``event`` sorts first among
+    an entry's keys, so the entry's canonical body and line are spliced around it instead of
+    canonicalising the (possibly large) event twice more; ``LogEntry.parse`` re-checks every
+    line byte for byte, so a wrong splice could never verify."""
     time = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
     body = {"index": index, "time": time, "kind": kind, "event": dict(event), "prev": prev}
-    return LogEntry(**body, hash=entry_hash(body))
+    event_bytes = encoded if encoded is not None else canonical_json(body["event"])
+    rest = canonical_json({"index": index, "kind": kind, "prev": prev, "time": time})[1:]
+    digest = hashlib.sha256(b'{"event":' + event_bytes + b"," + rest).hexdigest()
+    line = b'{"event":' + event_bytes + b',"hash":"' + digest.encode() + b'",' + rest + b"\n"
+    return LogEntry(**body, hash=digest, encoded=line)
 
 
 def split_lines(data: bytes) -> tuple[list[bytes], bytes]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mbom.errors import InputError, MalformedFileError
-from mbom.forensics._checkpoint import tree_head_problem
-from mbom.forensics._entry import GENESIS, LogEntry, entry_hash, split_lines
+from mbom.forensics._checkpoint import leaf, tree_head_problem
+from mbom.forensics._entry import GENESIS, LogEntry, split_lines
 from mbom.forensics._tail import ENTRY, FOREIGN, classify_tail, escape_bytes
 
 #: Kinds of problem, in the order the checks run.
@@ -232,14 +232,17 @@ def _walk(
     public_keys: Sequence[Any],
 ) -> LogProblem | None:
     """Check entries in order, filling ``hashes`` and ``checkpoints``; the first problem."""
+    from mbom.hashing.merkle import RootBuilder
+
     claims = Counter(item.index for item in parsed if isinstance(item, LogEntry))
+    tree = RootBuilder("sha256")  # the tree over ``hashes``, kept as they grow
     covered = 0  # entries covered by the last checkpoint that held
     for position, item in enumerate(parsed):
         if isinstance(item, str):
             return LogProblem(position, "malformed", f"line {position + 1} is not an entry: {item}")
         if item.index != position:
             return _misplaced(position, item.index, claims)
-        if entry_hash(item.body()) != item.hash:
+        if item.computed_hash() != item.hash:
             return LogProblem(
                 position, "edited", f"entry {position} was edited: it no longer matches its hash"
             )
@@ -247,7 +250,7 @@ def _walk(
         if item.prev != expected:
             return _broken_chain(position, item, parsed)
         if item.kind == "checkpoint":
-            why = tree_head_problem(item.event, hashes, public_keys)
+            why = tree_head_problem(item.event, hashes, public_keys, tree.root().hex())
             if why is not None:
                 scope = f" (the change is among entries {covered} to {position - 1})"
                 return LogProblem(position, "checkpoint", f"entry {position}: {why}{scope}")
@@ -262,6 +265,7 @@ def _walk(
             )
             covered = position
         hashes.append(item.hash)
+        tree.add(leaf(item.hash))
     return None
 
 

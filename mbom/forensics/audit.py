@@ -130,6 +130,7 @@ def _contents(bom: Mapping[str, Any] | None) -> dict[str, Any]:
             "hyperparameters": {},
             "environment": {},
             "checkpoints": [],
+            "run": None,
         }
     from mbom.bom.describe import describe
     from mbom.forensics.lineage import checkpoint_steps
@@ -155,6 +156,34 @@ def _contents(bom: Mapping[str, Any] | None) -> dict[str, Any]:
         "checkpoints": [
             {k.removeprefix("mbom:"): v for k, v in step.items()} for step in checkpoint_steps(bom)
         ],
+        "run": _run(bom),
+    }
+
+
+def _run(bom: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The run's id, status and recoveries (``mbom:run:*``, written by the recorder)."""
+    import json
+
+    props: dict[str, str] = {}
+    for item in (bom.get("metadata") or {}).get("properties") or ():
+        if isinstance(item, Mapping) and str(item.get("name", "")).startswith("mbom:run:"):
+            props[str(item["name"])] = str(item.get("value", ""))
+    if not props:
+        return None
+    recoveries = []
+    for n in range(1, len(props) + 1):
+        raw = props.get(f"mbom:run:recovery:{n}")
+        if raw is None:
+            break
+        try:
+            recoveries.append(json.loads(raw))
+        except ValueError:
+            recoveries.append({"unreadable": raw})
+    return {
+        "id": props.get("mbom:run:id"),
+        "status": props.get("mbom:run:status"),
+        "journal": props.get("mbom:run:journal"),
+        "recoveries": recoveries,
     }
 
 

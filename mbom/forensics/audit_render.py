@@ -241,7 +241,32 @@ def _training_sections(document: Mapping[str, Any]) -> list[Section]:
                 ),
             )
         )
+    run = document.get("run")
+    if run:
+        parts.append(_run_section(run))
     return parts
+
+
+def _run_section(run: Mapping[str, Any]) -> Section:
+    """The run's recoveries: where each resumed from, what it skipped and why."""
+    rows = []
+    for n, item in enumerate(run["recoveries"], 1):
+        skipped = "; ".join(
+            f"step {s.get('step')} {s.get('reason')}"
+            + (f" ({', '.join(map(str, s['files']))})" if s.get("files") else "")
+            for s in item.get("skipped") or ()
+        )
+        resumed = item.get("resumedFromStep")
+        rows.append(
+            (
+                str(n),
+                f"resumed from step {resumed}" if resumed is not None else "started again",
+                skipped or "none",
+                str(item.get("host") or ""),
+            )
+        )
+    title = f"Run {run.get('id')} ({run.get('status')}): {len(rows)} recoveries"
+    return Section(title, TABLE, ("#", "resume", "skipped checkpoints", "host"), tuple(rows))
 
 
 def render_markdown(document: Mapping[str, Any]) -> str:

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT_EVERY",
     "GENESIS",
     "CheckpointStatus",
+    "LogCursor",
     "LogEntry",
     "LogProblem",
     "LogVerification",
@@ -55,6 +56,7 @@ __all__ = [
     "append_event",
     "entry_hash",
     "read_log",
+    "read_verified",
     "repair_log",
     "verify_log",
 ]
@@ -69,26 +71,90 @@ def append_event(
     *,
     key: Any = None,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    seal: bool = False,
+    cursor: LogCursor | None = None,
 ) -> LogEntry:
     """Append ``event`` (a JSON object) to the log at ``path``, creating it when missing.
 
     With ``key`` (a :class:`mbom.attest.keys.SigningKey`), a signed checkpoint is appended
-    right after every entry whose ``index + 1`` is a multiple of ``checkpoint_every``.
-    Safe to call from many processes at once. Returns the appended event entry.
+    right after every entry whose ``index + 1`` is a multiple of ``checkpoint_every``, and
+    after this one when ``seal`` (the run journal seals every training checkpoint). The
+    event and its checkpoint go out in one ``write`` and one ``fsync``. Safe to call from
+    many processes at once. Returns the appended event entry.
+
+    ``cursor`` (one appender's :class:`LogCursor`) keeps what this appender last verified
+    and wrote: while the file still ends where it left it, the next append neither re-reads
+    nor re-verifies the log (a run journal sealed at every checkpoint stays O(1) per append).
     """
     if not isinstance(event, Mapping):
         raise InputError("a log event must be a JSON object")
     if checkpoint_every < 1:
         raise InputError("checkpoint_every must be at least 1")
     name = os.fspath(path)
-    canonical_json(dict(event))  # refuse what JSON cannot carry before taking the lock
+    encoded = canonical_json(dict(event))  # refuse what JSON cannot carry before the lock
     with locked(name, exclusive=True, create=True) as fd:
-        index, prev = _tail(fd, name)
-        entry = new_entry(index, "event", event, prev)
-        _write_line(fd, entry.line())
-        if key is not None and (index + 1) % checkpoint_every == 0:
-            _append_checkpoint(fd, name, key)
+        known = cursor is not None and cursor.offset == os.fstat(fd).st_size
+        if cursor is not None and not known:
+            cursor.load(fd, name)
+        index, prev = (cursor.entries, cursor.last) if cursor and known else _tail(fd, name)
+        entry = new_entry(index, "event", event, prev, encoded)
+        lines = [entry]
+        if key is not None and (seal or (index + 1) % checkpoint_every == 0):
+            if cursor is not None and cursor.offset >= 0:
+                lines.append(cursor.checkpoint_after(entry, key))
+            else:
+                lines.append(_checkpoint_after(fd, name, key, entry))
+        data = b"".join(line.line() for line in lines)
+        _write_line(fd, data)
+        if cursor is not None and cursor.offset >= 0:
+            cursor.advance(lines, len(data))
     return entry
+
+
+class LogCursor:
+    """What one appender verified of a log: where it ended, how many entries, their tree.
+
+    Loaded by verifying the whole log under the lock (``offset`` -1 when it does not verify:
+    the next append then takes the slow path, which refuses to sign). A checkpoint made from
+    it signs the entries this appender verified and wrote, never bytes it has not read.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        from mbom.hashing.merkle import RootBuilder
+
+        self.offset, self.entries, self.last = -1, 0, GENESIS
+        self.tree = RootBuilder("sha256")
+
+    def load(self, fd: int, name: str) -> None:
+        """Verify the whole log (under the caller's lock) and start from its end."""
+        from mbom.forensics._checkpoint import leaf
+
+        data = _read_all(fd, name)
+        result = check_log_bytes(name, data)
+        self._reset()
+        if result.problem is None and not result.tail:
+            self.tree.extend([leaf(h) for h in result.hashes])
+            self.offset, self.entries, self.last = len(data), result.entries, result.last
+
+    def checkpoint_after(self, pending: LogEntry, key: Any) -> LogEntry:
+        from mbom.forensics._checkpoint import leaf, sign_root
+
+        tree = self.tree.copy()
+        tree.add(leaf(pending.hash))
+        head = sign_root(self.entries + 1, tree.root().hex(), key)
+        return new_entry(self.entries + 1, "checkpoint", head, pending.hash)
+
+    def advance(self, written: list[LogEntry], size: int) -> None:
+        from mbom.forensics._checkpoint import leaf
+
+        for entry in written:
+            self.tree.add(leaf(entry.hash))
+        self.offset += size
+        self.entries += len(written)
+        self.last = written[-1].hash
 
 
 def append_checkpoint(path: str | os.PathLike[str], key: Any) -> LogEntry:
@@ -124,6 +190,27 @@ def verify_log(
         min_entries=min_entries,
         allow_unsealed_tail=allow_unsealed_tail,
     )
+
+
+def read_verified(
+    path: str | os.PathLike[str],
+    *,
+    public_keys: tuple[Any, ...] | list[Any] = (),
+    allow_unsealed_tail: int | None = None,
+) -> tuple[LogVerification, list[LogEntry]]:
+    """:func:`verify_log` and the entries that verified, from one read of the file (so no
+    append can slip in between); each line is parsed strictly once, by the verification."""
+    import json
+
+    name = os.fspath(path)
+    with locked(name, exclusive=False) as fd:
+        data = _read_all(fd, name)
+    result = check_log_bytes(
+        name, data, public_keys=public_keys, allow_unsealed_tail=allow_unsealed_tail
+    )
+    lines, _tail = split_lines(data)
+    # verified lines are canonical entries already: the plain parser reads them the same
+    return result, [LogEntry(**json.loads(raw)) for raw in lines[: result.entries]]
 
 
 def read_log(path: str | os.PathLike[str]) -> tuple[list[LogEntry | bytes], bytes]:
@@ -188,19 +275,26 @@ def repair_log(path: str | os.PathLike[str]) -> Repair:
 
 
 def _append_checkpoint(fd: int, name: str, key: Any) -> LogEntry:
+    entry = _checkpoint_after(fd, name, key, None)
+    _write_line(fd, entry.line())
+    return entry
+
+
+def _checkpoint_after(fd: int, name: str, key: Any, pending: LogEntry | None) -> LogEntry:
+    """A checkpoint signed over the log as it is plus ``pending`` (not yet written), after
+    verifying the log: mbom never signs over entries that do not verify."""
     from mbom.forensics._checkpoint import sign_tree_head
 
-    data = _read_all(fd, name)
-    result = check_log_bytes(name, data)
+    result = check_log_bytes(name, _read_all(fd, name))
     if result.problem is not None:
         raise VerificationError(
             f"{name}: refusing to sign a checkpoint over a log that does not verify: "
             f"{result.problem.message}",
             path=name,
         )
-    entry = new_entry(result.entries, "checkpoint", sign_tree_head(result.hashes, key), result.last)
-    _write_line(fd, entry.line())
-    return entry
+    hashes = [*result.hashes, *([pending.hash] if pending is not None else [])]
+    last = pending.hash if pending is not None else result.last
+    return new_entry(len(hashes), "checkpoint", sign_tree_head(hashes, key), last)
 
 
 def _tail(fd: int, name: str) -> tuple[int, str]:

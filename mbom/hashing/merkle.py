@@ -132,6 +132,12 @@ class RootBuilder:
     def __len__(self) -> int:
         return self._count
 
+    def copy(self) -> RootBuilder:
+        """An independent builder in the same state."""
+        twin = RootBuilder(self.algorithm)
+        twin._stack, twin._count = list(self._stack), self._count
+        return twin
+
     def peaks(self) -> tuple[bytes, ...]:
         """The complete subtrees held, largest (leftmost) first: one per set bit of the count."""
         return tuple(self._stack)
