@@ -6,15 +6,34 @@ from typing import Any
 
 import click
 
+from mbom.cli._output import format_option
+
 
 @click.command("recover")
 @click.argument("run_dir", type=str)
-@click.option("--journal", type=str, default=None, help="[default: RUN_DIR/bom.journal.jsonl]")
 @click.option(
-    "--key", "keys", multiple=True, metavar="PUB", help="Public key the journal is signed with."
+    "--journal",
+    type=str,
+    default=None,
+    metavar="FILE",
+    help="The run journal [default: RUN_DIR/bom.journal.jsonl].",
 )
-@click.option("--bom", "bom", type=str, default=None, help="Also write the run's BOM (incomplete).")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="PUB",
+    help="A public key the journal is signed with (repeatable).",
+)
+@click.option(
+    "--bom",
+    "bom",
+    type=str,
+    default=None,
+    metavar="PATH",
+    help="Also write the run's BOM (marked incomplete) to PATH.",
+)
+@format_option("text", "json")
 def recover_command(
     run_dir: str, journal: str | None, keys: tuple[str, ...], bom: str | None, output_format: str
 ) -> None:
