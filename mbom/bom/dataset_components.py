@@ -128,6 +128,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         pairs: list[tuple[str, object]] = [("mbom:dataset:location", record.location)]
         nested = []
         hashes = None
+        sidecars: list[Any] = []
         if record.tree is None:
             pairs.append(("mbom:hashed", "false"))
         else:
@@ -144,7 +145,9 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                     for entry in tree.files
                 ]
             else:
-                pairs += _add_manifest(builder, record.name, tree)
+                manifest_pairs = _add_manifest(builder, record.name, tree)
+                pairs += manifest_pairs
+                sidecars = _sidecar_references(manifest_pairs)
             pairs += b._hub_properties(record.hub)
         card = record.card
         licences = b._licence(card.license[0]) if card is not None and card.license else []
@@ -165,7 +168,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 properties=b._props(pairs),
                 components=nested,
                 purl=b._hub_purl(record.hub),
-                external_references=b._hub_references(record.hub),
+                external_references=[*b._hub_references(record.hub), *sidecars],
             )
         )
         refs.append(ref)
@@ -190,6 +193,36 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         refs.append(ref)
         data_parts[ref] = ComponentData(bom_ref=f"{ref}:data", type="dataset", name=name)
     return components, refs, data_parts
+
+
+def _sidecar_references(pairs: Sequence[tuple[str, object]]) -> list[Any]:
+    """An ``other`` external reference per sidecar file (relative name, SHA-256), for consumers
+    that read references, not mbom's properties (which stay the readers' source)."""
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        XsUri,
+    )
+
+    from mbom.bom.versions import VERSIONS_DIGEST_PROPERTY, VERSIONS_PROPERTY
+
+    values = dict(pairs)
+    kinds = (
+        ("mbom:manifest", "mbom:manifest:sha256", "mbom sidecar manifest: path, size, digest"),
+        (VERSIONS_PROPERTY, VERSIONS_DIGEST_PROPERTY, "mbom sidecar: object versions hashed"),
+    )
+    return [
+        ExternalReference(
+            type=ExternalReferenceType.OTHER,
+            url=XsUri(str(values[name])),
+            comment=comment,
+            hashes=[HashType(alg=HashAlgorithm.SHA_256, content=str(values[digest]))],
+        )
+        for name, digest, comment in kinds
+        if name in values
+    ]
 
 
 def _add_manifest(builder: _Builder, name: str, tree: TreeDigest) -> list[tuple[str, object]]:

@@ -43,6 +43,12 @@ class Package:
 
     name: str
     version: str
+    distribution: str = ""
+    """The name as the distribution's metadata spells it (``boolean.py``): what its purl keeps."""
+
+    @property
+    def display_name(self) -> str:
+        return self.distribution or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +154,7 @@ def installed_packages() -> tuple[Package, ...]:
     When a name is installed twice (two ``sys.path`` entries), the first one found wins: it is
     the one ``import`` uses. Distributions with broken metadata (no name) are skipped.
     """
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for dist in importlib.metadata.distributions():
         try:
             raw_name = dist.metadata["Name"]  # None before Python 3.14, KeyError after
@@ -158,8 +164,8 @@ def installed_packages() -> tuple[Package, ...]:
             continue
         name = normalise_package_name(raw_name)
         if name not in found:
-            found[name] = dist.version or ""
-    return tuple(Package(name, found[name]) for name in sorted(found))
+            found[name] = (dist.version or "", raw_name)
+    return tuple(Package(name, *found[name]) for name in sorted(found))
 
 
 def nvidia_gpus() -> tuple[GPUInfo, ...]:
