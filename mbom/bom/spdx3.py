@@ -16,55 +16,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from mbom.bom._spdx3_facts import (
+    dataset_types,
+    dicts,
+    energy_figures,
+    hyperparameters,
+    licence_ref,
+    licence_text,
+    props,
+    timestamp,
+    training_information,
+)
 from mbom.errors import MalformedFileError
 
 NO_ASSERTION_LICENSE = "https://spdx.org/rdf/3.0.1/terms/ExpandedLicensing/NoAssertionLicense"
 _HASHES = {"SHA-256": "sha256", "SHA-512": "sha512", "BLAKE3": "blake3", "SHA-1": "sha1"}
-#: Card task categories (prefix) -> SPDX dataset types.
-_DATASET_TYPES = (
-    ("text", "text"),
-    ("token", "text"),
-    ("translation", "text"),
-    ("summarization", "text"),
-    ("question", "text"),
-    ("image", "image"),
-    ("object", "image"),
-    ("audio", "audio"),
-    ("automatic-speech", "audio"),
-    ("video", "video"),
-    ("tabular", "structured"),
-    ("time-series", "timeseries"),
-    ("graph", "graph"),
-)
-
-
-def _props(component: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(p.get("name")): str(p.get("value"))
-        for p in component.get("properties") or ()
-        if isinstance(p, Mapping)
-    }
-
-
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
-
-
-def _timestamp(text: Any) -> datetime:
-    """The BOM's timestamp in UTC whole seconds (SPDX wants ``...Z``); epoch when absent."""
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.fromtimestamp(0, tz=timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
 class _Export:
@@ -80,7 +49,7 @@ class _Export:
         serial = str(bom.get("serialNumber") or "urn:uuid:00000000-0000-0000-0000-000000000000")
         self.namespace = serial if serial.startswith("urn:") else f"urn:mbom:{quote(serial)}"
         metadata = bom.get("metadata") if isinstance(bom.get("metadata"), Mapping) else {}
-        self.created = _timestamp(metadata.get("timestamp"))
+        self.created = timestamp(metadata.get("timestamp"))
         self.info = spdx.CreationInfo(specVersion="3.0.1", created=self.created)
         self.agent = spdx.SoftwareAgent(
             spdxId=self.iri("agent:mbom"), name="mbom", creationInfo=self.info
@@ -124,7 +93,7 @@ class _Export:
                 algorithm=getattr(spdx.HashAlgorithm, _HASHES[h["alg"]]),
                 hashValue=str(h.get("content", "")).lower(),
             )
-            for h in _dicts(component.get("hashes"))
+            for h in dicts(component.get("hashes"))
             if h.get("alg") in _HASHES
         ]
 
@@ -132,12 +101,12 @@ class _Export:
         """Declared licence from the BOM (an SPDX id or name), concluded: NOASSERTION."""
         spdx = self.spdx
         declared: Any = NO_ASSERTION_LICENSE
-        texts = [text for text in map(_licence_text, _dicts(component.get("licenses"))) if text]
+        texts = [text for text in map(licence_text, dicts(component.get("licenses"))) if text]
         if texts:
             declared = spdx.simplelicensing_LicenseExpression(
                 spdxId=self.iri(f"license:{ref}"),
                 creationInfo=self.info,
-                simplelicensing_licenseExpression=" AND ".join(_licence_ref(t) for t in texts),
+                simplelicensing_licenseExpression=" AND ".join(licence_ref(t) for t in texts),
             )
             self.elements.append(declared)
         self.relate(element, "hasDeclaredLicense", [declared])
@@ -151,7 +120,7 @@ class _Export:
 
         spdx = self.spdx
         component = model_component(self.bom)
-        props = _props(component)
+        facts = props(component)
         card_json = component.get("modelCard")
         card = ModelCard.from_json(card_json if isinstance(card_json, Mapping) else {})
         package = spdx.ai_AIPackage(
@@ -166,11 +135,11 @@ class _Export:
             package.description = str(component["description"])
         if component.get("purl"):
             package.software_packageUrl = str(component["purl"])
-        for reference in _dicts(component.get("externalReferences")):
+        for reference in dicts(component.get("externalReferences")):
             if reference.get("type") == "distribution" and reference.get("url"):
                 package.software_downloadLocation = str(reference["url"])
         package.verifiedUsing = self.hashes(component)
-        root = props.get("mbom:merkle-root:sha256")
+        root = facts.get("mbom:merkle-root:sha256")
         if root:
             package.comment = f"mbom directory digest (Merkle root, sha256): {root}"
         package.ai_domain = [card.task] if card.task else []
@@ -178,7 +147,7 @@ class _Export:
             t for t in (card.model_architecture, card.architecture_family) if t
         ]
         package.ai_hyperparameter = [
-            spdx.DictionaryEntry(key=name, value=value) for name, value in self.parameters()
+            spdx.DictionaryEntry(key=name, value=value) for name, value in hyperparameters(self.bom)
         ]
         package.ai_metric = [
             spdx.DictionaryEntry(
@@ -189,15 +158,15 @@ class _Export:
         ]
         if card.technical_limitations:
             package.ai_limitation = "\n\n".join(card.technical_limitations)
-        energy = self.energy(card_json)
-        if energy is not None:
-            package.ai_energyConsumption = energy
-        training = self.training_information()
+        figures = energy_figures(card_json)
+        if figures:
+            package.ai_energyConsumption = self.energy(figures)
+        training = training_information(self.bom)
         if training:
             package.ai_informationAboutTraining = training
         self.elements.append(package)
         self.licences(package, component, "model")
-        files = [self.file(entry) for entry in _dicts(component.get("components"))]
+        files = [self.file(entry) for entry in dicts(component.get("components"))]
         self.relate(package, "contains", [f for f in files if f is not None])
         self.ancestors(package, component)
         return package
@@ -206,7 +175,7 @@ class _Export:
         if component.get("type") != "file":
             return None
         spdx = self.spdx
-        props = _props(component)
+        facts = props(component)
         element = spdx.software_File(
             spdxId=self.iri(str(component.get("bom-ref") or f"model-file:{component.get('name')}")),
             name=str(component.get("name")),
@@ -214,7 +183,7 @@ class _Export:
             verifiedUsing=self.hashes(component),
         )
         notes = [
-            f"{key.removeprefix('mbom:')}: {props[key]}"
+            f"{key.removeprefix('mbom:')}: {facts[key]}"
             for key in (
                 "mbom:role",
                 "mbom:size",
@@ -223,76 +192,30 @@ class _Export:
                 "mbom:checkpoint:dangerous-globals",
                 "mbom:symlink",
             )
-            if key in props
+            if key in facts
         ]
         if notes:
             element.comment = "; ".join(notes)
-        if props.get("mbom:role") == "weights":
+        if facts.get("mbom:role") == "weights":
             element.software_primaryPurpose = spdx.software_SoftwarePurpose.model
-        elif props.get("mbom:role") == "config":
+        elif facts.get("mbom:role") == "config":
             element.software_primaryPurpose = spdx.software_SoftwarePurpose.configuration
         self.elements.append(element)
         return element
 
-    def parameters(self) -> list[tuple[str, str]]:
-        found = []
-        for formula in _dicts(self.bom.get("formulation")):
-            for workflow in _dicts(formula.get("workflows")):
-                for item in _dicts(workflow.get("inputs")):
-                    for parameter in _dicts(item.get("parameters")):
-                        if parameter.get("name"):
-                            found.append((str(parameter["name"]), str(parameter.get("value", ""))))
-        return found
-
-    def training_information(self) -> str:
-        facts = []
-        for formula in _dicts(self.bom.get("formulation")):
-            facts += [f"{k.removeprefix('mbom:')}: {v}" for k, v in sorted(_props(formula).items())]
-            for workflow in _dicts(formula.get("workflows")):
-                facts += [
-                    f"{k.removeprefix('mbom:')}: {v}" for k, v in sorted(_props(workflow).items())
-                ]
-                facts += [str(step.get("name")) for step in _dicts(workflow.get("steps"))]
-        return "\n".join(facts)
-
-    def energy(self, card: Any) -> Any:
-        """CycloneDX ``considerations.environmentalConsiderations.energyConsumptions`` (kWh)."""
+    def energy(self, figures: Sequence[tuple[str, float, str]]) -> Any:
         spdx = self.spdx
-        considerations = card.get("considerations") if isinstance(card, Mapping) else None
-        environmental = (
-            considerations.get("environmentalConsiderations")
-            if isinstance(considerations, Mapping)
-            else None
-        )
-        consumptions = (
-            _dicts(environmental.get("energyConsumptions"))
-            if isinstance(environmental, Mapping)
-            else []
-        )
-        phases: dict[str, list[Any]] = {"training": [], "fine-tuning": [], "inference": []}
-        for item in consumptions:
-            cost = item.get("activityEnergyCost")
-            activity = str(item.get("activity", ""))
-            if activity not in phases or not isinstance(cost, Mapping):
-                continue
-            value = cost.get("value")
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                continue
-            unit = (
-                spdx.ai_EnergyUnitType.kilowattHour
-                if cost.get("unit") == "kWh"
-                else (spdx.ai_EnergyUnitType.other)
-            )
-            phases[activity].append(
+        phases: dict[str, list[Any]] = {"training": [], "finetuning": [], "inference": []}
+        for phase, quantity, unit in figures:
+            kind = spdx.ai_EnergyUnitType.kilowattHour if unit == "kWh" else None
+            phases[phase].append(
                 spdx.ai_EnergyConsumptionDescription(
-                    ai_energyQuantity=float(value), ai_energyUnit=unit
+                    ai_energyQuantity=quantity, ai_energyUnit=kind or spdx.ai_EnergyUnitType.other
                 )
             )
-        if not any(phases.values()):
-            return None
         return spdx.ai_EnergyConsumption(
             ai_trainingEnergyConsumption=phases["training"],
-            ai_finetuningEnergyConsumption=phases["fine-tuning"],
+            ai_finetuningEnergyConsumption=phases["finetuning"],
             ai_inferenceEnergyConsumption=phases["inference"],
         )
 
@@ -300,9 +223,7 @@ class _Export:
         spdx = self.spdx
         pedigree = component.get("pedigree")
         found = []
-        for ancestor in _dicts(
-            pedigree.get("ancestors") if isinstance(pedigree, Mapping) else None
-        ):
+        for ancestor in dicts(pedigree.get("ancestors") if isinstance(pedigree, Mapping) else None):
             ref = str(ancestor.get("bom-ref") or f"ancestor:{ancestor.get('name')}")
             element = spdx.software_Package(
                 spdxId=self.iri(ref),
@@ -325,10 +246,10 @@ class _Export:
 
         spdx = self.spdx
         found = []
-        for component in _dicts(self.bom.get("components")):
+        for component in dicts(self.bom.get("components")):
             if component.get("type") != "data" or is_configuration(component):
                 continue
-            props = _props(component)
+            facts = props(component)
             ref = str(component.get("bom-ref") or f"dataset:{component.get('name')}")
             element = spdx.dataset_DatasetPackage(
                 spdxId=self.iri(ref),
@@ -337,13 +258,13 @@ class _Export:
                 software_primaryPurpose=spdx.software_SoftwarePurpose.data,
                 dataset_datasetType=[
                     getattr(spdx.dataset_DatasetType, kind)
-                    for kind in _dataset_types(props.get("mbom:dataset:task_categories", ""))
+                    for kind in dataset_types(facts.get("mbom:dataset:task_categories", ""))
                 ],
                 verifiedUsing=self.hashes(component),
             )
-            if props.get("mbom:dataset:bytes", "").isdigit():
-                element.dataset_datasetSize = int(props["mbom:dataset:bytes"])
-            location = props.get("mbom:dataset:location", "")
+            if facts.get("mbom:dataset:bytes", "").isdigit():
+                element.dataset_datasetSize = int(facts["mbom:dataset:bytes"])
+            location = facts.get("mbom:dataset:location", "")
             if "://" in location:
                 element.software_downloadLocation = location
             if component.get("description"):
@@ -351,7 +272,7 @@ class _Export:
             if component.get("purl"):
                 element.software_packageUrl = str(component["purl"])
             notes = [
-                f"{key.removeprefix('mbom:')}: {props[key]}"
+                f"{key.removeprefix('mbom:')}: {facts[key]}"
                 for key in (
                     "mbom:dataset:location",
                     "mbom:dataset:files",
@@ -360,7 +281,7 @@ class _Export:
                     "mbom:manifest:sha256",
                     "mbom:hashed",
                 )
-                if key in props
+                if key in facts
             ]
             element.comment = "; ".join(notes) or None
             self.elements.append(element)
@@ -418,33 +339,6 @@ class _Export:
             objects.add(element)
         data = spdx.JSONLDSerializer().serialize_data(objects)
         return data
-
-
-def _licence_text(item: Mapping[str, Any]) -> str:
-    """A CycloneDX licence choice as text: its expression, SPDX id or name."""
-    if item.get("expression"):
-        return str(item["expression"])
-    choice = item.get("license")
-    return str(choice.get("id") or choice.get("name") or "") if isinstance(choice, Mapping) else ""
-
-
-def _licence_ref(text: str) -> str:
-    """An SPDX id stays; a free-text licence name becomes a ``LicenseRef-`` identifier."""
-    from cyclonedx.spdx import fixup_id
-
-    if fixup_id(text):
-        return str(fixup_id(text))
-    safe = "".join(c if c.isalnum() or c in ".-" else "-" for c in text).strip("-")
-    return f"LicenseRef-{safe or 'unknown'}"
-
-
-def _dataset_types(categories: str) -> list[str]:
-    kinds = []
-    for category in filter(None, (c.strip().lower() for c in categories.split(","))):
-        for prefix, kind in _DATASET_TYPES:
-            if category.startswith(prefix) and kind not in kinds:
-                kinds.append(kind)
-    return kinds or ["noAssertion"]
 
 
 def bom_to_spdx3(bom: Mapping[str, Any]) -> str:
