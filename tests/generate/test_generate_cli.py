@@ -240,3 +240,10 @@ def test_inspect_json_and_text(tmp_path: Path, model_dir: Path) -> None:
     assert report["models"][0]["component"]["name"] == "model"
     text = run_mbom("inspect", "bom.cdx.json", cwd=tmp_path).stdout
     assert "model.safetensors" in text and "merkle root" in text
+
+
+def test_summary_line_counts_the_model_files(tmp_path: Path, model_dir: Path) -> None:
+    done = run_mbom("generate", "--model", "model", "--no-environment", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    files = sum(1 for path in model_dir.rglob("*") if path.is_file())
+    assert f"with {files} files" in done.stdout
