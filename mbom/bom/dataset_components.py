@@ -167,7 +167,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 description=card.description if card is not None else None,
                 properties=b._props(pairs),
                 components=nested,
-                purl=b._hub_purl(record.hub),
+                purl=dataset_purl(record),
                 external_references=[*b._hub_references(record.hub), *sidecars],
             )
         )
@@ -193,6 +193,24 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         refs.append(ref)
         data_parts[ref] = ComponentData(bom_ref=f"{ref}:data", type="dataset", name=name)
     return components, refs, data_parts
+
+
+def dataset_purl(record: Any) -> Any:
+    """``pkg:huggingface/...`` for a Hub dataset, ``pkg:generic/<name>?download_url=`` for
+    one at another URL (credentials and query strings dropped), None for a local one."""
+    from packageurl import PackageURL
+
+    from mbom.bom import build as b
+    from mbom.bom.purls import generic_purl
+
+    if record.hub is not None:
+        return b._hub_purl(record.hub)
+    if "://" not in record.location or record.location.startswith("file://"):
+        return None
+    from mbom.hashing._redact import display_url
+
+    url = display_url(record.location)
+    return PackageURL.from_string(generic_purl(record.name, url=url))
 
 
 def _sidecar_references(pairs: Sequence[tuple[str, object]]) -> list[Any]:

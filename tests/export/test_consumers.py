@@ -153,3 +153,61 @@ def test_environment_components_keep_the_distribution_name() -> None:
         "pkg:oci/pytorch@sha256:" + "b" * 64 + "?repository_url=docker.io/pytorch/pytorch",
     ]
     assert [c.name for c in components][:2] == ["boolean.py", "torch"]
+
+
+def test_a_file_listed_in_both_layouts_fails_verification(demo_bom: Path, tmp_path: Path) -> None:
+    """Attack: a signed BOM names a model file twice (nested with one digest, top-level with
+    another) hoping two readers take different ones. mbom refuses the BOM: exit 1, reported."""
+    bom = load(demo_bom)
+    (weights,) = [c for c in bom["components"] if c["bom-ref"] == "model-file:model.safetensors"]
+    twin = json.loads(json.dumps(weights))
+    twin["bom-ref"] = "nested:model.safetensors"
+    twin["hashes"] = [{"alg": "SHA-256", "content": "0" * 64}]
+    bom["metadata"]["component"]["components"] = [twin]
+    mixed = tmp_path / "mixed.cdx.json"
+    mixed.write_text(json.dumps(bom))
+    from mbom.bom.subjects import model_files
+    from mbom.errors import MalformedFileError
+
+    with pytest.raises(MalformedFileError, match="listed twice"):
+        model_files(bom)
+    env = {"MBOM_KEY_PASSPHRASE": "test-passphrase"}
+    assert run_mbom("keygen", str(tmp_path / "k"), env=env).returncode == 0
+    from mbom.attest import load_signing_key, write_bundle
+    from mbom.attest.signing import sign_statement
+    from mbom.attest.statement import BOM_PREDICATE_TYPE, Statement, Subject
+
+    bundle = tmp_path / "mixed.sigstore.json"
+    key = load_signing_key(tmp_path / "k.pem", passphrase="test-passphrase")
+    digest = weights["hashes"][0]["content"]
+    statement = Statement(
+        subjects=(Subject("model.safetensors", {"sha256": digest}),),
+        predicate_type=BOM_PREDICATE_TYPE,
+        predicate=bom,
+    )
+    write_bundle(sign_statement(statement, keys=[key]), bundle)
+    model = demo_bom.parent / "demo" / "model"
+    done = run_mbom(
+        "verify", str(model), "--bundle", str(bundle), "--key", str(tmp_path / "k.pub"),
+        "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    failed = [c for c in json.loads(done.stdout)["checks"] if c["status"] == "fail"]
+    assert any("listed twice" in c["message"] for c in failed), failed
+
+
+def test_remote_dataset_gets_a_generic_purl_without_secrets() -> None:
+    from packageurl import PackageURL
+
+    from mbom.bom.dataset_components import dataset_purl
+    from mbom.capture.datasets import DatasetRecord
+
+    remote = DatasetRecord(
+        "corpus v2", "https://user:pw@data.example/c/v2/?X-Amz-Signature=s", None
+    )
+    expected = PackageURL(
+        "generic", None, "corpus v2", None, {"download_url": "https://data.example/c/v2/"}
+    ).to_string()
+    assert str(dataset_purl(remote)) == expected
+    assert "pw" not in expected and "Signature" not in expected
+    assert dataset_purl(DatasetRecord("local", "data/train", None)) is None
