@@ -168,7 +168,13 @@ def generate_command(**options: object) -> None:
             }
         )
         return
-    model = document["metadata"].get("component", {})
+    from mbom.bom.subjects import model_component
+    from mbom.errors import MalformedFileError
+
+    try:
+        model = model_component(document)  # the files at the top level or nested
+    except MalformedFileError:
+        model = {}
     click.echo(
         f"wrote {written[-1]} (CycloneDX {document['specVersion']}, "
         f"{document['serialNumber']}): model {model.get('name')} with "

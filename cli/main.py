@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "generate": "generate_cmd:generate_command",
     "validate": "validate_cmd:validate_command",
     "inspect": "inspect_cmd:inspect_command",
+    "export": "export_cmd:export_command",
     "keygen": "keygen_cmd:keygen_command",
     "sign": "sign_cmd:sign_command",
     "sign-model": "sign_cmd:sign_model_command",

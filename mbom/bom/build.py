@@ -33,6 +33,7 @@ from mbom.bom.ml_parts import (
     Workflow,
 )
 from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
+from mbom.bom.purls import huggingface_purl, looks_like_hub_id
 from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
 from mbom.bom.versions import version_properties
 from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
@@ -232,7 +233,8 @@ class _Builder:
             pairs.append((f"{prefix}ignored", json.dumps(list(tree.ignored))))
         return pairs
 
-    def model_component(self) -> Any:
+    def model_component(self) -> tuple[Any, list[Any]]:
+        """The model (``metadata.component``) and its file components (top level)."""
         from cyclonedx.model.component import Component, ComponentType, Pedigree
 
         model = self.inputs.model
@@ -268,7 +270,7 @@ class _Builder:
             ]
         ancestors = self.ancestors()
         single = None if model.is_directory else model.tree.files[0].digests
-        return Component(
+        component = Component(
             type=ComponentType.MACHINE_LEARNING_MODEL,
             name=self.model_name(),
             version=self.inputs.version,
@@ -277,11 +279,11 @@ class _Builder:
             hashes=_hashes(single) if single else None,
             licenses=_licence(self.card.license if self.card else None),
             properties=_props(pairs),
-            components=files,
             pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
             purl=_hub_purl(model.hub),
             external_references=_hub_references(model.hub),
         )
+        return component, files
 
     def model_name(self) -> str:
         if self.inputs.name:
@@ -321,10 +323,9 @@ class _Builder:
                 )
             )
         for name, source in self.base_models():
-            purl = None
-            if "/" in name and "://" not in name and not name.startswith((".", "/")):
-                namespace, _, short = name.partition("/")
-                purl = PackageURL(type="huggingface", namespace=namespace, name=short)
+            purl = (
+                PackageURL.from_string(huggingface_purl(name)) if looks_like_hub_id(name) else None
+            )
             result.append(
                 Component(
                     type=ComponentType.MACHINE_LEARNING_MODEL,
@@ -345,8 +346,7 @@ class _Builder:
         own = {self.model_name(), self.inputs.model.name if self.inputs.model else ""}
         if not found and self.config is not None and self.config.name_or_path:
             candidate = self.config.name_or_path
-            looks_like_hub_id = candidate.count("/") == 1 and not candidate.startswith((".", "/"))
-            if looks_like_hub_id and candidate not in own:
+            if looks_like_hub_id(candidate) and candidate not in own:
                 found[candidate] = "config.json:_name_or_path"
         return sorted(found.items())
 
@@ -405,9 +405,10 @@ class _Builder:
             model_architecture=config.architectures[0] if config and config.architectures else None,
             dataset_refs=tuple(dataset_refs),
             metrics=tuple(metrics),
+            technical_limitations=card.limitations if card else (),
         )
 
-    def formula(self, input_refs: Sequence[str]) -> Formula:
+    def formula(self, input_refs: Sequence[str], resource_refs: Sequence[str]) -> Formula:
         environment = self.inputs.environment
         parameters = []
         several = len(self.inputs.configs) > 1
@@ -421,7 +422,6 @@ class _Builder:
             parameters.append(Parameter(key, encoded, _json_scalar_type(value)))
         workflow_props: list[Prop] = []
         formula_props: list[Prop] = []
-        components: list[dict[str, Any]] = []
         if environment is not None:
             git = environment.git
             if git is not None:
@@ -437,16 +437,6 @@ class _Builder:
                     ]
                 )
             formula_props += _environment_properties(environment)
-            components = [
-                {
-                    "type": "library",
-                    "bom-ref": f"pkg:pypi/{package.name}@{package.version}",
-                    "name": package.name,
-                    "version": package.version,
-                    "purl": f"pkg:pypi/{package.name}@{package.version}",
-                }
-                for package in environment.packages
-            ]
         steps = tuple(
             Step(
                 name=f"checkpoint {checkpoint.step}"
@@ -482,6 +472,7 @@ class _Builder:
             name="training",
             description="The run that produced the model: its inputs, parameters and environment.",
             input_refs=tuple(input_refs),
+            resource_refs=tuple(resource_refs),
             parameters=tuple(parameters),
             output_refs=(MODEL_REF,) if self.inputs.model else (),
             steps=steps,
@@ -490,7 +481,6 @@ class _Builder:
         return Formula(
             bom_ref=FORMULA_REF,
             workflows=(workflow,),
-            components=tuple(components),
             properties=tuple(formula_props),
         )
 
@@ -502,13 +492,16 @@ class _Builder:
         from cyclonedx.model.tool import ToolRepository
         from cyclonedx.output.json import JsonV1Dot6, JsonV1Dot7
 
+        from mbom.bom.environment_components import environment_components
+
         tool = Component(
             type=ComponentType.APPLICATION, name="mbom", version=__version__, bom_ref="tool:mbom"
         )
         datasets, dataset_refs, data_parts = self.dataset_components()
         configs, config_refs, config_parts = self.config_components()
         data_parts.update(config_parts)
-        model = self.model_component() if self.inputs.model else None
+        model, files = self.model_component() if self.inputs.model else (None, [])
+        environment = environment_components(self.inputs.environment)
         timestamp = self.options.timestamp or build_timestamp()
         bom = Bom(
             serial_number=uuid.UUID(int=0),
@@ -518,15 +511,17 @@ class _Builder:
                 component=model,
                 properties=_props((p.name, p.value) for p in self.inputs.properties),
             ),
-            components=[*datasets, *configs],
+            components=[*files, *datasets, *configs, *environment],
         )
         if model is not None:
-            bom.register_dependency(model, [*datasets, *configs])
-        for component in [*datasets, *configs]:
+            bom.register_dependency(model, [*files, *datasets, *configs])
+        for component in [*files, *datasets, *configs, *environment]:
             bom.register_dependency(component, [])
         outputter = (JsonV1Dot7 if self.options.spec_version == "1.7" else JsonV1Dot6)(bom)
         document = json.loads(outputter.output_as_string())
-        self._insert_ml_parts(document, data_parts, dataset_refs, config_refs)
+        resource_refs = [str(component.bom_ref.value) for component in environment]
+        self._insert_ml_parts(document, data_parts, dataset_refs, config_refs, resource_refs)
+        document["dependencies"] = _dependencies(document.get("dependencies") or [])
         document["serialNumber"] = content_serial_number(document)
         return _ordered(document)
 
@@ -536,6 +531,7 @@ class _Builder:
         data_parts: Mapping[str, ComponentData],
         dataset_refs: Sequence[str],
         config_refs: Sequence[str],
+        resource_refs: Sequence[str],
     ) -> None:
         main = document.get("metadata", {}).get("component")
         if main is not None:
@@ -544,7 +540,16 @@ class _Builder:
             part = data_parts.get(component.get("bom-ref"))
             if part is not None:
                 component["data"] = [part.to_json()]
-        document["formulation"] = [self.formula([*dataset_refs, *config_refs]).to_json()]
+        formula = self.formula([*dataset_refs, *config_refs], resource_refs)
+        document["formulation"] = [formula.to_json()]
+
+
+def _dependencies(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every entry with a ``dependsOn`` list (empty for a leaf: cdxgen's validator needs it),
+    the model's first (lib4sbom reads the first entry as what the BOM describes)."""
+    result = [{"ref": e["ref"], "dependsOn": list(e.get("dependsOn") or [])} for e in entries]
+    result.sort(key=lambda entry: entry["ref"] != MODEL_REF)  # stable: the rest keep order
+    return result
 
 
 _TOP_LEVEL_ORDER = (
@@ -636,17 +641,10 @@ def _hub_purl(hub: Any) -> Any:
     from packageurl import PackageURL
 
     snapshot = hub.snapshot
-    namespace, _, name = snapshot.repo_id.rpartition("/")
-    qualifiers = (
-        {"repository_url": "huggingface.co/datasets"} if snapshot.repo_type == "dataset" else {}
+    text = huggingface_purl(
+        snapshot.repo_id, snapshot.revision, dataset=snapshot.repo_type == "dataset"
     )
-    return PackageURL(
-        type="huggingface",
-        namespace=namespace or None,
-        name=name,
-        version=snapshot.revision,
-        qualifiers=qualifiers or None,
-    )
+    return PackageURL.from_string(text)
 
 
 def _hub_references(hub: Any) -> list[Any]:

@@ -128,6 +128,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         pairs: list[tuple[str, object]] = [("mbom:dataset:location", record.location)]
         nested = []
         hashes = None
+        sidecars: list[Any] = []
         if record.tree is None:
             pairs.append(("mbom:hashed", "false"))
         else:
@@ -144,7 +145,9 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                     for entry in tree.files
                 ]
             else:
-                pairs += _add_manifest(builder, record.name, tree)
+                manifest_pairs = _add_manifest(builder, record.name, tree)
+                pairs += manifest_pairs
+                sidecars = _sidecar_references(manifest_pairs)
             pairs += b._hub_properties(record.hub)
         card = record.card
         licences = b._licence(card.license[0]) if card is not None and card.license else []
@@ -164,8 +167,8 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 description=card.description if card is not None else None,
                 properties=b._props(pairs),
                 components=nested,
-                purl=b._hub_purl(record.hub),
-                external_references=b._hub_references(record.hub),
+                purl=dataset_purl(record),
+                external_references=[*b._hub_references(record.hub), *sidecars],
             )
         )
         refs.append(ref)
@@ -190,6 +193,54 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         refs.append(ref)
         data_parts[ref] = ComponentData(bom_ref=f"{ref}:data", type="dataset", name=name)
     return components, refs, data_parts
+
+
+def dataset_purl(record: Any) -> Any:
+    """``pkg:huggingface/...`` for a Hub dataset, ``pkg:generic/<name>?download_url=`` for
+    one at another URL (credentials and query strings dropped), None for a local one."""
+    from packageurl import PackageURL
+
+    from mbom.bom import build as b
+    from mbom.bom.purls import generic_purl
+
+    if record.hub is not None:
+        return b._hub_purl(record.hub)
+    if "://" not in record.location or record.location.startswith("file://"):
+        return None
+    from mbom.hashing._redact import display_url
+
+    url = display_url(record.location)
+    return PackageURL.from_string(generic_purl(record.name, url=url))
+
+
+def _sidecar_references(pairs: Sequence[tuple[str, object]]) -> list[Any]:
+    """An ``other`` external reference per sidecar file (relative name, SHA-256), for consumers
+    that read references, not mbom's properties (which stay the readers' source)."""
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        XsUri,
+    )
+
+    from mbom.bom.versions import VERSIONS_DIGEST_PROPERTY, VERSIONS_PROPERTY
+
+    values = dict(pairs)
+    kinds = (
+        ("mbom:manifest", "mbom:manifest:sha256", "mbom sidecar manifest: path, size, digest"),
+        (VERSIONS_PROPERTY, VERSIONS_DIGEST_PROPERTY, "mbom sidecar: object versions hashed"),
+    )
+    return [
+        ExternalReference(
+            type=ExternalReferenceType.OTHER,
+            url=XsUri(str(values[name])),
+            comment=comment,
+            hashes=[HashType(alg=HashAlgorithm.SHA_256, content=str(values[digest]))],
+        )
+        for name, digest, comment in kinds
+        if name in values
+    ]
 
 
 def _add_manifest(builder: _Builder, name: str, tree: TreeDigest) -> list[tuple[str, object]]:

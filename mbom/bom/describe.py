@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from mbom.bom.environment_components import recorded_environment
 from mbom.bom.summary import summarize_bom
+from mbom.errors import MalformedFileError
 
 
 def _props(component: Mapping[str, Any]) -> dict[str, str]:
@@ -99,7 +101,7 @@ def describe(doc: Mapping[str, Any]) -> dict[str, Any]:
             entry["properties"] = {k: v for k, v in props.items() if k.startswith("mbom:")}
             entry["files"] = [
                 _file(c)
-                for c in raw.get("components") or ()
+                for c in _with_files(doc, raw).get("components") or ()
                 if isinstance(c, Mapping) and c.get("type") == "file"
             ]
             entry["ancestors"] = [
@@ -139,7 +141,7 @@ def describe(doc: Mapping[str, Any]) -> dict[str, Any]:
         env = {k: v for k, v in _props(formula).items() if k.startswith("mbom:env:")}
         if env:
             result["environment"] = env
-        result["packages"] = len(formula.get("components") or ())
+        result["packages"] = len(recorded_environment(doc))
         for workflow in formula.get("workflows") or ():
             if not isinstance(workflow, Mapping):
                 continue
@@ -163,3 +165,16 @@ def describe(doc: Mapping[str, Any]) -> dict[str, Any]:
             if steps:
                 result["checkpoints"] = steps
     return result
+
+
+def _with_files(doc: Mapping[str, Any], raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The BOM's own model with its files in either layout (:func:`model_component`)."""
+    from mbom.bom.subjects import model_component
+
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Mapping) and raw is metadata.get("component"):
+        try:
+            return model_component(doc)
+        except MalformedFileError:
+            return raw
+    return raw

@@ -227,6 +227,8 @@ class Workflow:
     task_types: tuple[str, ...] = ("other",)
     description: str | None = None
     input_refs: tuple[str, ...] = ()
+    resource_refs: tuple[str, ...] = ()
+    """What the run used without consuming it: the environment's packages and image."""
     parameters: tuple[Parameter, ...] = ()
     output_refs: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
@@ -245,6 +247,7 @@ class Workflow:
                 "uid": self.uid,
                 "name": self.name,
                 "description": self.description,
+                "resourceReferences": [{"ref": ref} for ref in self.resource_refs],
                 "taskTypes": list(self.task_types),
                 "steps": [step.to_json() for step in self.steps],
                 "inputs": inputs,
@@ -260,8 +263,8 @@ class Workflow:
 class Formula:
     """A formulation entry: the workflow plus the components (environment) it ran with.
 
-    ``components`` are already-serialised component JSON objects (from cyclonedx-python-lib),
-    since the library models components well; only their placement is ours.
+    ``components`` are already-serialised component JSON objects. mbom itself no longer puts
+    the environment here (it is top-level, referenced by the workflow) but reads BOMs that do.
     """
 
     bom_ref: str

@@ -8,6 +8,12 @@ carries ``mbom:symlink`` (its target); an executable or setuid/setgid file carri
 ``mbom:mode`` (``0755``, ``4755``...; absent for a plain file). For BOMs written by other
 tools, the first top-level ``machine-learning-model`` component is taken when
 ``metadata.component`` is not one.
+
+Two layouts are read (docs/bom-format.md "Layouts"): BOMs before issue 14 nest the file
+components under the model; current ones list them at the top level (bom-ref
+``model-file:<path>``) so that consumers reading only ``components`` see them.
+:func:`model_component` returns the model with its files under ``components`` either way,
+so every reader sees one shape.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ MODEL_TYPE = "machine-learning-model"
 SIZE_PROPERTY = "mbom:size"
 SYMLINK_PROPERTY = "mbom:symlink"
 MODE_PROPERTY = "mbom:mode"
+#: bom-ref prefix of the model's file components (top-level in the current layout).
+MODEL_FILE_REF_PREFIX = "model-file:"
 
 #: CycloneDX hash algorithm names -> mbom.hashing names.
 ALGORITHM_FROM_CYCLONEDX = {"SHA-256": "sha256", "SHA-512": "sha512", "BLAKE3": "blake3"}
@@ -41,7 +49,35 @@ class ModelFile:
 
 
 def model_component(bom: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The component describing the model, or :class:`MalformedFileError` if there is none."""
+    """The component describing the model, with its file components nested under
+    ``components`` in either layout; :class:`MalformedFileError` if there is none, or when a
+    file is listed both nested and at the top level (the two layouts mixed)."""
+    main = _declared_model(bom)
+    flat = top_level_model_files(bom)
+    if not flat:
+        return main
+    nested = [c for c in main.get("components") or () if isinstance(c, Mapping)]
+    names = [str(c.get("name", "")) for c in nested if c.get("type") == "file"]
+    for component in flat:
+        name = str(component.get("name", ""))
+        if name in names:
+            raise MalformedFileError(f"model file {name!r} is listed twice in the BOM")
+        names.append(name)
+    return {**main, "components": [*nested, *flat]}
+
+
+def top_level_model_files(bom: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The model's file components listed at the top level (the current layout)."""
+    return [
+        c
+        for c in bom.get("components") or ()
+        if isinstance(c, Mapping)
+        and c.get("type") == "file"
+        and str(c.get("bom-ref", "")).startswith(MODEL_FILE_REF_PREFIX)
+    ]
+
+
+def _declared_model(bom: Mapping[str, Any]) -> Mapping[str, Any]:
     metadata = bom.get("metadata") or {}
     main = metadata.get("component") if isinstance(metadata, Mapping) else None
     if isinstance(main, Mapping) and main.get("type") == MODEL_TYPE:

@@ -43,6 +43,12 @@ class Package:
 
     name: str
     version: str
+    distribution: str = ""
+    """The name as the distribution's metadata spells it (``boolean.py``): what its purl keeps."""
+
+    @property
+    def display_name(self) -> str:
+        return self.distribution or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +165,7 @@ def installed_packages(paths: tuple[str, ...] | None = None) -> tuple[Package, .
     When a name is installed twice (two ``sys.path`` entries), the first one found wins: it is
     the one ``import`` uses. Distributions with broken metadata (no name) are skipped.
     """
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     dists = (
         importlib.metadata.distributions()
         if paths is None
@@ -174,8 +180,8 @@ def installed_packages(paths: tuple[str, ...] | None = None) -> tuple[Package, .
             continue
         name = normalise_package_name(raw_name)
         if name not in found:
-            found[name] = dist.version or ""
-    return tuple(Package(name, found[name]) for name in sorted(found))
+            found[name] = (dist.version or "", raw_name)
+    return tuple(Package(name, *found[name]) for name in sorted(found))
 
 
 def nvidia_gpus() -> tuple[GPUInfo, ...]:

@@ -80,6 +80,8 @@ class ModelCardRecord:
     """The name given in ``model-index``."""
     metrics: tuple[EvalMetric, ...]
     description: str | None
+    limitations: tuple[str, ...] = ()
+    """First paragraph under each heading naming limitations, bias or risks (in order)."""
     """First paragraph of prose after the front matter (headings, comments, code skipped)."""
 
 
@@ -152,6 +154,7 @@ def parse_model_card(path: str | os.PathLike[str]) -> ModelCardRecord:
         model_name=_optional_string(data.model_name, "model-index name", name),
         metrics=tuple(_metric(result, name) for result in data.eval_results or ()),
         description=first_paragraph(text),
+        limitations=limitation_paragraphs(text),
     )
 
 
@@ -240,6 +243,28 @@ def first_paragraph(markdown: str) -> str | None:
             continue
         collected.append(line)
     return " ".join(" ".join(collected).split()) or None
+
+
+_LIMITATION_WORDS = ("limitation", "bias", "risk", "out-of-scope", "safety")
+
+
+def limitation_paragraphs(markdown: str) -> tuple[str, ...]:
+    """The first paragraph under each heading about limitations, bias, risks or safety
+    (the model-card template's "Bias, Risks, and Limitations"), for the BOM's
+    ``considerations.technicalLimitations``."""
+    found: list[str] = []
+    heading: str | None = None
+    body: list[str] = []
+    for line in [*markdown.splitlines(), "# end"]:
+        if line.lstrip().startswith("#"):
+            if heading is not None and any(w in heading.lower() for w in _LIMITATION_WORDS):
+                paragraph = first_paragraph("\n".join(body))
+                if paragraph and paragraph not in found:
+                    found.append(paragraph)
+            heading, body = line.strip("# \t"), []
+        else:
+            body.append(line)
+    return tuple(found)
 
 
 def _metric(result: Any, name: str) -> EvalMetric:

@@ -204,14 +204,24 @@ def lineage(bom: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def packages(bom: Mapping[str, Any]) -> dict[str, Any]:
-    """The training environment's packages (formulation components) by name: version."""
+    """The training environment's packages (either layout, see
+    :func:`mbom.bom.environment_components.recorded_environment`) by name: version."""
+    from mbom.bom.environment_components import recorded_environment
+
     found = {}
-    for formula in _dicts(bom.get("formulation")):
-        for component in _dicts(formula.get("components")):
+    for component in recorded_environment(bom):
+        if component.get("type") in ("library", "framework", None):
             group = component.get("group")
             name = f"{group}/{component.get('name')}" if group else str(component.get("name"))
-            found[name] = component.get("version")
+            found[_package_key(name)] = component.get("version")
     return found
+
+
+def _package_key(name: str) -> str:
+    """PEP 503 form, so ``boolean.py`` (current layout) and ``boolean-py`` (older) match."""
+    from mbom.capture.environment import normalise_package_name
+
+    return normalise_package_name(name)
 
 
 def environment(bom: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,10 +240,16 @@ def environment(bom: Mapping[str, Any]) -> dict[str, Any]:
 
 def other_components(bom: Mapping[str, Any]) -> dict[str, Any]:
     """Top-level components that are neither the model nor data, by ``type:group/name``."""
+    from mbom.bom.environment_components import recorded_environment
+    from mbom.bom.subjects import top_level_model_files
+
     main = model(bom)
+    skip = [*top_level_model_files(bom), *recorded_environment(bom)]
     found = {}
     for component in _dicts(bom.get("components")):
         if component is main or component.get("type") == "data":
+            continue
+        if any(component is item for item in skip):
             continue
         group = component.get("group")
         name = f"{group}/{component.get('name')}" if group else str(component.get("name"))

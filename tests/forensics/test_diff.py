@@ -12,6 +12,7 @@ import pytest
 from mbom.attest.bundles import write_bundle
 from mbom.attest.keys import load_signing_key, write_key_pair
 from mbom.attest.signing import sign_bom
+from mbom.capture.environment import normalise_package_name
 from mbom.forensics.diff import diff_paths
 from mbom.generate import GenerateRequest, generate, manifest_stem_for, write_bom
 from tests.forensics.conftest import run_mbom
@@ -162,13 +163,21 @@ def test_packages_and_environment(base: Path) -> None:
     a = build(base, "a.cdx.json", environment=True)
     document = json.loads(a.read_text())
     formula = document["formulation"][0]
-    packages = formula["components"]
+    packages = [c for c in document["components"] if c["type"] == "library"]
     assert packages, "the environment recorder found no packages"
     first, second = packages[0], packages[1]
     # What a changed environment looks like: one upgraded, one removed, one installed.
     first["version"] = "999.0"
-    packages.remove(second)
-    packages.append({"type": "library", "name": "newpkg", "version": "1.0"})
+    document["components"].remove(second)
+    workflow = formula["workflows"][0]
+    workflow["resourceReferences"].remove({"ref": second["bom-ref"]})
+    document["dependencies"] = [
+        d for d in document["dependencies"] if d["ref"] != second["bom-ref"]
+    ]
+    document["components"].append(
+        {"type": "library", "name": "newpkg", "version": "1.0", "bom-ref": "pkg:pypi/newpkg@1.0"}
+    )
+    workflow["resourceReferences"].append({"ref": "pkg:pypi/newpkg@1.0"})
     formula["properties"] = [
         {
             "name": p["name"],
@@ -179,12 +188,14 @@ def test_packages_and_environment(base: Path) -> None:
     b = base / "b.cdx.json"
     b.write_text(json.dumps(document))
     found = changes(a, b, "package")
-    assert found[first["name"]]["change"] == "changed"
-    assert found[first["name"]]["after"] == "999.0"
-    assert found[second["name"]] == {
+    # Keyed by the PEP 503 name, so ``Flask`` (current layout) and ``flask`` (older) match.
+    one, two = normalise_package_name(first["name"]), normalise_package_name(second["name"])
+    assert found[one]["change"] == "changed"
+    assert found[one]["after"] == "999.0"
+    assert found[two] == {
         "category": "package",
         "change": "removed",
-        "key": second["name"],
+        "key": two,
         "before": second["version"],
     }
     assert found["newpkg"]["change"] == "added"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from mbom.errors import MalformedFileError
 from tests.fuzz.harness import run_checked
 
@@ -98,7 +99,7 @@ def test_signed_bom_with_wrong_typed_field_fails_verify(seeds, tmp_path):
     from mbom.attest import load_signing_key, sign_bom, write_bundle
 
     bom = seeds.json("bom")
-    bom["metadata"]["component"]["components"][0]["properties"] = {"name": "x"}
+    model_component(bom)["components"][0]["properties"] = {"name": "x"}
     bundle = write_bundle(
         sign_bom(bom, keys=[load_signing_key(seeds.key)]), tmp_path / "b.sigstore.json"
     )

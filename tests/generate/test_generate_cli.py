@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from tests.generate.conftest import run_mbom
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -55,7 +56,9 @@ def test_bom_layout(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
     assert bom["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
     model = bom["metadata"]["component"]
     assert model["type"] == "machine-learning-model" and model["bom-ref"] == "model"
-    files = {c["name"]: c for c in model["components"]}
+    assert "components" not in model  # files are top-level, where every consumer reads
+    files = {c["name"]: c for c in bom["components"] if c["bom-ref"].startswith("model-file:")}
+    assert all(c["type"] == "file" for c in files.values())
     weights = (model_dir / "model.safetensors").read_bytes()
     assert files["model.safetensors"]["hashes"] == [
         {"alg": "SHA-256", "content": hashlib.sha256(weights).hexdigest()}
@@ -79,7 +82,16 @@ def test_bom_layout(tmp_path: Path, model_dir: Path, dataset_dir: Path) -> None:
         p["name"]: p["value"] for i in workflow["inputs"] for p in i.get("parameters", [])
     }
     assert parameters == {"optimizer.lr": "0.1", "seed": "7"}
-    assert any(c["name"] == "pytest" for c in bom["formulation"][0]["components"])
+    libraries = {c["bom-ref"]: c for c in bom["components"] if c["type"] == "library"}
+    assert any(c["name"] == "pytest" for c in libraries.values())
+    assert "components" not in bom["formulation"][0]
+    used = {r["ref"] for r in workflow["resourceReferences"]}
+    assert used == set(libraries)
+    entries = {d["ref"]: d for d in bom["dependencies"]}
+    assert bom["dependencies"][0]["ref"] == "model"
+    assert all(isinstance(d["dependsOn"], list) for d in bom["dependencies"])
+    assert {f"model-file:{name}" for name in files} <= set(entries["model"]["dependsOn"])
+    assert set(entries) == {c["bom-ref"] for c in bom["components"]} | {"model"}
 
 
 def test_dataset_above_threshold_goes_to_a_hashed_sidecar(
@@ -104,6 +116,9 @@ def test_dataset_above_threshold_goes_to_a_hashed_sidecar(
     lines = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert [line["path"] for line in lines] == sorted(line["path"] for line in lines)
     assert len(lines) == 5 and "components" not in dataset
+    (reference,) = [r for r in dataset["externalReferences"] if r["type"] == "other"]
+    assert reference["url"] == manifest.name
+    assert reference["hashes"] == [{"alg": "SHA-256", "content": props["mbom:manifest:sha256"]}]
 
 
 def test_spec_version_17(tmp_path: Path, model_dir: Path) -> None:
@@ -145,7 +160,7 @@ def test_malicious_pickle_is_flagged_and_never_executed(tmp_path: Path, model_di
     malicious_checkpoint(model_dir / "pytorch_model.bin", sentinel)
     bom = generate("--model", "model", cwd=tmp_path)
     assert not sentinel.exists()
-    files = {c["name"]: c for c in bom["metadata"]["component"]["components"]}
+    files = {c["name"]: c for c in model_component(bom)["components"]}
     props = {p["name"]: p["value"] for p in files["pytorch_model.bin"]["properties"]}
     assert props["mbom:checkpoint:safe-to-load"] == "false"
     assert "system" in props["mbom:checkpoint:dangerous-globals"]
@@ -225,3 +240,10 @@ def test_inspect_json_and_text(tmp_path: Path, model_dir: Path) -> None:
     assert report["models"][0]["component"]["name"] == "model"
     text = run_mbom("inspect", "bom.cdx.json", cwd=tmp_path).stdout
     assert "model.safetensors" in text and "merkle root" in text
+
+
+def test_summary_line_counts_the_model_files(tmp_path: Path, model_dir: Path) -> None:
+    done = run_mbom("generate", "--model", "model", "--no-environment", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    files = sum(1 for path in model_dir.rglob("*") if path.is_file())
+    assert f"with {files} files" in done.stdout

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from tests.generate.conftest import run_mbom
 from tests.helpers.minilm import minilm_model_dir
 
@@ -54,7 +55,7 @@ def test_validates_with_cyclonedx_strict_validator(minilm_bom: tuple[Path, dict]
 
 def test_weights_digest_equals_sha256sum(minilm_bom: tuple[Path, dict]) -> None:
     model, bom = minilm_bom
-    files = {c["name"]: c for c in bom["metadata"]["component"]["components"]}
+    files = {c["name"]: c for c in model_component(bom)["components"]}
     recorded = files["model.safetensors"]["hashes"][0]["content"]
     if shutil.which("sha256sum"):
         printed = subprocess.run(
@@ -76,7 +77,7 @@ def test_card_facts_appear(minilm_bom: tuple[Path, dict]) -> None:
     assert card["task"] == "sentence-similarity"
     assert card["architectureFamily"] == "bert"
     assert len(card["datasets"]) == 21
-    files = {c["name"]: c for c in model["components"]}
+    files = {c["name"]: c for c in model_component(bom)["components"]}
     props = {p["name"]: p["value"] for p in files["model.safetensors"]["properties"]}
     assert props["mbom:checkpoint:tensors"] == "104"
     expected = independent_parameter_count(minilm_bom[0] / "model.safetensors")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from tests.generate.conftest import run_mbom
 from tests.helpers.minilm import minilm_model_dir
 from tests.integrations.hubcache import MINILM_REVISION, build_cache
@@ -53,7 +54,7 @@ def test_generate_hf_offline_from_the_cache(
     )
     assert props(model)["mbom:hf:revision"] == MINILM_REVISION
     assert "mbom:hf:oid-mismatches" not in props(model)
-    files = {f["name"]: f for f in model["components"]}
+    files = {f["name"]: f for f in model_component(bom)["components"]}
     assert "1_Pooling/config.json" in files and "model.safetensors" in files
     weights = (minilm_model_dir() / "model.safetensors").read_bytes()
     assert files["model.safetensors"]["hashes"][0]["content"] == hashlib.sha256(weights).hexdigest()
@@ -88,7 +89,7 @@ def test_a_blob_that_does_not_match_its_oid_is_reported(minilm_cache: Path, tmp_
     bom, result = generate(tmp_path, "--hf", REPO)
     model = bom["metadata"]["component"]
     assert json.loads(props(model)["mbom:hf:oid-mismatches"]) == ["config.json"]
-    files = {f["name"]: props(f) for f in model["components"]}
+    files = {f["name"]: props(f) for f in model_component(bom)["components"]}
     assert files["config.json"]["mbom:hf:oid-match"] == "false"
     assert "config.json does not match the Hub's recorded oid" in result.stderr
 

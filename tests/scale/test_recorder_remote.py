@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import mbom
+from mbom.bom.subjects import model_component
 from mbom.hashing import hash_tree
 from tests.generate.conftest import write_safetensors
 from tests.helpers.s3server import s3_env, s3_server  # noqa: F401  (fixtures)
@@ -45,5 +46,5 @@ def test_checkpoints_in_s3_form_one_chain(tmp_path: Path, s3_env) -> None:  # no
     ]
     assert all(
         any(p["name"] == "mbom:object:versionId" for p in f["properties"])
-        for f in model["components"]
+        for f in model_component(bom)["components"]
     )

@@ -137,7 +137,9 @@ def test_generate_of_an_s3_model_records_versions_and_matches_the_local_bom(worl
                 "-o", remote))  # fmt: skip
 
     def files(path: Path) -> dict[str, tuple]:
-        component = json.loads(path.read_text())["metadata"]["component"]
+        from mbom.bom.subjects import model_component
+
+        component = model_component(json.loads(path.read_text()))
         found = {}
         for f in component["components"]:
             props = {p["name"]: p["value"] for p in f.get("properties", ())}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from tests.verify.tamper_helpers import generate_and_sign, mbom_cli
 
 REMOTE_CODE = b"def forward(x):\n    return x\n"
@@ -117,7 +118,7 @@ def test_untouched_model_with_links_and_recorded_ignores_verifies(signed: Signed
     bom = json.loads((signed.bundle.parent / "bom.cdx.json").read_text())
     props = {
         c["name"]: {p["name"]: p["value"] for p in c.get("properties", [])}
-        for c in bom["metadata"]["component"]["components"]
+        for c in model_component(bom)["components"]
     }
     assert props["latest.safetensors"]["mbom:symlink"] == "model.safetensors"
     assert props["tok"]["mbom:symlink"] == "tokenizer"

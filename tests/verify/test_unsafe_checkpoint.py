@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mbom.bom.subjects import model_component
 from tests.helpers.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,7 +103,7 @@ def test_hidden_pickle_fails_forbid_flagged(tmp_path: Path, key: Path, name: str
     warning = [line for line in generated.stderr.splitlines() if name in line]
     assert len(warning) == 1 and "unsafe to load" in warning[0]
     assert "system" in warning[0]
-    files = json.loads(bom.read_text())["metadata"]["component"]["components"]
+    files = model_component(json.loads(bom.read_text()))["components"]
     props = {p["name"]: p["value"] for f in files if f["name"] == name for p in f["properties"]}
     assert props["mbom:checkpoint:safe-to-load"] == "false"
     assert "system" in props["mbom:checkpoint:dangerous-globals"]
