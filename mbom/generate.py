@@ -50,6 +50,10 @@ class GenerateRequest:
     environment: bool = True
     packages: bool = True
     manifest_threshold: int = 1000
+    pull: bool = True
+    """For ``oci://`` models: download the layers (False: manifests only, no blob request)."""
+    platform: str | None = None
+    """For an ``oci://`` index: the ``os/arch[/variant]`` manifest to describe."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -76,6 +80,16 @@ def generate(
         from mbom.capture.hub import capture_hub_model
 
         model = capture_hub_model(request.hf, algorithms=algorithms, cache=cache, jobs=jobs)
+    elif request.model.startswith("oci://"):
+        from mbom.capture.oci import capture_oci_model
+
+        model = capture_oci_model(
+            request.model,
+            algorithms=algorithms,
+            pull=request.pull,
+            platform=request.platform,
+            jobs=jobs,
+        )
     else:
         model = capture_model(
             request.model, algorithms=algorithms, cache=cache, jobs=jobs, executor=executor
