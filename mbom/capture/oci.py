@@ -165,7 +165,9 @@ def _registry(artifact: Artifact):  # -> Registry
     return Registry(artifact.reference)
 
 
-def _unpack(artifact: Artifact, descriptor: Descriptor, base: str, workdir: str, name: str) -> list[str]:
+def _unpack(
+    artifact: Artifact, descriptor: Descriptor, base: str, workdir: str, name: str
+) -> list[str]:
     """Download a tar layer, then write its regular files under ``base`` (names checked)."""
     from mbom.hashing._oci_layers import tar_members
 

@@ -111,7 +111,7 @@ class Registry:
     def blob_to(
         self, descriptor: Descriptor, sink: BinaryIO, progress: Callable[[int], None] | None = None
     ) -> None:
-        """Stream one blob into ``sink``: exactly ``descriptor.size`` bytes hashing to its digest."""
+        """Stream one blob into ``sink``: ``descriptor.size`` bytes hashing to its digest."""
         where = f"oci://{self.ref.name}@{descriptor.digest}"
         response = self._request("GET", f"/blobs/{descriptor.digest}", stream=True)
         with response:
@@ -163,7 +163,9 @@ class Registry:
             if response.status_code != 404:
                 self._raise_for(response, where)
                 body = _read_bounded(response, MAX_MANIFEST_BYTES, where)
-                listed = parse_manifest(body, "sha256:" + hashlib.sha256(body).hexdigest(), OCI_INDEX, where=where)
+                listed = parse_manifest(
+                    body, "sha256:" + hashlib.sha256(body).hexdigest(), OCI_INDEX, where=where
+                )
                 return listed.manifests, "api"
         index = self.tag_index(digest)
         return (index.manifests if index else ()), "tag"
@@ -236,7 +238,9 @@ class Registry:
 
         try:
             unwrapped = type(client).do_request.__wrapped__
-            return unwrapped(client, url, method, data=data, headers=dict(headers or {}), stream=stream)
+            return unwrapped(
+                client, url, method, data=data, headers=dict(headers or {}), stream=stream
+            )
         except requests.RequestException as exc:
             raise RemoteAccessError(
                 f"oci://{self.ref.name}: {method} failed: {type(exc).__name__}", path=self.ref.name
@@ -250,9 +254,7 @@ class Registry:
                 import oras.container
                 import oras.provider
             except ImportError:
-                raise InputError(
-                    "oci:// needs the oras package: pip install 'mbom[oci]'"
-                ) from None
+                raise InputError("oci:// needs the oras package: pip install 'mbom[oci]'") from None
             from requests.adapters import HTTPAdapter
 
             class _Timeout(HTTPAdapter):

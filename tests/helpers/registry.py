@@ -9,8 +9,9 @@ Usage::
         registry.blob_requests()        # GET/HEAD /v2/.../blobs/... seen in the access log
 
 The registry stores blobs under a temporary directory and writes its access log (Apache
-combined format, one line per request) to a file the tests read back. Tests that need it skip with the reason when
-``/usr/bin/docker-registry`` is not installed (``apt-get install docker-registry``).
+combined format, one line per request) to a file the tests read back. Tests that need it
+skip with the reason when ``/usr/bin/docker-registry`` is not installed
+(``apt-get install docker-registry``).
 Artifacts are pushed with plain HTTP calls so that what is pushed is exactly what a test
 says (the code under test reads them through oras).
 """

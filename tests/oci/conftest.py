@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import REPO, run_cli
-from tests.helpers.registry import FILEPATH, Registry, registry  # noqa: F401  (fixture)
+from tests.helpers.registry import FILEPATH, Registry
+from tests.helpers.registry import registry as registry  # the session fixture
 
 DEMO = REPO / "fixtures" / "demo" / "model"
 
@@ -37,18 +38,20 @@ def tar_layer(files: dict[str, bytes], **links: str) -> bytes:
     return buffer.getvalue()
 
 
-def push_tar_model(registry: Registry, repo: str, tag: str, files: dict[str, bytes], **links: str) -> str:
+def push_tar_model(
+    server: Registry, repo: str, tag: str, files: dict[str, bytes], **links: str
+) -> str:
     """One raw weights layer and one tar layer holding ``files`` (named ``tokenizer``)."""
-    weights = registry.descriptor(
+    weights = server.descriptor(
         repo, b"\x00" * 64, "application/vnd.cncf.model.weight.v1.raw", **{FILEPATH: "weights.bin"}
     )
-    tarred = registry.descriptor(
+    tarred = server.descriptor(
         repo,
         tar_layer(files, **links),
         "application/vnd.cncf.model.weight.config.v1.tar",
         **{FILEPATH: "tokenizer"},
     )
-    return registry.push_layers(repo, tag, [weights, tarred])
+    return server.push_layers(repo, tag, [weights, tarred])
 
 
 def mbom(*args: object, env: dict[str, str] | None = None):

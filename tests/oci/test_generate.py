@@ -19,8 +19,13 @@ def test_no_pull_records_every_layer_without_reading_a_blob(registry, tmp_path: 
     out = tmp_path / "bom.cdx.json"
     mark = registry.mark()
     result = mbom(
-        "generate", "--model", f"oci://{registry.host}/gen/demo:v1", "--no-pull",
-        "--no-environment", "-o", out,
+        "generate",
+        "--model",
+        f"oci://{registry.host}/gen/demo:v1",
+        "--no-pull",
+        "--no-environment",
+        "-o",
+        out,
     )
     assert result.returncode == 0, result.stderr
     assert registry.blob_requests(mark) == []  # the access log: manifests only
@@ -48,8 +53,12 @@ def test_pull_hashes_the_files_and_reads_the_model_card(registry, tmp_path: Path
     registry.push_model("gen/demo-pull", "v1", DEMO)
     out = tmp_path / "bom.cdx.json"
     result = mbom(
-        "generate", "--model", f"oci://{registry.host}/gen/demo-pull:v1", "--no-environment",
-        "-o", out,
+        "generate",
+        "--model",
+        f"oci://{registry.host}/gen/demo-pull:v1",
+        "--no-environment",
+        "-o",
+        out,
     )
     assert result.returncode == 0, result.stderr
     component = model_component(read_bom(out))
@@ -64,8 +73,12 @@ def test_minilm_artifact(registry, tmp_path: Path):
     digest = registry.push_model("gen/minilm", "main", model)
     out = tmp_path / "bom.cdx.json"
     result = mbom(
-        "generate", "--model", f"oci://{registry.host}/gen/minilm:main", "--no-environment",
-        "-o", out,
+        "generate",
+        "--model",
+        f"oci://{registry.host}/gen/minilm:main",
+        "--no-environment",
+        "-o",
+        out,
     )
     assert result.returncode == 0, result.stderr
     component = model_component(read_bom(out))
@@ -100,8 +113,12 @@ def test_tar_layer_climbing_out_is_refused(registry, tmp_path: Path):
     """Attack: a member named ../../x would be written outside the private copy."""
     push_tar_model(registry, "gen/evil", "v1", {"../../escaped.txt": b"owned"})
     result = mbom(
-        "generate", "--model", f"oci://{registry.host}/gen/evil:v1", "--no-environment",
-        "-o", tmp_path / "bom.cdx.json",
+        "generate",
+        "--model",
+        f"oci://{registry.host}/gen/evil:v1",
+        "--no-environment",
+        "-o",
+        tmp_path / "bom.cdx.json",
     )
     assert result.returncode == 2
     assert "leaves the model root" in result.stderr
@@ -110,10 +127,16 @@ def test_tar_layer_climbing_out_is_refused(registry, tmp_path: Path):
 
 def test_tar_layer_link_is_refused(registry, tmp_path: Path):
     """Attack: a symbolic link member pointing out of the model (e.g. at ~/.ssh)."""
-    push_tar_model(registry, "gen/link", "v1", {"tokenizer/a.txt": b"a"}, **{"tokenizer/key": "/etc/passwd"})
+    push_tar_model(
+        registry, "gen/link", "v1", {"tokenizer/a.txt": b"a"}, **{"tokenizer/key": "/etc/passwd"}
+    )
     result = mbom(
-        "generate", "--model", f"oci://{registry.host}/gen/link:v1", "--no-environment",
-        "-o", tmp_path / "bom.cdx.json",
+        "generate",
+        "--model",
+        f"oci://{registry.host}/gen/link:v1",
+        "--no-environment",
+        "-o",
+        tmp_path / "bom.cdx.json",
     )
     assert result.returncode == 2
     assert "tokenizer/key" in result.stderr and "link" in result.stderr
@@ -123,19 +146,34 @@ def _index(registry, repo: str) -> tuple[str, str]:
     amd = registry.push_model(repo, "amd64", DEMO)
     body, _ = registry.get_manifest(repo, "amd64")
     other = registry.push_layers(
-        repo, "arm64",
-        [registry.descriptor(repo, b"arm weights", "application/vnd.cncf.model.weight.v1.raw",
-                             **{"org.cncf.model.filepath": "weights.bin"})],
+        repo,
+        "arm64",
+        [
+            registry.descriptor(
+                repo,
+                b"arm weights",
+                "application/vnd.cncf.model.weight.v1.raw",
+                **{"org.cncf.model.filepath": "weights.bin"},
+            )
+        ],
     )
     arm_body, _ = registry.get_manifest(repo, "arm64")
     index = {
         "schemaVersion": 2,
         "mediaType": INDEX,
         "manifests": [
-            {"mediaType": MANIFEST, "digest": amd, "size": len(body),
-             "platform": {"os": "linux", "architecture": "amd64"}},
-            {"mediaType": MANIFEST, "digest": other, "size": len(arm_body),
-             "platform": {"os": "linux", "architecture": "arm64"}},
+            {
+                "mediaType": MANIFEST,
+                "digest": amd,
+                "size": len(body),
+                "platform": {"os": "linux", "architecture": "amd64"},
+            },
+            {
+                "mediaType": MANIFEST,
+                "digest": other,
+                "size": len(arm_body),
+                "platform": {"os": "linux", "architecture": "arm64"},
+            },
         ],
     }
     return registry.push_manifest(repo, "multi", index, INDEX), amd
@@ -144,13 +182,22 @@ def _index(registry, repo: str) -> tuple[str, str]:
 def test_index_is_resolved_with_platform(registry, tmp_path: Path):
     index_digest, amd = _index(registry, "gen/multi")
     ref = f"oci://{registry.host}/gen/multi:multi"
-    ambiguous = mbom("generate", "--model", ref, "--no-pull", "--no-environment", "-o", tmp_path / "a.json")
+    ambiguous = mbom(
+        "generate", "--model", ref, "--no-pull", "--no-environment", "-o", tmp_path / "a.json"
+    )
     assert ambiguous.returncode == 2
     assert "--platform" in ambiguous.stderr and "linux/arm64" in ambiguous.stderr
     out = tmp_path / "bom.cdx.json"
     result = mbom(
-        "generate", "--model", ref, "--no-pull", "--platform", "linux/amd64", "--no-environment",
-        "-o", out,
+        "generate",
+        "--model",
+        ref,
+        "--no-pull",
+        "--platform",
+        "linux/amd64",
+        "--no-environment",
+        "-o",
+        out,
     )
     assert result.returncode == 0, result.stderr
     props = properties(model_component(read_bom(out)))
