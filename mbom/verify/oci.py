@@ -119,14 +119,15 @@ def _bundles(request: VerifyRequest, artifact: Any, workdir: str) -> tuple[tuple
 
 
 def _manifest_checks(report: Report, bundles: tuple[str, ...], digest: str) -> list[Check]:
-    """Each verified MBOM attestation must record the manifest digest being verified."""
+    """Each MBOM attestation must record the manifest digest being verified (a mismatch is
+    reported for any bundle; a pass only for one that verified)."""
     from mbom.attest.bundles import read_bundle
     from mbom.bom.oci_parts import MANIFEST_DIGEST, recorded_oci
     from mbom.bom.subjects import model_component
     from mbom.errors import MbomError
     from mbom.verify.signature import unverified_statement
 
-    verified = {a["bundle"] for a in report.attestations if a["verified"] and a["kind"] == "mbom"}
+    verified = {a["bundle"]: a["verified"] for a in report.attestations if a["kind"] == "mbom"}
     checks = []
     for name in bundles:
         if name not in verified:
@@ -137,6 +138,8 @@ def _manifest_checks(report: Report, bundles: tuple[str, ...], digest: str) -> l
             recorded = recorded_oci(model_component(statement.predicate)).get(MANIFEST_DIGEST)
         except (MbomError, AttributeError):
             recorded = None
+        if not verified[name] and recorded in (None, digest):
+            continue  # an unverified bundle earns no pass; its other checks already fail
         if recorded is None:
             checks.append(
                 skipped(

@@ -106,7 +106,12 @@ class Registry:
         self, repo: str, reference: str, manifest: Mapping, media_type: str = MANIFEST
     ) -> str:
         """Put a manifest (or index) under a tag or digest; returns its digest."""
-        body = json.dumps(manifest, sort_keys=True).encode()
+        return self.push_raw_manifest(
+            repo, reference, json.dumps(manifest, sort_keys=True).encode(), media_type
+        )
+
+    def push_raw_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
+        """Put these exact manifest bytes; returns their digest."""
         request = urllib.request.Request(
             f"{self.base}/{repo}/manifests/{reference}",
             data=body,
