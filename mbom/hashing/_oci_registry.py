@@ -21,7 +21,6 @@ its descriptor names. A mismatch is a :class:`RegistryIntegrityError` (exit 1).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -197,6 +196,7 @@ class Registry:
             location = started.headers.get("Location", "")
             if location.startswith("/"):
                 location = f"{self.base.split('/v2/')[0]}{location}"
+            _same_registry(location, self.base, self.ref.name)  # credentials go nowhere else
             separator = "&" if "?" in location else "?"
             done = self._request(
                 "PUT",
@@ -267,7 +267,6 @@ class Registry:
             )
             client.session.mount("http://", _Timeout())
             client.session.mount("https://", _Timeout())
-            client.session.trust_env = "REQUESTS_CA_BUNDLE" in os.environ
             client.auth.load_configs(oras.container.Container(self.ref.name))
             self._client = client
         return self._client
@@ -288,6 +287,18 @@ class Registry:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.ref, self._client = state["ref"], None
+
+
+def _same_registry(url: str, base: str, name: str) -> None:
+    """An upload session URL must stay on the registry (same scheme, host and port): the
+    request carries the registry's credentials."""
+    from urllib.parse import urlsplit
+
+    wanted, got = urlsplit(base), urlsplit(url)
+    if (got.scheme, got.netloc) != (wanted.scheme, wanted.netloc):
+        raise RemoteAccessError(
+            f"oci://{name}: the registry sent the upload to {got.scheme}://{got.netloc}; refusing"
+        )
 
 
 def fallback_tag(digest: str) -> str:

@@ -65,7 +65,13 @@ def verify_oci(request: VerifyRequest, reference: str, *, platform: str | None =
         if local is not None:
             from mbom.verify.oci_content import content_checks
 
-            last += content_checks(local, artifact, layers, workdir, jobs=request.jobs)
+            inside = frozenset(
+                os.path.relpath(os.path.abspath(b), os.path.abspath(local)).replace(os.sep, "/")
+                for b in request.bundles
+            )
+            last += content_checks(
+                local, artifact, layers, workdir, jobs=request.jobs, inside=inside
+            )
         labelled = _labelled(
             replace(report, checks=(*first, *report.checks, *last)), bundles, request.bundles
         )

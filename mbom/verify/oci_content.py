@@ -30,14 +30,17 @@ def content_checks(
     workdir: str,
     *,
     jobs: int | None = None,
+    inside: frozenset[str] = frozenset(),
 ) -> list[Check]:
+    """One failing check per difference between ``directory`` and the layers (one pass
+    when none); ``inside``: bundle files kept in the directory, never compared."""
     from mbom.errors import MbomError
     from mbom.hashing import hash_tree
     from mbom.hashing._oci_layers import is_tar_layer, tar_members
     from mbom.hashing._oci_registry import Registry
 
     tree = hash_tree(directory, cache=False, ignore_file=False, jobs=jobs, report_anomalies=True)
-    on_disk = {f.path: f.digests["sha256"] for f in tree.files}
+    on_disk = {f.path: f.digests["sha256"] for f in tree.files if f.path not in inside}
     expected: dict[str, tuple[str, str]] = {}  # file -> (sha256, layer digest)
     checks: list[Check] = []
     registry = Registry(artifact.reference)

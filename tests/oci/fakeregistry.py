@@ -13,7 +13,8 @@ API path is tested against this one, written from the spec's documented behaviou
 
 ``lie`` (digest -> bytes) makes it serve other bytes for a manifest or blob, as a compromised
 registry or a man in the middle would; ``extra_referrers`` adds descriptors to every
-referrers answer (referrers of another subject).
+referrers answer (referrers of another subject); ``upload_base`` sends upload sessions to
+another host (where the client's credentials would follow).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Store:
     lie: dict[str, bytes] = field(default_factory=dict)
     extra_referrers: list[dict] = field(default_factory=list)
     referrers_api: bool = True
+    upload_base: str = ""  # e.g. "http://elsewhere:1": where upload sessions are sent
     log: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -110,7 +112,8 @@ def _handler(store: Store) -> type[BaseHTTPRequestHandler]:
             if kind != "blobs/uploads" and not self.path.endswith("/blobs/uploads/"):
                 return self._send(404)
             session = uuid.uuid4().hex
-            self._send(202, b"", {"Location": f"/v2/{name}/blobs/uploads/{session}"})
+            location = f"{store.upload_base}/v2/{name}/blobs/uploads/{session}"
+            self._send(202, b"", {"Location": location})
 
         def do_PUT(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -131,3 +131,16 @@ def test_blob_with_other_bytes_is_refused_on_pull(fake, tmp_path: Path):
     )
     assert result.returncode == 1
     assert layer in result.stderr
+
+
+def test_upload_sent_to_another_host_is_refused(fake, keys, tmp_path: Path):
+    """A registry that answers the upload POST with a Location elsewhere would receive the
+    PUT with the registry's credentials."""
+    server, store = fake
+    server.push_model("api/up", "v1", DEMO)
+    ref, bundle = _release(server, "api/up", keys, tmp_path)
+    store.upload_base = "http://127.0.0.2:9"
+    result = mbom("attach", ref, "--bundle", bundle)
+    assert result.returncode == 2
+    assert "127.0.0.2:9; refusing" in result.stderr
+    assert not [d for d, (body, _) in store.manifests.items() if b'"subject"' in body]

@@ -77,7 +77,7 @@ def test_pulled_directory_with_a_changed_or_extra_file_fails(registry, keys, tmp
     import shutil
 
     push_tar_model(registry, "rt/tar", "v1", {"tokenizer/vocab.txt": b"a\nb\n"})
-    release(registry, "rt/tar", "v1", keys, tmp_path, pull=True)
+    bundle = release(registry, "rt/tar", "v1", keys, tmp_path, pull=True)
     ref = f"oci://{registry.host}/rt/tar:v1"
     pulled = tmp_path / "pulled"
     (pulled / "tokenizer").mkdir(parents=True)
@@ -85,6 +85,11 @@ def test_pulled_directory_with_a_changed_or_extra_file_fails(registry, keys, tmp
     (pulled / "tokenizer" / "vocab.txt").write_bytes(b"a\nb\n")
     code, report = verify(str(pulled), keys, "--oci-ref", ref)
     assert code == 0, failed(report)
+    kept = pulled / "bom.sigstore.json"  # a bundle kept beside the files is not "extra"
+    shutil.copy(bundle, kept)
+    code, report = verify(str(pulled), keys, "--oci-ref", ref, "--bundle", kept)
+    assert code == 0, failed(report)
+    kept.unlink()
     changed = tmp_path / "changed"
     shutil.copytree(pulled, changed)
     (changed / "tokenizer" / "vocab.txt").write_bytes(b"a\nEVIL\n")
