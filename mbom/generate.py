@@ -76,6 +76,8 @@ def generate(
         raise InputError("nothing to describe: give --model PATH or --hf REPO")
     if request.model is not None and request.hf is not None:
         raise InputError("give either --model PATH or --hf REPO, not both")
+    if (not request.pull or request.platform) and not str(request.model).startswith("oci://"):
+        raise InputError("--no-pull and --platform apply to an oci:// model only")
     if request.hf is not None:
         from mbom.capture.hub import capture_hub_model
 

@@ -226,3 +226,26 @@ def test_remote_registry_needs_https_unless_listed(monkeypatch):
     monkeypatch.setenv("MBOM_OCI_INSECURE_REGISTRIES", "registry.example:5000")
     assert parse_reference("oci://registry.example:5000/a:v1").plain_http
     assert not parse_reference("oci://registry.example:6000/a:v1").plain_http
+
+
+def test_oci_flags_need_an_oci_model(tmp_path: Path):
+    result = mbom("generate", "--model", DEMO, "--no-pull", "-o", tmp_path / "b.json")
+    assert result.returncode == 2
+    assert "oci:// model only" in result.stderr
+
+
+def test_verify_an_index_with_platform(registry, keys, tmp_path: Path):
+    _index_digest, amd = _index(registry, "gen/multi-verify")
+    ref = f"oci://{registry.host}/gen/multi-verify:multi"
+    bom = tmp_path / "bom.cdx.json"
+    flags = ("--no-pull", "--platform", "linux/amd64")
+    assert mbom("generate", "--model", ref, *flags, "--no-environment", "-o", bom).returncode == 0
+    assert mbom("sign", bom, "--key", keys[0]).returncode == 0
+    bundle = f"{bom}.sigstore.json"
+    attached = mbom("attach", ref, "--platform", "linux/amd64", "--bundle", bundle)
+    assert attached.returncode == 0, attached.stderr
+    assert amd in attached.stdout  # attached to the platform's manifest, not the index
+    ok = mbom("verify", ref, "--platform", "linux/amd64", "--key", keys[1])
+    assert ok.returncode == 0, ok.stdout
+    other = mbom("verify", ref, "--platform", "linux/arm64", "--key", keys[1])
+    assert other.returncode == 3  # nothing attached to the arm64 manifest
