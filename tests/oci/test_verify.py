@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import REPO
 from tests.helpers.minilm import minilm_model_dir
 from tests.helpers.registry import FILEPATH, MANIFEST, Registry, layer_media_type
 from tests.oci.conftest import DEMO, mbom, push_tar_model
@@ -32,7 +33,12 @@ def verify(ref: str, keys, *extra: object) -> tuple[int, dict]:
     result = mbom("verify", ref, "--key", keys[1], "--format", "json", *extra)
     if result.returncode == 3:
         return 3, {"stderr": result.stderr}
-    return result.returncode, json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    import jsonschema
+
+    schema = json.loads((REPO / "schemas" / "verify-report.schema.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(report)  # complete, whatever the verdict
+    return result.returncode, report
 
 
 def failed(report: dict) -> dict[str, list[dict]]:
