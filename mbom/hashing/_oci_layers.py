@@ -76,12 +76,21 @@ def _open_tar(handle: BinaryIO, media_type: str, where: str):  # -> tarfile.TarF
     return tarfile.open(fileobj=handle, mode="r|*")  # plain or gzip, detected
 
 
+def _bound(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise InputError(f"{variable}={text!r}: expected a number of bytes or members")
+    return int(text)
+
+
 def tar_members(handle: BinaryIO, media_type: str, *, where: str) -> Iterator[Member]:
     """The regular files of a tar layer streamed from ``handle`` (checked as they come)."""
     import tarfile
 
-    max_members = int(os.environ.get("MBOM_OCI_MAX_MEMBERS", DEFAULT_MAX_MEMBERS))
-    max_bytes = int(os.environ.get("MBOM_OCI_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED))
+    max_members = _bound("MBOM_OCI_MAX_MEMBERS", DEFAULT_MAX_MEMBERS)
+    max_bytes = _bound("MBOM_OCI_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED)
     count = unpacked = 0
     seen: set[str] = set()
     try:
@@ -120,5 +129,5 @@ def tar_members(handle: BinaryIO, media_type: str, *, where: str) -> Iterator[Me
             stream = archive.extractfile(info)
             assert stream is not None  # a regular file
             yield Member(name=name, size=info.size, stream=stream)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise UnsafeLayerError(f"{where}: not a readable tar layer ({exc})", path=where) from None

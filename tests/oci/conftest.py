@@ -39,16 +39,26 @@ def tar_layer(files: dict[str, bytes], **links: str) -> bytes:
 
 
 def push_tar_model(
-    server: Registry, repo: str, tag: str, files: dict[str, bytes], **links: str
+    server: Registry,
+    repo: str,
+    tag: str,
+    files: dict[str, bytes],
+    *,
+    gzip: bool = False,
+    **links: str,
 ) -> str:
-    """One raw weights layer and one tar layer holding ``files`` (named ``tokenizer``)."""
+    """One raw weights layer and one tar layer holding ``files`` (named ``tokenizer``),
+    gzip-compressed (``.tar+gzip``) when asked."""
     weights = server.descriptor(
         repo, b"\x00" * 64, "application/vnd.cncf.model.weight.v1.raw", **{FILEPATH: "weights.bin"}
     )
+    import gzip as compression
+
+    data = tar_layer(files, **links)
     tarred = server.descriptor(
         repo,
-        tar_layer(files, **links),
-        "application/vnd.cncf.model.weight.config.v1.tar",
+        compression.compress(data, mtime=0) if gzip else data,
+        "application/vnd.cncf.model.weight.config.v1.tar" + ("+gzip" if gzip else ""),
         **{FILEPATH: "tokenizer"},
     )
     return server.push_layers(repo, tag, [weights, tarred])

@@ -249,3 +249,26 @@ def test_verify_an_index_with_platform(registry, keys, tmp_path: Path):
     assert ok.returncode == 0, ok.stdout
     other = mbom("verify", ref, "--platform", "linux/arm64", "--key", keys[1])
     assert other.returncode == 3  # nothing attached to the arm64 manifest
+
+
+def test_gzip_tar_layer_and_the_unpacked_size_bound(registry, tmp_path: Path):
+    files = {"tokenizer/vocab.txt": b"x" * 4096}
+    push_tar_model(registry, "gen/gzip", "v1", files, gzip=True)
+    ref = f"oci://{registry.host}/gen/gzip:v1"
+    out = tmp_path / "bom.cdx.json"
+    result = mbom("generate", "--model", ref, "--no-environment", "-o", out)
+    assert result.returncode == 0, result.stderr
+    inner = _layers(model_component(read_bom(out)))["tokenizer"]["components"]
+    assert inner[0]["hashes"][0]["content"] == hashlib.sha256(b"x" * 4096).hexdigest()
+    # A decompression bomb: the unpacked bytes are bounded whatever the layer's size.
+    bounded = mbom(
+        "generate",
+        "--model",
+        ref,
+        "--no-environment",
+        "-o",
+        tmp_path / "b.json",
+        env={"MBOM_OCI_MAX_UNPACKED_BYTES": "1000"},
+    )
+    assert bounded.returncode == 2
+    assert "more than 1000 bytes" in bounded.stderr
