@@ -176,3 +176,13 @@ def test_manifest_media_type_check():
         ).layers
         == ()
     )
+
+
+def test_offline_refuses_a_registry(keys, tmp_path: Path):
+    for args in (
+        ("oci://127.0.0.1:1/a/b:v1",),
+        (str(DEMO), "--oci-ref", "oci://127.0.0.1:1/a/b:v1"),
+    ):
+        result = mbom("verify", *args, "--offline", "--key", keys[1])
+        assert result.returncode == 2
+        assert "--offline" in result.stderr and result.stderr.count("\n") == 1
