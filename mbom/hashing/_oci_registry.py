@@ -263,11 +263,16 @@ class Registry:
                     return super().send(request, **kwargs)
 
             client = oras.provider.Registry(
-                hostname=self.ref.host, insecure=self.ref.plain_http, tls_verify=True
+                hostname=self.ref.host,
+                insecure=self.ref.plain_http,
+                tls_verify=True,
+                auth_backend=_auth_scheme(self.base.split("/v2/")[0]),
             )
             client.session.mount("http://", _Timeout())
             client.session.mount("https://", _Timeout())
-            client.auth.load_configs(oras.container.Container(self.ref.name))
+            client.auth.load_configs(oras.container.Container(self.ref.name), _docker_configs())
+            if not hasattr(client.auth, "_basic_auth"):  # no credentials for this registry
+                client.auth._basic_auth = None  # oras's basic backend expects the attribute
             self._client = client
         return self._client
 
@@ -287,6 +292,37 @@ class Registry:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.ref, self._client = state["ref"], None
+
+
+def _docker_configs() -> list[str]:
+    """``$DOCKER_CONFIG/config.json`` when the variable is set (oras reads only
+    ``~/.docker/config.json`` by itself, and adds it)."""
+    import os
+
+    folder = os.environ.get("DOCKER_CONFIG")
+    return [os.path.join(folder, "config.json")] if folder else []
+
+
+_SCHEMES: dict[str, str] = {}
+
+
+def _auth_scheme(origin: str) -> str:
+    """oras's auth backend for a registry: ``basic`` when its ``/v2/`` challenge is HTTP
+    Basic (distribution with htpasswd), else ``token`` (Docker Hub, GHCR, Harbor...). The
+    Docker client pings ``/v2/`` the same way; the answer is kept for the process."""
+    if origin not in _SCHEMES:
+        import requests
+
+        scheme = "token"
+        try:
+            with requests.get(f"{origin}/v2/", timeout=TIMEOUT, allow_redirects=False) as ping:
+                challenge = ping.headers.get("WWW-Authenticate", "")
+                if ping.status_code == 401 and challenge.lower().startswith("basic"):
+                    scheme = "basic"
+        except requests.RequestException:
+            pass  # the request that needs the registry reports it
+        _SCHEMES[origin] = scheme
+    return _SCHEMES[origin]
 
 
 def _same_registry(url: str, base: str, name: str) -> None:

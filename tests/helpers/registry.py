@@ -27,6 +27,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -76,6 +77,13 @@ class Registry:
 
     host: str
     log_path: Path
+    authorization: str | None = None
+    """``Basic ...`` sent with every request of these helpers (a registry with users)."""
+
+    def _open(self, request: urllib.request.Request):  # -> http.client.HTTPResponse
+        if self.authorization:
+            request.add_header("Authorization", self.authorization)
+        return urllib.request.urlopen(request)
 
     @property
     def base(self) -> str:
@@ -87,7 +95,7 @@ class Registry:
         """Upload one blob (monolithic POST + PUT); returns its digest."""
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         request = urllib.request.Request(f"{self.base}/{repo}/blobs/uploads/", method="POST")
-        with urllib.request.urlopen(request) as response:
+        with self._open(request) as response:
             location = response.headers["Location"]
         if location.startswith("/"):
             location = f"http://{self.host}{location}"
@@ -98,7 +106,7 @@ class Registry:
             method="PUT",
             headers={"Content-Type": "application/octet-stream"},
         )
-        with urllib.request.urlopen(put):
+        with self._open(put):
             pass
         return digest
 
@@ -118,7 +126,7 @@ class Registry:
             method="PUT",
             headers={"Content-Type": media_type},
         )
-        with urllib.request.urlopen(request):
+        with self._open(request):
             pass
         return "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -167,11 +175,11 @@ class Registry:
             f"{self.base}/{repo}/manifests/{reference}",
             headers={"Accept": f"{MANIFEST}, {INDEX}"},
         )
-        with urllib.request.urlopen(request) as response:
+        with self._open(request) as response:
             return response.read(), response.headers.get("Content-Type", "")
 
     def tags(self, repo: str) -> list[str]:
-        with urllib.request.urlopen(f"{self.base}/{repo}/tags/list") as response:
+        with self._open(urllib.request.Request(f"{self.base}/{repo}/tags/list")) as response:
             return json.load(response).get("tags") or []
 
     # ---- the access log ------------------------------------------------------------
@@ -209,6 +217,21 @@ def _model_config(layers: list[dict]) -> bytes:
     return json.dumps(config, sort_keys=True).encode()
 
 
+def _bcrypt(password: str) -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import crypt
+        except ImportError:
+            pytest.skip("no crypt module (Python 3.13+): cannot write a bcrypt htpasswd")
+    hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
+    if not hashed or not hashed.startswith("$2"):
+        pytest.skip("the C library's crypt() has no bcrypt: cannot write an htpasswd")
+    return hashed
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -216,11 +239,24 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_registry(workdir: Path) -> Iterator[Registry]:
-    """Start ``docker-registry serve`` on a free port; stopped (and reaped) on exit."""
+def running_registry(workdir: Path, users: dict[str, str] | None = None) -> Iterator[Registry]:
+    """Start ``docker-registry serve`` on a free port; stopped (and reaped) on exit.
+
+    ``users`` (name -> password): HTTP Basic auth through an htpasswd file (bcrypt, made
+    with the ``crypt`` module where the C library has it; the test skips otherwise)."""
+    import base64
+
     port = _free_port()
     config = workdir / "config.yml"
-    config.write_text(_CONFIG.format(root=workdir / "storage", port=port))
+    text = _CONFIG.format(root=workdir / "storage", port=port)
+    authorization = None
+    if users:
+        htpasswd = workdir / "htpasswd"
+        htpasswd.write_text("".join(f"{n}:{_bcrypt(p)}\n" for n, p in users.items()))
+        text += f"auth:\n  htpasswd:\n    realm: mbom-test\n    path: {htpasswd}\n"
+        name, password = next(iter(users.items()))
+        authorization = "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()
+    config.write_text(text)
     log_path = workdir / "access.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -230,13 +266,17 @@ def running_registry(workdir: Path) -> Iterator[Registry]:
         for _ in range(600):
             if process.poll() is not None:
                 raise RuntimeError(f"docker-registry exited with {process.returncode}")
-            with contextlib.suppress(OSError):
+            try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
                 break
+            except urllib.error.HTTPError:
+                break  # 401: listening, and asking for credentials
+            except OSError:
+                pass
             time.sleep(0.1)
         else:
             raise RuntimeError("docker-registry did not start listening")
-        yield Registry(host=f"127.0.0.1:{port}", log_path=log_path)
+        yield Registry(host=f"127.0.0.1:{port}", log_path=log_path, authorization=authorization)
     finally:
         process.terminate()
         try:

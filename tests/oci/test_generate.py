@@ -272,3 +272,34 @@ def test_gzip_tar_layer_and_the_unpacked_size_bound(registry, tmp_path: Path):
     )
     assert bounded.returncode == 2
     assert "more than 1000 bytes" in bounded.stderr
+
+
+def test_credentials_come_from_the_docker_config(tmp_path: Path):
+    """A registry with users (htpasswd, HTTP Basic): mbom reads DOCKER_CONFIG/config.json."""
+    import base64
+    import json as jsonlib
+
+    from tests.helpers.registry import running_registry
+
+    (tmp_path / "registry").mkdir()
+    with running_registry(tmp_path / "registry", users={"release": "s3cret"}) as server:
+        digest = server.push_model("auth/demo", "v1", DEMO)
+        ref = f"oci://{server.host}/auth/demo:v1"
+        args = ("generate", "--model", ref, "--no-pull", "--no-environment")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        (empty / "config.json").write_text("{}")
+        denied = mbom(*args, "-o", tmp_path / "a.json", env={"DOCKER_CONFIG": str(empty)})
+        assert denied.returncode == 2
+        assert "authentication required" in denied.stderr
+        docker = tmp_path / "docker"
+        docker.mkdir()
+        token = base64.b64encode(b"release:s3cret").decode()
+        (docker / "config.json").write_text(
+            jsonlib.dumps({"auths": {server.host: {"auth": token}}})
+        )
+        out = tmp_path / "bom.cdx.json"
+        allowed = mbom(*args, "-o", out, env={"DOCKER_CONFIG": str(docker)})
+        assert allowed.returncode == 0, allowed.stderr
+        assert properties(model_component(read_bom(out)))["mbom:oci:manifest-digest"] == digest
+        assert token not in out.read_text()  # credentials never reach the BOM
