@@ -102,11 +102,13 @@ def verify_request(
     jobs: int | None,
     schema: bool = True,
     executor: object | None = None,
+    bundles_optional: bool = False,
 ) -> Any:
-    """The ``VerifyRequest`` that ``verify`` and ``audit`` build from the same flags."""
+    """The ``VerifyRequest`` that ``verify`` and ``audit`` build from the same flags
+    (``bundles_optional``: an OCI artifact's bundles may be found in its registry)."""
     from mbom.verify.pipeline import VerifyRequest
 
-    if not bundles:
+    if not bundles and not bundles_optional:
         raise click.UsageError("give at least one --bundle")
     return VerifyRequest(
         path=path,

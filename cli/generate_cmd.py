@@ -6,6 +6,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record
 from mbom.cli._dask_option import dask_executor, dask_option
+from mbom.cli._oci_options import insecure_registry_option
 from mbom.cli._output import jobs_option
 
 ALGORITHMS = ("sha256", "sha512", "blake3")
@@ -86,6 +87,13 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
     metavar="NAME@sha256:DIGEST",
     help="Digest of the container image the run used.",
 )
+@click.option(
+    "--no-pull",
+    is_flag=True,
+    help="oci:// model: read manifests only (layer digests are content addresses).",
+)
+@click.option("--platform", metavar="OS/ARCH", help="oci:// index: the manifest to describe.")
+@insecure_registry_option
 @click.option("--no-environment", is_flag=True, help="Do not record the Python environment.")
 @click.option(
     "--python",
@@ -134,6 +142,10 @@ def generate_command(**options: object) -> None:
             values[key] = options[flag]
     if options["algorithms"]:
         values["algorithms"] = ("sha256", *(a.lower() for a in options["algorithms"]))
+    if options["no_pull"]:
+        values["pull"] = False
+    if options["platform"]:
+        values["platform"] = options["platform"]
     if options["no_environment"]:
         values["environment"] = False
     output = values.pop("output", None) or "bom.cdx.json"

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "sign": "sign_cmd:sign_command",
     "sign-model": "sign_cmd:sign_model_command",
     "publish": "publish_cmd:publish_command",
+    "attach": "attach_cmd:attach_command",
     "verify": "verify_cmd:verify_command",
     "diff": "diff_cmd:diff_command",
     "log": "log_cmd:log_group",

@@ -8,6 +8,7 @@ import click
 
 from mbom.cli._auditlog import log_option, record_event
 from mbom.cli._dask_option import dask_executor, dask_option
+from mbom.cli._oci_options import insecure_registry_option
 from mbom.cli._output import format_option, jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 from mbom.errors import InputError, MbomError
@@ -46,6 +47,13 @@ FORMATS = ("text", "json", "sarif", "junit")
     is_flag=True,
     help="Promise no network use: trust comes from files; a URL PATH or --datasets is refused.",
 )
+@click.option(
+    "--oci-ref",
+    metavar="oci://REF",
+    help="PATH was pulled from this artifact: verify the artifact and that PATH is its content.",
+)
+@click.option("--platform", metavar="OS/ARCH", help="oci:// index: the manifest to verify.")
+@insecure_registry_option
 @click.option("--no-schema", is_flag=True, help="Skip CycloneDX schema validation of the BOM.")
 @format_option(*FORMATS)
 @jobs_option()
@@ -58,6 +66,8 @@ def verify_command(
     datasets: str | None,
     parents: tuple[str, ...],
     offline: bool,
+    oci_ref: str | None,
+    platform: str | None,
     no_schema: bool,
     output_format: str,
     jobs: int | None,
@@ -76,9 +86,10 @@ def verify_command(
         from mbom.hashing._location import is_remote
         from mbom.verify.dataset_location import shown
 
-        for what, value in (("PATH", path), ("--datasets", datasets)):
+        for what, value in (("PATH", path), ("--datasets", datasets), ("--oci-ref", oci_ref)):
             if value is not None and is_remote(value):
                 raise InputError(f"--offline: {what} {shown(value)} is read from a remote store")
+    target = oci_ref or (path if path.startswith("oci://") else None)
     with dask_executor(dask) as executor:
         request = verify_request(
             path,
@@ -90,8 +101,14 @@ def verify_command(
             jobs=jobs,
             schema=not no_schema,
             executor=executor,
+            bundles_optional=target is not None,
         )
-        report = verify(request)
+        if target is not None:
+            from mbom.verify.oci import verify_oci
+
+            report = verify_oci(request, target, platform=platform)
+        else:
+            report = verify(request)
     _write(report, output_format)
     document = report.as_json()
     try:
@@ -99,7 +116,7 @@ def verify_command(
             log_file,
             {
                 "action": "verify",
-                "subject": path,
+                "subject": report.subject if target else path,
                 "verified": document["verified"],
                 "bundles": [_sha256_of(bundle) for bundle in bundles],
                 "failed": [c["id"] for c in document["checks"] if c["status"] == "fail"],

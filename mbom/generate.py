@@ -52,6 +52,10 @@ class GenerateRequest:
     environment: bool = True
     packages: bool = True
     manifest_threshold: int = 1000
+    pull: bool = True
+    """For ``oci://`` models: download the layers (False: manifests only, no blob request)."""
+    platform: str | None = None
+    """For an ``oci://`` index: the ``os/arch[/variant]`` manifest to describe."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -74,10 +78,22 @@ def generate(
         raise InputError("nothing to describe: give --model PATH or --hf REPO")
     if request.model is not None and request.hf is not None:
         raise InputError("give either --model PATH or --hf REPO, not both")
+    if (not request.pull or request.platform) and not str(request.model).startswith("oci://"):
+        raise InputError("--no-pull and --platform apply to an oci:// model only")
     if request.hf is not None:
         from mbom.capture.hub import capture_hub_model
 
         model = capture_hub_model(request.hf, algorithms=algorithms, cache=cache, jobs=jobs)
+    elif request.model.startswith("oci://"):
+        from mbom.capture.oci import capture_oci_model
+
+        model = capture_oci_model(
+            request.model,
+            algorithms=algorithms,
+            pull=request.pull,
+            platform=request.platform,
+            jobs=jobs,
+        )
     else:
         model = capture_model(
             request.model, algorithms=algorithms, cache=cache, jobs=jobs, executor=executor

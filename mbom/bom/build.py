@@ -32,6 +32,7 @@ from mbom.bom.ml_parts import (
     Step,
     Workflow,
 )
+from mbom.bom.oci_parts import oci_contents, oci_file_properties, oci_properties, oci_purl
 from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
 from mbom.bom.purls import huggingface_purl, looks_like_hub_id
 from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
@@ -250,10 +251,15 @@ class _Builder:
                 parameters += info.parameter_count or 0
                 tensors += info.tensor_count or 0
             extra += _oid_properties(model.hub, record.path)
+            extra += oci_file_properties(model.oci, record.path)
             files.append(self._file_component("model-file:", record.digest, extra))
+            for inner in oci_contents(model.oci, record.path):  # a tar layer's files
+                files[-1].components.add(self._model_file(f"model-file:{record.path}!", inner))
         pairs = self._tree_properties("mbom:model:", model.tree)
-        pairs.append((SCAN_PROPERTY, CONTENT_SCAN))  # capture_model reads every file's bytes
+        if model.oci is None or model.oci.pulled:  # capture read every file's bytes
+            pairs.append((SCAN_PROPERTY, CONTENT_SCAN))
         pairs += _hub_properties(model.hub)
+        pairs += oci_properties(model.oci)
         if tensors:
             pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
         if self.config is not None:
@@ -280,10 +286,17 @@ class _Builder:
             licenses=_licence(self.card.license if self.card else None),
             properties=_props(pairs),
             pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
-            purl=_hub_purl(model.hub),
+            purl=_hub_purl(model.hub) or oci_purl(model.oci),
             external_references=_hub_references(model.hub),
         )
         return component, files
+
+    def _model_file(self, ref_prefix: str, record: Any) -> Any:
+        """A file component for one model file record, with its checkpoint properties."""
+        extra: list[tuple[str, object]] = [("mbom:role", record.role)]
+        if record.checkpoint is not None:
+            extra += _checkpoint_properties(record.checkpoint)
+        return self._file_component(ref_prefix, record.digest, extra)
 
     def model_name(self) -> str:
         if self.inputs.name:

@@ -41,6 +41,7 @@ class ModelRecord:
     files: tuple[ModelFileRecord, ...]
     hf: object | None = None  # mbom.capture.huggingface.HFModelMetadata for a directory
     hub: object | None = None  # mbom.capture.hub.HubSource when resolved from the Hub
+    oci: object | None = None  # mbom.capture.oci.OciSource when read from an OCI registry
 
     @property
     def is_directory(self) -> bool:

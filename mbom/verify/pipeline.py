@@ -58,6 +58,8 @@ class VerifyRequest:
     executor: object | None = None
     """Hash the model and ``datasets`` elsewhere (``--dask``:
     :func:`mbom.hashing._dask.executor_for`)."""
+    subject_tree: object | None = None
+    """PATH as already read (an OCI artifact's layers, :mod:`mbom.verify.oci`): not hashed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,9 @@ class _Overlap:
 
 def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
+
+    if request.subject_tree is not None:
+        return ModelOnDisk(tree=request.subject_tree, inside=())
 
     tree = hash_tree(
         request.path,
