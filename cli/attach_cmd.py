@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mbom.cli._oci_options import insecure_registry_option
+from mbom.cli._output import format_option
 
 
 @click.command("attach")
@@ -14,12 +15,12 @@ from mbom.cli._oci_options import insecure_registry_option
     "bundles",
     multiple=True,
     required=True,
-    metavar="B",
+    metavar="BUNDLE",
     help="Sigstore bundle about the artifact (repeatable).",
 )
 @click.option("--platform", metavar="OS/ARCH", help="For an index: the manifest to attach to.")
 @insecure_registry_option
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@format_option("text", "json")
 def attach_command(
     reference: str, bundles: tuple[str, ...], platform: str | None, output_format: str
 ) -> None:

@@ -111,15 +111,16 @@ def bundle_signers(location: str) -> list[dict[str, str]]:
     """Who a bundle says signed it (unverified): certificate identity and issuer, or key hint,
     and the key id of every further signature its DSSE envelope carries."""
     document = _load_json(location)
-    material = document.get("verificationMaterial") or {}
+    material = _mapping(document.get("verificationMaterial"))
     signers: list[dict[str, str]] = []
-    hint = (material.get("publicKey") or {}).get("hint")
-    if hint:
+    hint = _mapping(material.get("publicKey")).get("hint")
+    if isinstance(hint, str) and hint:
         signers.append({"key": hint})
-    certificate = material.get("certificate") or {}
-    chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
-    raw = certificate.get("rawBytes") or (chain[0].get("rawBytes") if chain else None)
-    if raw:
+    raw = _mapping(material.get("certificate")).get("rawBytes")
+    chain = _mapping(material.get("x509CertificateChain")).get("certificates")
+    if not raw and isinstance(chain, list) and chain:
+        raw = _mapping(chain[0]).get("rawBytes")
+    if isinstance(raw, str) and raw:
         signers.append(_certificate_identity(raw))
     envelope = document.get("dsseEnvelope")
     signatures = envelope.get("signatures") if isinstance(envelope, dict) else None
@@ -132,6 +133,12 @@ def bundle_signers(location: str) -> list[dict[str, str]]:
     return signers
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when the bundle put an object there, else empty: a hostile bundle's shapes
+    are the verifier's to report, not a crash here."""
+    return value if isinstance(value, dict) else {}
+
+
 def _certificate_identity(raw: str) -> dict[str, str]:
     from cryptography import x509
 
@@ -139,7 +146,7 @@ def _certificate_identity(raw: str) -> dict[str, str]:
         cert = x509.load_der_x509_certificate(base64.b64decode(raw))
     except (ValueError, binascii.Error):
         return {"certificate": "unparsable"}
-    identity = {"certificate": cert.serial_number.to_bytes(20, "big").hex().lstrip("0")}
+    identity = {"certificate": format(cert.serial_number, "x")}
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = [
@@ -148,14 +155,14 @@ def _certificate_identity(raw: str) -> dict[str, str]:
         ]
         if names:
             identity["identity"] = names[0]
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # absent, or malformed in a hostile bundle
         pass
     for oid in ("1.3.6.1.4.1.57264.1.8", "1.3.6.1.4.1.57264.1.1"):
         try:
             value = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value
-        except x509.ExtensionNotFound:
+        except (x509.ExtensionNotFound, ValueError):
             continue
-        data = value.value  # UnrecognizedExtension bytes
+        data = getattr(value, "value", b"")  # UnrecognizedExtension bytes
         text = data[2:] if oid.endswith(".8") and len(data) > 2 else data
         identity["issuer"] = text.decode("utf-8", "replace")
         break

@@ -64,7 +64,7 @@ def test_training_venv_is_recorded_without_running_it(
     result = run_cli("generate", "--model", _model(tmp_path), "--python", root / given, "-o", bom)
     assert result.returncode == 0, result.stderr
     packages = _packages(bom)
-    assert packages == {"trainlib": "1.2.3"}  # the venv's, not mbom's (no click, no cyclonedx)
+    assert packages == {"TrainLib": "1.2.3"}  # the venv's, not mbom's (no click, no cyclonedx)
     assert not marker.exists()  # neither the .pth file nor the package ran
     line = next(x for x in result.stdout.splitlines() if x.startswith("environment: "))
     assert f"CPython {platform.python_version()}, 1 packages" in line

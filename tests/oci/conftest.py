@@ -75,7 +75,10 @@ def read_bom(path: Path) -> dict:
 
 
 def model_component(bom: dict) -> dict:
-    return bom["metadata"]["component"]
+    """The model with its file components nested, whichever layout the BOM has."""
+    from mbom.bom.subjects import model_component as read_model
+
+    return dict(read_model(bom))
 
 
 def properties(component: dict) -> dict[str, str]:
