@@ -89,13 +89,13 @@ def test_the_root_is_that_of_the_read_path(tmp_path: Path, monkeypatch: pytest.M
 
 
 class _Cutting:
-    """A real hasher whose first update first does ``action`` (truncates the file)."""
+    """A real hasher whose first update of the victim's bytes first does ``action``."""
 
-    def __init__(self, inner, action) -> None:  # type: ignore[no-untyped-def]
-        self.inner, self.action = inner, action
+    def __init__(self, inner, action, marker: int) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.action, self.marker = inner, action, marker
 
     def update(self, data) -> None:  # type: ignore[no-untyped-def]
-        if self.action is not None:
+        if self.action is not None and len(data) and data[0] == self.marker:
             action, self.action = self.action, None
             action()
         self.inner.update(data)
@@ -105,8 +105,13 @@ class _Cutting:
 
 
 def _cut_while_hashing(monkeypatch: pytest.MonkeyPatch, victim: Path, action=None) -> None:  # type: ignore[no-untyped-def]
-    """Truncate ``victim`` to 1000 bytes when its hashing begins (in worker or thread)."""
+    """Truncate ``victim`` to 1000 bytes when its hashing begins (in worker or thread).
+
+    The victim is told by its first byte (each test file has its own) and by being open:
+    with threads, another file's hasher may start while the victim is open, not yet read.
+    """
     victim_id = os.stat(victim).st_ino
+    marker = victim.read_bytes()[0]
 
     def cut() -> None:
         os.truncate(victim, 1000)
@@ -120,7 +125,7 @@ def _cut_while_hashing(monkeypatch: pytest.MonkeyPatch, victim: Path, action=Non
             hashing_victim = any(
                 _inode(f"/proc/self/fd/{fd}") == victim_id for fd in fds if fd.isdigit()
             )
-            return _Cutting(hasher, action or cut) if hashing_victim else hasher
+            return _Cutting(hasher, action or cut, marker) if hashing_victim else hasher
 
         monkeypatch.setattr(module, "start_hasher", start)
 
