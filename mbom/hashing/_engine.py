@@ -294,11 +294,16 @@ class Started:
         for index, result in done:
             results[index] = result
         large.sort(key=lambda item: item[1], reverse=True)
-        if on_large is not None:
-            on_large(sum(size for _, size in large), len(large))
+
+        def announce() -> None:
+            if on_large is not None:
+                on_large(sum(size for _, size in large), len(large))
+
         if large and _can_fork() and can_fork_workers():
-            hash_mapped(self.plan, large, results, self.workers, progress, meanwhile)
+            # Told once the workers are forked: a caller may start a thread then (verify).
+            hash_mapped(self.plan, large, results, self.workers, progress, meanwhile, announce)
         else:
+            announce()
             _stream_large(self.plan, [i for i, _ in large], results, self.workers, progress)
         return results  # type: ignore[return-value]  # every slot was filled
 

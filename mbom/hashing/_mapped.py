@@ -165,10 +165,12 @@ def hash_mapped(
     workers: int,
     progress: Progress | None,
     meanwhile: Callable[[], None] | None = None,
+    forked: Callable[[], None] | None = None,
 ) -> None:
-    """Hash (index, size) files (largest first) into ``results`` with mapped workers.
+    """Hash (index, size) files (largest first) into ``results`` with forked workers.
 
-    ``meanwhile`` runs here while the workers hash (generate's digest-free work).
+    Once they are forked, ``forked`` is called (this process may start threads from then
+    on), then ``meanwhile`` (generate's digest-free work), then the workers are waited for.
     """
     parts = shares(sizes, max(1, min(workers, len(sizes))))
     # One file per worker when there are fewer files than cores: BLAKE3 spreads it over a
@@ -178,6 +180,8 @@ def hash_mapped(
     try:
         for part in parts:
             started.append(_fork(plan, part, threads if threads and threads > 1 else None))
+        if forked is not None:
+            forked()
         if meanwhile is not None:
             meanwhile()
         left = _collect(plan, started, results, progress)
