@@ -51,7 +51,7 @@ mutation: $(STAMP)
 # start, which is not what users of a released mbom pay.
 bench:
 	$(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check . model-signing==1.1.1 pyopenssl
+	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check . model-signing==1.1.1 pyopenssl toolkit-ml-provenance==1.0.0
 	.venv-bench/bin/python benchmarks/hash_bench.py
 
 clean:

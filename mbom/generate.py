@@ -22,12 +22,13 @@ schemas/mbom-yaml.schema.json).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mbom._atomic import write_atomic_set
-from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom
+from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom, prepare
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, check_algorithm
 
@@ -80,6 +81,14 @@ def generate(
         raise InputError("give either --model PATH or --hf REPO, not both")
     if (not request.pull or request.platform) and not str(request.model).startswith("oci://"):
         raise InputError("--no-pull and --platform apply to an oci:// model only")
+    options = build_options(request, manifest_stem)
+
+    def digest_free() -> BomInputs:
+        context = capture_context(request, cache=cache, jobs=jobs, executor=executor)
+        prepare(context, options)
+        return context
+
+    overlap = _Overlap(digest_free)
     if request.hf is not None:
         from mbom.capture.hub import capture_hub_model
 
@@ -96,11 +105,45 @@ def generate(
         )
     else:
         model = capture_model(
-            request.model, algorithms=algorithms, cache=cache, jobs=jobs, executor=executor
+            request.model,
+            algorithms=algorithms,
+            cache=cache,
+            jobs=jobs,
+            executor=executor,
+            meanwhile=overlap,
         )
-    context = capture_context(request, cache=cache, jobs=jobs, executor=executor)
-    inputs = replace(context, model=model)
-    return build_bom(inputs, build_options(request, manifest_stem))
+    inputs = replace(overlap.result(), model=model)
+    return build_bom(inputs, options)
+
+
+class _Overlap:
+    """Work that needs no model digest, run while the model's workers hash (or after).
+
+    Nothing it does depends on the model, so the BOM is the same bytes either way. An error
+    it raises is held until the model is hashed: the model's own error, if any, comes
+    first, as when the two ran one after the other.
+    """
+
+    def __init__(self, work: Callable[[], BomInputs]) -> None:
+        self.work = work
+        self.ran = False
+        self.value: BomInputs | None = None
+        self.error: Exception | None = None
+
+    def __call__(self) -> None:
+        if self.ran:
+            return
+        self.ran = True
+        try:
+            self.value = self.work()
+        except Exception as exc:  # re-raised by result()
+            self.error = exc
+
+    def result(self) -> BomInputs:
+        self()
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]  # set: the work ran without error
 
 
 def request_algorithms(request: GenerateRequest) -> tuple[str, ...]:

@@ -13,11 +13,12 @@ timestamp), so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -39,7 +40,7 @@ from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
 from mbom.bom.versions import version_properties
 from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
 from mbom.capture.datasets import DatasetRecord
-from mbom.capture.model import ModelRecord
+from mbom.capture.model import ModelFileRecord, ModelRecord
 from mbom.errors import InputError
 from mbom.hashing import CYCLONEDX_NAMES, FileDigest, TreeDigest, recorded_mode
 
@@ -138,6 +139,21 @@ def build_bom(inputs: BomInputs, options: BuildOptions | None = None) -> BuiltBo
     text = serialise(document)
     _validate(text)
     return BuiltBom(document=document, text=text, manifests=tuple(builder.manifests))
+
+
+def prepare(inputs: BomInputs, options: BuildOptions) -> None:
+    """Build and validate a BOM of ``inputs`` around a stand-in model, and drop it.
+
+    Imports, the schema, and the validator's reference lookups (half of the first
+    validation's time) are then ready for the real BOM: generate does this while the model
+    is hashed. Nothing is kept, so the real BOM is the same bytes; an error here is left
+    for the real build to report.
+    """
+    digest = FileDigest("config.json", 2, {"sha256": "0" * 64})
+    tree = TreeDigest("model", True, ("sha256",), (digest,), {"sha256": "0" * 64})
+    stand_in = ModelRecord("model", "model", tree, (ModelFileRecord(digest, "config"),))
+    with contextlib.suppress(InputError):
+        build_bom(replace(inputs, model=stand_in), options)
 
 
 def serialise(document: Mapping[str, Any]) -> str:

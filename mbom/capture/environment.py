@@ -172,16 +172,48 @@ def installed_packages(paths: tuple[str, ...] | None = None) -> tuple[Package, .
         else importlib.metadata.distributions(path=list(paths))
     )
     for dist in dists:
-        try:
-            raw_name = dist.metadata["Name"]  # None before Python 3.14, KeyError after
-        except (KeyError, TypeError):
-            raw_name = None
+        raw_name, version = _name_and_version(dist)
         if not raw_name:
             continue
         name = normalise_package_name(raw_name)
         if name not in found:
-            found[name] = (dist.version or "", raw_name)
+            found[name] = (version or "", raw_name)
     return tuple(Package(name, *found[name]) for name in sorted(found))
+
+
+# The email parser's line ends, and a one-line header as it reads one (RFC 5322 field name).
+_LINES = re.compile(r"\r\n|\r|\n")
+_PLAIN_HEADER = re.compile(r"([\x21-\x39\x3b-\x7e]+):(.*)", re.DOTALL)
+
+
+def _name_and_version(dist: importlib.metadata.Distribution) -> tuple[str | None, str | None]:
+    """``dist.metadata["Name"]`` and ``dist.version``, from the header lines alone.
+
+    The email parser that ``dist.metadata`` runs reads the whole file (long descriptions
+    included), twice when the version is asked too: that was most of generate's
+    environment capture. Anything but plain one-line headers takes that parser, as before.
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("")
+    fields: dict[str, str] = {}
+    for line in _LINES.split(text or ""):
+        if not line:
+            break
+        header = _PLAIN_HEADER.fullmatch(line)
+        if header is None:  # folded, or not a header: what the full parser makes of it
+            return _parsed_name_and_version(dist)
+        fields.setdefault(header[1].lower(), header[2].lstrip(" \t"))
+    name = fields.get("name") or None
+    return name, fields.get("version") if name else None
+
+
+def _parsed_name_and_version(
+    dist: importlib.metadata.Distribution,
+) -> tuple[str | None, str | None]:
+    try:
+        raw_name = dist.metadata["Name"]  # None before Python 3.14, KeyError after
+    except (KeyError, TypeError):
+        raw_name = None
+    return raw_name, dist.version if raw_name else None
 
 
 def nvidia_gpus() -> tuple[GPUInfo, ...]:

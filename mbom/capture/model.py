@@ -10,6 +10,7 @@ read.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mbom.capture.roles import file_role
@@ -56,17 +57,21 @@ def capture_model(
     jobs: int | None = None,
     follow_symlinks_within: str | None = None,
     executor: object | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ModelRecord:
     """Hash the model at ``path`` and read its checkpoints and Hugging Face metadata.
 
     ``follow_symlinks_within``: see :func:`mbom.hashing.hash_tree` (Hugging Face cache
-    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result)."""
+    snapshots). ``executor``: hash elsewhere, e.g. on a Dask cluster (same result).
+    ``meanwhile``: :func:`mbom.hashing.hash_tree`'s (a local model only)."""
     from mbom.hashing._location import is_remote
 
     location = os.fspath(path)
     if is_remote(location):
         return _capture_remote(location, algorithms=algorithms, jobs=jobs)
-    return _capture_local(location, algorithms, cache, jobs, follow_symlinks_within, executor)
+    return _capture_local(
+        location, algorithms, cache, jobs, follow_symlinks_within, executor, meanwhile
+    )
 
 
 def _capture_remote(url: str, *, algorithms: tuple[str, ...], jobs: int | None) -> ModelRecord:
@@ -97,6 +102,7 @@ def _capture_local(
     jobs: int | None,
     follow_symlinks_within: str | None,
     executor: object | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ModelRecord:
     from mbom.capture.checkpoints import inspect_checkpoint
 
@@ -109,6 +115,7 @@ def _capture_local(
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
         executor=executor,
+        meanwhile=meanwhile,
     )
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom.errors import InputError
@@ -108,6 +108,7 @@ def hash_tree(
     ignore_file: bool = True,
     report_anomalies: bool = False,
     executor: Executor | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> TreeDigest:
     """Digest a file, or every file under a directory, and the directory's Merkle roots.
 
@@ -126,6 +127,10 @@ def hash_tree(
     :func:`mbom.hashing._stream.hash_location` (no hash cache there); a local path without
     one is walked and hashed here, in batches. Memory stays flat at any file count either
     way: a large tree's ``files`` is read back from a spill file (see :class:`TreeDigest`).
+
+    ``meanwhile``: digest-free work of the caller's, called at most once, in this thread,
+    while forked workers hash large files (this process would only wait); not called at all
+    when no worker hashes, so the caller runs it afterwards if it has not run.
     """
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
@@ -167,6 +172,7 @@ def hash_tree(
             follow_within=within,
             ignore_file=ignore_file,
             report_anomalies=report_anomalies,
+            meanwhile=meanwhile,
         )
     finally:
         if collecting:

@@ -44,12 +44,18 @@ def check_algorithm(name: str) -> str:
     return canonical
 
 
-def new_hasher(name: str, *, parallel: bool = False) -> Hasher:
-    """Start a digest. ``parallel`` lets BLAKE3 use all cores inside one large file."""
+def new_hasher(name: str, *, parallel: bool = False, threads: int | None = None) -> Hasher:
+    """Start a digest. ``parallel`` lets BLAKE3 use all cores inside one large file.
+
+    ``threads`` (with ``parallel``): BLAKE3 gets a pool of its own with that many threads
+    instead of the process-wide one, which a forked worker must not use (the parent's pool
+    threads do not exist in the child, and waiting for them never returns)."""
     if name == "blake3":
         from blake3 import blake3
 
-        return blake3(max_threads=blake3.AUTO if parallel else 1)
+        if not parallel:
+            return blake3(max_threads=1)
+        return blake3(max_threads=threads if threads and threads > 1 else blake3.AUTO)
     return hashlib.new(name)
 
 

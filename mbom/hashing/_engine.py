@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from mbom.errors import MbomError, UnreadableFileError
 from mbom.hashing._algorithms import one_shot
 from mbom.hashing._cache import Identity
+from mbom.hashing._mapped import can_fork_workers, changed_error, hash_mapped
 from mbom.hashing._reader import FAST_CONSTRUCTORS as _FAST
 from mbom.hashing._reader import (
     Progress,
@@ -171,6 +172,8 @@ class _Plan:
             size, raw = digest_stream(
                 fd, self.algorithms, buffer, path, progress=progress, parallel=parallel
             )
+            if size != identity[0]:  # shrank or grew while it was read
+                return self.failed(changed_error(path, identity[0]))
         except UnreadableFileError as exc:
             return self.failed(exc)
         except OSError as exc:
@@ -270,8 +273,12 @@ class Started:
         self,
         on_large: Callable[[int, int], None] | None = None,
         progress: Progress | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> list[Result]:
-        """Every file's result, in the order of the paths."""
+        """Every file's result, in the order of the paths.
+
+        ``meanwhile`` is called once the large files are being hashed by mapped workers
+        (not at all otherwise: the caller runs it itself)."""
         done, large, children = self.done, self.large, self.children
         self.children = []
         try:
@@ -287,9 +294,17 @@ class Started:
         for index, result in done:
             results[index] = result
         large.sort(key=lambda item: item[1], reverse=True)
-        if on_large is not None:
-            on_large(sum(size for _, size in large), len(large))
-        _stream_large(self.plan, [index for index, _ in large], results, self.workers, progress)
+
+        def announce() -> None:
+            if on_large is not None:
+                on_large(sum(size for _, size in large), len(large))
+
+        if large and _can_fork() and can_fork_workers():
+            # Told once the workers are forked: a caller may start a thread then (verify).
+            hash_mapped(self.plan, large, results, self.workers, progress, meanwhile, announce)
+        else:
+            announce()
+            _stream_large(self.plan, [i for i, _ in large], results, self.workers, progress)
         return results  # type: ignore[return-value]  # every slot was filled
 
     def abandon(self) -> None:

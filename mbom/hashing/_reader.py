@@ -79,7 +79,7 @@ def digest_small(
         return digest_stream(fd, algorithms, bytearray(SHA_BLOCK), path, prefix=data)
     if len(algorithms) == 1 and algorithms[0] in _FAST:
         return len(data), (_FAST[algorithms[0]](data).digest(),)
-    return len(data), tuple(_start(name, False, data).digest() for name in algorithms)
+    return len(data), tuple(start_hasher(name, False, data).digest() for name in algorithms)
 
 
 def digest_stream(
@@ -96,9 +96,17 @@ def digest_stream(
 
     ``parallel`` lets BLAKE3 spread this one file over all cores (when few files are large).
     """
-    hashers = [_start(name, parallel, prefix) for name in algorithms]
+    hashers = [start_hasher(name, parallel, prefix) for name in algorithms]
+    total = len(prefix) + digest_into(fd, hashers, buffer, path, progress)
+    return total, tuple(hasher.digest() for hasher in hashers)
+
+
+def digest_into(
+    fd: int, hashers: Sequence, buffer: bytearray, path: str, progress: Progress | None = None
+) -> int:
+    """Read ``fd`` to its end into ``buffer``, feeding every hasher; return the bytes read."""
     view = memoryview(buffer)
-    total = len(prefix)
+    total = 0
     readv = os.readv
     try:
         while True:
@@ -113,11 +121,12 @@ def digest_stream(
                 progress(count)
     except OSError as exc:
         raise UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path) from exc
-    return total, tuple(hasher.digest() for hasher in hashers)
+    return total
 
 
-def _start(name: str, large: bool, data: bytes):
-    hasher = _FAST[name]() if name in _FAST else new_hasher(name, parallel=large)
+def start_hasher(name: str, large: bool, data: bytes = b"", threads: int | None = None):
+    """A digest started over ``data``; ``large`` lets BLAKE3 use several threads."""
+    hasher = _FAST[name]() if name in _FAST else new_hasher(name, parallel=large, threads=threads)
     if data:
         hasher.update(data)
     return hasher

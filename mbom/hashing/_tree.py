@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from mbom.errors import InputError
@@ -177,8 +177,11 @@ def hash_local(
     follow_within: str | None,
     ignore_file: bool,
     report_anomalies: bool,
+    meanwhile: Callable[[], None] | None = None,
 ) -> TreeDigest:
-    """hash_tree for a local file or directory: walked, hashed and sorted in batches."""
+    """hash_tree for a local file or directory: walked, hashed and sorted in batches.
+
+    ``meanwhile`` is called at most once, while workers hash a batch's large files."""
     root = os.path.abspath(given)
     if not os.path.exists(root):
         raise InputError(f"{given}: no such file or directory", path=given)
@@ -187,6 +190,7 @@ def hash_local(
     with TreeCollector(names) as collector:
         anomalies = collector.anomalies if report_anomalies else None
         batch = _Batch(collector, names, jobs, store, horizon, progress, is_directory, anomalies)
+        batch.meanwhile = _once(meanwhile)
         if not is_directory:
             if _check_single(given, root, anomalies):
                 batch.finish(batch.start([(os.path.basename(root), root)]), [])
@@ -240,6 +244,7 @@ class _Batch:
         self.collector, self.names, self.jobs = collector, names, jobs
         self.store, self.horizon, self.progress = store, horizon, progress
         self.is_directory, self.anomalies = is_directory, anomalies
+        self.meanwhile: Callable[[], None] | None = None
 
     def start(self, rows: list[FileRow]) -> _Running:
         """Start hashing (forked workers take every file: this process lists the next batch)."""
@@ -263,6 +268,7 @@ class _Batch:
         results = running.started.finish(
             progress.start if progress is not None else None,
             progress.advance if progress is not None else None,
+            self.meanwhile,
         )
         if store is not None:
             paths = [row[1] for row in rows]
@@ -283,6 +289,19 @@ class _Batch:
             records.sort()
         self.collector.add_block(records)
         self.collector.cached += cached
+
+
+def _once(work: Callable[[], None] | None) -> Callable[[], None] | None:
+    """``work`` wrapped to run on its first call only."""
+    if work is None:
+        return None
+    pending = [work]
+
+    def run() -> None:
+        if pending:
+            pending.pop()()
+
+    return run
 
 
 def _check_single(given: str, root: str, anomalies: list[Anomaly] | None) -> bool:

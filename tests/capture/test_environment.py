@@ -149,3 +149,49 @@ def test_git_dir_is_captured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no
 
 def test_normalise_package_name() -> None:
     assert normalise_package_name("Foo_Bar.baz--qux") == "foo-bar-baz-qux"
+
+
+METADATA_CASES = {
+    "plain": "Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.2.3\n\nName: not-this\n",
+    "crlf": "Metadata-Version: 2.1\r\nName: crlf\r\nVersion: 0.1\r\n\r\nbody\r\n",
+    "folded": "Metadata-Version: 2.1\nName: folded\nVersion: 2.0\nSummary: a\n  b\n\nbody",
+    "tab-and-spaces": "Name:\t  spaced  \nVersion:  3 \n",
+    "no-name": "Metadata-Version: 2.1\nVersion: 1.0\n",
+    "empty-name": "Name:\nVersion: 1\n",
+    "twice": "Name: first\nName: second\nVersion: 1\nVersion: 2\n",
+    "not-a-header": "Name: odd\nthis is no header\nVersion: 9\n",
+    "lower-keys": "name: lower\nversion: 4\n",
+    "pkg-info": None,
+    "nothing": "",
+}
+
+
+@pytest.mark.parametrize("case", METADATA_CASES)
+def test_package_headers_read_as_the_email_parser_reads_them(tmp_path: Path, case: str) -> None:
+    """The header-only reader gives what ``dist.metadata["Name"]`` / ``dist.version`` give."""
+    import importlib.metadata
+
+    folder = tmp_path / "pkg.dist-info"
+    folder.mkdir()
+    text = METADATA_CASES[case]
+    if text is None:
+        (folder / "PKG-INFO").write_text("Name: from-pkg-info\nVersion: 5\n\nbody\n")
+    else:
+        (folder / "METADATA").write_bytes(text.encode())
+    dist = importlib.metadata.PathDistribution(folder)
+    name, version = environment._parsed_name_and_version(dist)
+    # An empty name is skipped like a missing one (installed_packages tests truth).
+    assert environment._name_and_version(dist) == (name or None, version if name else None)
+
+
+def test_installed_packages_are_those_importlib_reports() -> None:
+    import importlib.metadata
+
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and normalise_package_name(name) not in found:
+            found[normalise_package_name(name)] = dist.version or ""
+    assert environment.installed_packages() == tuple(
+        environment.Package(name, found[name]) for name in sorted(found)
+    )
