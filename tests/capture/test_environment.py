@@ -187,11 +187,11 @@ def test_package_headers_read_as_the_email_parser_reads_them(tmp_path: Path, cas
 def test_installed_packages_are_those_importlib_reports() -> None:
     import importlib.metadata
 
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]
         if name and normalise_package_name(name) not in found:
-            found[normalise_package_name(name)] = dist.version or ""
+            found[normalise_package_name(name)] = (dist.version or "", name)
     assert environment.installed_packages() == tuple(
-        environment.Package(name, found[name]) for name in sorted(found)
+        environment.Package(name, *found[name]) for name in sorted(found)
     )
