@@ -27,7 +27,9 @@ from tests.helpers.cli import run_cli
 from tests.recovery.helpers import bom_chain, digest, journal_events
 
 SCRIPT = Path(__file__).with_name("hf_train_script.py")
-STEPS, KILLS = 16, 4
+# Enough steps that 4 lives of up to 3 journaled checkpoints each (plus what lands while the
+# kill is on its way, more on a loaded machine) never reach the end before the last kill.
+STEPS, KILLS = 28, 4
 
 
 def _journaled(journal: Path) -> int:
