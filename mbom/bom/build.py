@@ -17,38 +17,35 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from mbom import __version__
-from mbom.bom.ml_parts import (
-    ComponentData,
-    Formula,
-    ModelCard,
-    Parameter,
-    PerformanceMetric,
-    Prop,
-    Step,
-    Workflow,
-)
+from mbom.bom._cdx import MODEL_REF, hashes, licence, props
+from mbom.bom.ancestors import ancestor_components, base_models
+from mbom.bom.formulation import training_formula
+from mbom.bom.ml_parts import ComponentData, Formula, ModelCard, PerformanceMetric, Prop
 from mbom.bom.oci_parts import oci_contents, oci_file_properties, oci_properties, oci_purl
-from mbom.bom.parents import MERKLE_ROOT_PROPERTY, ParentRecord
-from mbom.bom.purls import huggingface_purl, looks_like_hub_id
+from mbom.bom.parents import ParentRecord
+from mbom.bom.source_properties import (
+    checkpoint_properties,
+    hub_properties,
+    hub_purl,
+    hub_references,
+    oid_properties,
+)
 from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
 from mbom.bom.versions import version_properties
 from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
 from mbom.capture.datasets import DatasetRecord
 from mbom.capture.model import ModelFileRecord, ModelRecord
 from mbom.errors import InputError
-from mbom.hashing import CYCLONEDX_NAMES, FileDigest, TreeDigest, recorded_mode
+from mbom.hashing import FileDigest, TreeDigest, recorded_mode
 
 SPEC_VERSIONS = ("1.6", "1.7")
 DEFAULT_MANIFEST_THRESHOLD = 1000
-MODEL_REF = "model"
-FORMULA_REF = "formula:training"
-WORKFLOW_REF = "workflow:training"
 #: Namespace of content-derived serial numbers (UUIDv5 of the canonical document).
 SERIAL_NAMESPACE = uuid.UUID("6d626f6d-0000-5000-8000-636478736572")
 
@@ -176,39 +173,6 @@ def _validate(text: str) -> None:
 # ----------------------------------------------------------------------------- internals
 
 
-def _props(pairs: Iterable[tuple[str, object]]) -> list[Any]:
-    from cyclonedx.model import Property
-
-    return [Property(name=name, value=str(value)) for name, value in pairs if value is not None]
-
-
-def _hashes(digests: Mapping[str, str]) -> list[Any]:
-    from cyclonedx.model import HashAlgorithm, HashType
-
-    return [
-        HashType(alg=HashAlgorithm(CYCLONEDX_NAMES[name]), content=value)
-        for name, value in sorted(digests.items())
-    ]
-
-
-def _licence(text: str | None) -> list[Any]:
-    from cyclonedx.model.license import DisjunctiveLicense
-    from cyclonedx.spdx import fixup_id
-
-    if not text:
-        return []
-    spdx = fixup_id(text)
-    return [DisjunctiveLicense(id=spdx) if spdx else DisjunctiveLicense(name=text)]
-
-
-def _json_scalar_type(value: object) -> str:
-    """A hyperparameter's CycloneDX data type: its JSON scalar type, else ``string`` (encoded)."""
-    from mbom._shape import json_type
-
-    name = json_type(value)
-    return name if name in ("null", "boolean", "integer", "number") else "string"
-
-
 class _Builder:
     """One BOM assembly; collects sidecar manifests on the way."""
 
@@ -235,8 +199,8 @@ class _Builder:
             type=ComponentType.FILE,
             name=entry.path,
             bom_ref=f"{ref_prefix}{entry.path}",
-            hashes=_hashes(entry.digests),
-            properties=_props(pairs),
+            hashes=hashes(entry.digests),
+            properties=props(pairs),
         )
 
     def _tree_properties(self, prefix: str, tree: TreeDigest) -> list[tuple[str, object]]:
@@ -263,10 +227,10 @@ class _Builder:
             extra: list[tuple[str, object]] = [("mbom:role", record.role)]
             info = record.checkpoint
             if info is not None:
-                extra += _checkpoint_properties(info)
+                extra += checkpoint_properties(info)
                 parameters += info.parameter_count or 0
                 tensors += info.tensor_count or 0
-            extra += _oid_properties(model.hub, record.path)
+            extra += oid_properties(model.hub, record.path)
             extra += oci_file_properties(model.oci, record.path)
             files.append(self._file_component("model-file:", record.digest, extra))
             for inner in oci_contents(model.oci, record.path):  # a tar layer's files
@@ -274,7 +238,7 @@ class _Builder:
         pairs = self._tree_properties("mbom:model:", model.tree)
         if model.oci is None or model.oci.pulled:  # capture read every file's bytes
             pairs.append((SCAN_PROPERTY, CONTENT_SCAN))
-        pairs += _hub_properties(model.hub)
+        pairs += hub_properties(model.hub)
         pairs += oci_properties(model.oci)
         if tensors:
             pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
@@ -298,12 +262,12 @@ class _Builder:
             version=self.inputs.version,
             bom_ref=MODEL_REF,
             description=self.card.description if self.card else None,
-            hashes=_hashes(single) if single else None,
-            licenses=_licence(self.card.license if self.card else None),
-            properties=_props(pairs),
+            hashes=hashes(single) if single else None,
+            licenses=licence(self.card.license if self.card else None),
+            properties=props(pairs),
             pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
-            purl=_hub_purl(model.hub) or oci_purl(model.oci),
-            external_references=_hub_references(model.hub),
+            purl=hub_purl(model.hub) or oci_purl(model.oci),
+            external_references=hub_references(model.hub),
         )
         return component, files
 
@@ -311,7 +275,7 @@ class _Builder:
         """A file component for one model file record, with its checkpoint properties."""
         extra: list[tuple[str, object]] = [("mbom:role", record.role)]
         if record.checkpoint is not None:
-            extra += _checkpoint_properties(record.checkpoint)
+            extra += checkpoint_properties(record.checkpoint)
         return self._file_component(ref_prefix, record.digest, extra)
 
     def model_name(self) -> str:
@@ -322,62 +286,10 @@ class _Builder:
         return self.inputs.model.name if self.inputs.model else "model"
 
     def ancestors(self) -> list[Any]:
-        from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
-        from cyclonedx.model.component import Component, ComponentType
-        from packageurl import PackageURL
-
-        result = []
-        for index, parent in enumerate(self.inputs.parents):
-            refs = []
-            if parent.serial_number:
-                link = f"{parent.serial_number}/{parent.bom_version}#{MODEL_REF}"
-                link = link.replace("urn:uuid:", "urn:cdx:", 1)
-                refs.append(ExternalReference(type=ExternalReferenceType.BOM, url=XsUri(link)))
-            result.append(
-                Component(
-                    type=ComponentType.MACHINE_LEARNING_MODEL,
-                    name=parent.name or f"parent-{index}",
-                    version=parent.version,
-                    bom_ref=f"parent:{parent.serial_number or parent.location}",
-                    external_references=refs,
-                    properties=_props(
-                        [
-                            ("mbom:lineage:source", "parent-bom"),
-                            ("mbom:parent:location", parent.location),
-                            ("mbom:parent:serialNumber", parent.serial_number),
-                            ("mbom:parent:bundle", str(parent.from_bundle).lower()),
-                            (MERKLE_ROOT_PROPERTY, parent.merkle_root),
-                        ]
-                    ),
-                )
-            )
-        for name, source in self.base_models():
-            purl = (
-                PackageURL.from_string(huggingface_purl(name)) if looks_like_hub_id(name) else None
-            )
-            result.append(
-                Component(
-                    type=ComponentType.MACHINE_LEARNING_MODEL,
-                    name=name,
-                    bom_ref=f"base-model:{name}",
-                    purl=purl,
-                    properties=_props([("mbom:lineage:source", source)]),
-                )
-            )
-        return result
+        return ancestor_components(self)
 
     def base_models(self) -> list[tuple[str, str]]:
-        """Base models named by the card (``base_model``) or, failing that, config.json."""
-        found: dict[str, str] = dict.fromkeys(self.inputs.base_models, "training:base-model")
-        if self.card is not None:
-            for name in self.card.base_model:
-                found.setdefault(name, "model-card:base_model")
-        own = {self.model_name(), self.inputs.model.name if self.inputs.model else ""}
-        if not found and self.config is not None and self.config.name_or_path:
-            candidate = self.config.name_or_path
-            if looks_like_hub_id(candidate) and candidate not in own:
-                found[candidate] = "config.json:_name_or_path"
-        return sorted(found.items())
+        return base_models(self)
 
     def dataset_components(self) -> tuple[list[Any], list[str], dict[str, Any]]:
         from mbom.bom.dataset_components import dataset_components
@@ -395,8 +307,8 @@ class _Builder:
                     type=ComponentType.DATA,
                     name=config.digest.path,
                     bom_ref=ref,
-                    hashes=_hashes(config.digest.digests),
-                    properties=_props(
+                    hashes=hashes(config.digest.digests),
+                    properties=props(
                         [
                             (SIZE_PROPERTY, config.digest.size),
                             ("mbom:config:format", config.record.format),
@@ -438,80 +350,7 @@ class _Builder:
         )
 
     def formula(self, input_refs: Sequence[str], resource_refs: Sequence[str]) -> Formula:
-        environment = self.inputs.environment
-        parameters = []
-        several = len(self.inputs.configs) > 1
-        for config in self.inputs.configs:
-            for key, value in (config.record.hyperparameters or {}).items():
-                name = f"{config.digest.path}:{key}" if several else key
-                encoded = value if isinstance(value, str) else json.dumps(value)
-                parameters.append(Parameter(name, encoded, _json_scalar_type(value)))
-        for key, value in sorted(self.inputs.parameters.items()):
-            encoded = value if isinstance(value, str) else json.dumps(value)
-            parameters.append(Parameter(key, encoded, _json_scalar_type(value)))
-        workflow_props: list[Prop] = []
-        formula_props: list[Prop] = []
-        if environment is not None:
-            git = environment.git
-            if git is not None:
-                workflow_props += _prop_list(
-                    [
-                        ("mbom:git:commit", git.commit),
-                        ("mbom:git:branch", git.branch),
-                        ("mbom:git:remote", git.remote_url),
-                        (
-                            "mbom:git:dirty",
-                            "unknown" if git.dirty is None else str(git.dirty).lower(),
-                        ),
-                    ]
-                )
-            formula_props += _environment_properties(environment)
-        steps = tuple(
-            Step(
-                name=f"checkpoint {checkpoint.step}"
-                if checkpoint.step is not None
-                else f"checkpoint {index}",
-                properties=tuple(
-                    _prop_list(
-                        [
-                            ("mbom:checkpoint:path", checkpoint.path),
-                            ("mbom:checkpoint:step", checkpoint.step),
-                            ("mbom:checkpoint:index", index),
-                            (
-                                "mbom:checkpoint:sha256"
-                                if checkpoint.is_file
-                                else "mbom:merkle-root:sha256",
-                                checkpoint.merkle_root,
-                            ),
-                            ("mbom:checkpoint:parent", checkpoint.parent_root),
-                            *(
-                                (f"mbom:metric:{k}", json.dumps(v))
-                                for k, v in sorted(checkpoint.metrics.items())
-                            ),
-                        ]
-                    )
-                )
-                + checkpoint.properties,
-            )
-            for index, checkpoint in enumerate(self.inputs.checkpoints)
-        )
-        workflow = Workflow(
-            bom_ref=WORKFLOW_REF,
-            uid=WORKFLOW_REF,
-            name="training",
-            description="The run that produced the model: its inputs, parameters and environment.",
-            input_refs=tuple(input_refs),
-            resource_refs=tuple(resource_refs),
-            parameters=tuple(parameters),
-            output_refs=(MODEL_REF,) if self.inputs.model else (),
-            steps=steps,
-            properties=tuple(workflow_props),
-        )
-        return Formula(
-            bom_ref=FORMULA_REF,
-            workflows=(workflow,),
-            properties=tuple(formula_props),
-        )
+        return training_formula(self.inputs, input_refs, resource_refs)
 
     # ---- document -------------------------------------------------------------------
 
@@ -538,7 +377,7 @@ class _Builder:
                 timestamp=timestamp,
                 tools=ToolRepository(components=[tool]),
                 component=model,
-                properties=_props((p.name, p.value) for p in self.inputs.properties),
+                properties=props((p.name, p.value) for p in self.inputs.properties),
             ),
             components=[*files, *datasets, *configs, *environment],
         )
@@ -606,107 +445,3 @@ def content_serial_number(document: Mapping[str, Any]) -> str:
     body = {key: value for key, value in document.items() if key != "serialNumber"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, canonical)}"
-
-
-def _prop_list(pairs: Iterable[tuple[str, object]]) -> list[Prop]:
-    return [Prop(name, str(value)) for name, value in pairs if value is not None]
-
-
-def _environment_properties(environment: Any) -> list[Prop]:
-    pairs: list[tuple[str, object]] = [
-        ("mbom:env:python", f"{environment.python_implementation} {environment.python_version}"),
-        ("mbom:env:recorded-from", environment.recorded_from or None),
-        (
-            "mbom:env:os",
-            environment.os.pretty_name or f"{environment.os.system} {environment.os.release}",
-        ),
-        ("mbom:env:kernel", f"{environment.os.system} {environment.os.release}"),
-        ("mbom:env:arch", environment.machine.architecture),
-        ("mbom:env:cpu", environment.machine.cpu_model),
-        ("mbom:env:cpus", environment.machine.logical_cpus),
-    ]
-    for index, gpu in enumerate(environment.gpus):
-        pairs.append(
-            (
-                f"mbom:env:gpu:{index}",
-                f"{gpu.name}; driver {gpu.driver_version}; {gpu.memory_total}",
-            )
-        )
-    image = environment.container_image
-    if image is not None:
-        pairs.append(
-            (
-                "mbom:env:container-image",
-                f"{image.name}@{image.digest}" if image.name else image.digest,
-            )
-        )
-    return _prop_list(pairs)
-
-
-def _hub_properties(hub: Any) -> list[tuple[str, object]]:
-    """Repository, commit and oid mismatches of a model or dataset from the Hugging Face Hub."""
-    if hub is None:
-        return []
-    snapshot = hub.snapshot
-    return [
-        ("mbom:hf:repo", snapshot.repo_id),
-        ("mbom:hf:revision", snapshot.revision),
-        ("mbom:hf:requested-revision", snapshot.requested),
-        ("mbom:hf:oid-mismatches", json.dumps(list(hub.mismatches)) if hub.mismatches else None),
-    ]
-
-
-def _oid_properties(hub: Any, path: str) -> list[tuple[str, object]]:
-    check = hub.check_for(path) if hub is not None else None
-    if check is None or check.oid is None:
-        return []
-    match = None if check.match is None else str(check.match).lower()
-    return [("mbom:hf:oid", check.oid), ("mbom:hf:oid-match", match)]
-
-
-def _hub_purl(hub: Any) -> Any:
-    if hub is None:
-        return None
-    from packageurl import PackageURL
-
-    snapshot = hub.snapshot
-    text = huggingface_purl(
-        snapshot.repo_id, snapshot.revision, dataset=snapshot.repo_type == "dataset"
-    )
-    return PackageURL.from_string(text)
-
-
-def _hub_references(hub: Any) -> list[Any]:
-    if hub is None:
-        return []
-    from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
-
-    return [ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(hub.snapshot.url))]
-
-
-def _checkpoint_properties(info: Any) -> list[tuple[str, object]]:
-    """What mbom.capture.checkpoints.safety decided about the file, in its property names."""
-    from mbom.capture.checkpoints import safety
-    from mbom.capture.checkpoints.facts import parsed_facts
-
-    pairs: list[tuple[str, object]] = [
-        (safety.FORMAT_PROPERTY, info.format),
-        ("mbom:checkpoint:tensors", info.tensor_count),
-        ("mbom:checkpoint:parameters", info.parameter_count),
-        ("mbom:checkpoint:dtypes", ",".join(info.dtypes) or None),
-        (safety.EXECUTES_PROPERTY, str(info.executes_code).lower()),
-        (safety.SAFE_PROPERTY, str(info.safe_to_load).lower()),
-        (safety.COMPRESSION_PROPERTY, info.compression),
-    ]
-    lists = (
-        (safety.GLOBALS_PROPERTY, info.pickle_globals),
-        (safety.UNSAFE_PROPERTY, info.unsafe_globals),
-        (safety.DANGEROUS_PROPERTY, info.dangerous_globals),
-        (safety.ISSUES_PROPERTY, info.issues),
-    )
-    pairs += [(name, json.dumps(list(value))) for name, value in lists if value]
-    pairs += [(f"mbom:checkpoint:{name}", value) for name, value in parsed_facts(info)]
-    for key, value in sorted(info.metadata.items()):
-        if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 256:
-            pairs.append((f"mbom:checkpoint:meta:{key}", value))
-    return pairs

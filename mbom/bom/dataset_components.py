@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mbom._atomic import FileData
+from mbom.bom._cdx import hashes, licence, props
+from mbom.bom.source_properties import hub_properties, hub_purl, hub_references, oid_properties
 
 if TYPE_CHECKING:
     from mbom.bom.build import _Builder
@@ -118,7 +120,6 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
     """Data components for supplied datasets and for datasets the card names."""
     from cyclonedx.model.component import Component, ComponentType
 
-    from mbom.bom import build as b
     from mbom.bom.ml_parts import ComponentData
 
     components, refs, data_parts = [], [], {}
@@ -127,7 +128,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         ref = f"dataset:{record.name}"
         pairs: list[tuple[str, object]] = [("mbom:dataset:location", record.location)]
         nested = []
-        hashes = None
+        whole_file = None
         sidecars: list[Any] = []
         if record.tree is None:
             pairs.append(("mbom:hashed", "false"))
@@ -136,11 +137,11 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
             pairs.append(("mbom:hashed", "true"))
             pairs += builder._tree_properties("mbom:dataset:", tree)
             if not tree.is_directory:
-                hashes = b._hashes(tree.files[0].digests)
+                whole_file = hashes(tree.files[0].digests)
             elif len(tree.files) <= builder.options.manifest_threshold:
                 nested = [
                     builder._file_component(
-                        f"{ref}:file:", entry, b._oid_properties(record.hub, entry.path)
+                        f"{ref}:file:", entry, oid_properties(record.hub, entry.path)
                     )
                     for entry in tree.files
                 ]
@@ -148,9 +149,9 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 manifest_pairs = _add_manifest(builder, record.name, tree)
                 pairs += manifest_pairs
                 sidecars = _sidecar_references(manifest_pairs)
-            pairs += b._hub_properties(record.hub)
+            pairs += hub_properties(record.hub)
         card = record.card
-        licences = b._licence(card.license[0]) if card is not None and card.license else []
+        licences = licence(card.license[0]) if card is not None and card.license else []
         if card is not None:
             pairs += [
                 ("mbom:dataset:pretty_name", card.pretty_name),
@@ -162,13 +163,13 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 type=ComponentType.DATA,
                 name=record.name,
                 bom_ref=ref,
-                hashes=hashes,
+                hashes=whole_file,
                 licenses=licences,
                 description=card.description if card is not None else None,
-                properties=b._props(pairs),
+                properties=props(pairs),
                 components=nested,
                 purl=dataset_purl(record),
-                external_references=[*b._hub_references(record.hub), *sidecars],
+                external_references=[*hub_references(record.hub), *sidecars],
             )
         )
         refs.append(ref)
@@ -185,7 +186,7 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
                 type=ComponentType.DATA,
                 name=name,
                 bom_ref=ref,
-                properties=b._props(
+                properties=props(
                     [("mbom:hashed", "false"), ("mbom:lineage:source", "model-card:datasets")]
                 ),
             )
@@ -200,11 +201,10 @@ def dataset_purl(record: Any) -> Any:
     one at another URL (credentials and query strings dropped), None for a local one."""
     from packageurl import PackageURL
 
-    from mbom.bom import build as b
     from mbom.bom.purls import generic_purl
 
     if record.hub is not None:
-        return b._hub_purl(record.hub)
+        return hub_purl(record.hub)
     if "://" not in record.location or record.location.startswith("file://"):
         return None
     from mbom.hashing._redact import display_url

@@ -1,0 +1,54 @@
+"""CycloneDX values from plain ones: properties, hashes, licences, parameter types.
+
+Every BOM part builder (model, datasets, formulation, ancestors) writes these the same way;
+this is the one place that decides how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mbom.bom.ml_parts import Prop
+from mbom.hashing import CYCLONEDX_NAMES
+
+#: bom-ref of the model component: parts link to it (outputs, ancestor links, dependencies).
+MODEL_REF = "model"
+
+
+def props(pairs: Iterable[tuple[str, object]]) -> list[Any]:
+    from cyclonedx.model import Property
+
+    return [Property(name=name, value=str(value)) for name, value in pairs if value is not None]
+
+
+def hashes(digests: Mapping[str, str]) -> list[Any]:
+    from cyclonedx.model import HashAlgorithm, HashType
+
+    return [
+        HashType(alg=HashAlgorithm(CYCLONEDX_NAMES[name]), content=value)
+        for name, value in sorted(digests.items())
+    ]
+
+
+def licence(text: str | None) -> list[Any]:
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.spdx import fixup_id
+
+    if not text:
+        return []
+    spdx = fixup_id(text)
+    return [DisjunctiveLicense(id=spdx) if spdx else DisjunctiveLicense(name=text)]
+
+
+def json_scalar_type(value: object) -> str:
+    """A hyperparameter's CycloneDX data type: its JSON scalar type, else ``string`` (encoded)."""
+    from mbom._shape import json_type
+
+    name = json_type(value)
+    return name if name in ("null", "boolean", "integer", "number") else "string"
+
+
+def prop_list(pairs: Iterable[tuple[str, object]]) -> list[Prop]:
+    """mbom's own Prop values (the ML parts the model classes lack), None values left out."""
+    return [Prop(name, str(value)) for name, value in pairs if value is not None]
