@@ -18,6 +18,7 @@ from mbom.bom.subjects import model_component  # noqa: E402
 from mbom.hashing import hash_tree  # noqa: E402
 from mbom.integrations.transformers import MbomCallback  # noqa: E402
 from tests.generate.conftest import run_mbom  # noqa: E402
+from tests.helpers.tiny_bert import Pairs, tiny_bert  # noqa: E402
 from tests.integrations.verifying import assert_verified  # noqa: E402
 
 
@@ -25,30 +26,8 @@ def props(item: dict) -> dict[str, str]:
     return {p["name"]: p["value"] for p in item.get("properties", [])}
 
 
-class Pairs(torch.utils.data.Dataset):
-    def __init__(self, count: int) -> None:
-        generator = torch.Generator().manual_seed(0)
-        self.ids = torch.randint(1, 30, (count, 6), generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: int) -> dict:
-        ids = self.ids[index]
-        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": int(ids[0]) % 2}
-
-
 def tiny_model():
-    config = transformers.BertConfig(
-        vocab_size=32,
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=16,
-        max_position_embeddings=16,
-        num_labels=2,
-    )
-    model = transformers.BertForSequenceClassification(config)
+    model = tiny_bert()
     model.config._name_or_path = "org/tiny-bert"  # as if fine-tuned from a Hub model
     return model
 

@@ -5,35 +5,14 @@ from __future__ import annotations
 
 import sys
 
-import torch
 import transformers
 
 from mbom.integrations.transformers import MbomCallback
-
-
-class Pairs(torch.utils.data.Dataset):
-    def __init__(self, count: int) -> None:
-        self.ids = torch.randint(1, 30, (count, 6), generator=torch.Generator().manual_seed(0))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: int) -> dict:
-        ids = self.ids[index]
-        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": int(ids[0]) % 2}
+from tests.helpers.tiny_bert import Pairs, tiny_bert
 
 
 def main(run_dir: str, steps: int, key: str) -> None:
-    config = transformers.BertConfig(
-        vocab_size=32,
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=16,
-        max_position_embeddings=16,
-        num_labels=2,
-    )
-    model = transformers.BertForSequenceClassification(config)
+    model = tiny_bert()
     args = transformers.TrainingArguments(
         output_dir=run_dir,
         max_steps=steps,
