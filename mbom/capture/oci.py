@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from mbom.errors import InputError
 from mbom.hashing import FileDigest, TreeDigest, merkle_root
@@ -128,12 +127,10 @@ def _pulled(
     """Download every layer once into a private directory, unpack tar layers, and capture the
     files there like a local model (the directory is removed on every exit path)."""
     from mbom.capture.model import capture_model
+    from mbom.capture.staging import private_workdir
     from mbom.hashing._oci_layers import is_tar_layer
 
-    workdir = tempfile.mkdtemp(prefix="mbom-oci-")
-    try:
-        base = os.path.join(workdir, "model")
-        os.mkdir(base, 0o700)
+    with private_workdir("mbom-oci-") as (workdir, base):
         unpacked: dict[str, list[str]] = {}
         for name, descriptor in sorted(layers.items()):
             if is_tar_layer(descriptor.media_type):
@@ -155,8 +152,6 @@ def _pulled(
             for name, paths in unpacked.items()
         }
         return records, contents, local.hf
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _registry(artifact: Artifact):  # -> Registry
@@ -185,25 +180,14 @@ def _unpack(
     return paths
 
 
-class _exclusive:
-    """A new file at ``base/rel`` (0600, never following a link, never overwriting)."""
+def _exclusive(base: str, rel: str, where: str | None = None) -> BinaryIO:
+    """A new private file at ``base/rel``; a name two layers or members both give is refused."""
+    from mbom.capture.staging import create_private
 
-    def __init__(self, base: str, rel: str, where: str | None = None) -> None:
-        self.target = os.path.join(base, *rel.split("/"))
-        self.rel, self.where = rel, where
-
-    def __enter__(self):  # -> BinaryIO
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            os.makedirs(os.path.dirname(self.target), mode=0o700, exist_ok=True)
-            self._handle = os.fdopen(os.open(self.target, flags, 0o600), "wb")
-        except (FileExistsError, NotADirectoryError, IsADirectoryError):
-            raise InputError(
-                f"{self.where or 'the artifact'}: {self.rel!r} is given by two layers or "
-                "members; refusing",
-                path=self.rel,
-            ) from None
-        return self._handle
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.close()
+    try:
+        return create_private(base, rel)
+    except (FileExistsError, NotADirectoryError, IsADirectoryError):
+        raise InputError(
+            f"{where or 'the artifact'}: {rel!r} is given by two layers or members; refusing",
+            path=rel,
+        ) from None

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from mbom.errors import InputError, ObjectChangedError
 from mbom.paths import check_relative_name
@@ -48,6 +49,28 @@ class StagedCopy:
 
 
 @contextmanager
+def private_workdir(prefix: str) -> Iterator[tuple[str, str]]:
+    """A new temporary directory and its 0700 ``model`` folder, removed on every exit path:
+    where a remote model's bytes are written once and then read by capture."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        base = os.path.join(workdir, "model")
+        os.mkdir(base, 0o700)
+        yield workdir, base
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def create_private(base: str, rel: str) -> BinaryIO:
+    """A new 0600 file at ``base/rel`` (folders 0700): never following a link, never
+    overwriting (``FileExistsError`` when the name was already written)."""
+    target = os.path.join(base, *rel.split("/"))
+    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.fdopen(os.open(target, flags, 0o600), "wb")
+
+
+@contextmanager
 def staged(url: str) -> Iterator[StagedCopy]:
     """Copy the model at ``url`` into a private temporary directory (removed on exit)."""
     from mbom.hashing._location import open_location
@@ -57,11 +80,8 @@ def staged(url: str) -> Iterator[StagedCopy]:
     if not root.exists:
         shown = location.display
         raise InputError(f"model {shown}: no such object or prefix", path=shown)
-    workdir = tempfile.mkdtemp(prefix="mbom-model-")
-    try:
+    with private_workdir("mbom-model-") as (_, base):
         listed = sorted(location.find(), key=lambda item: item.rel)
-        base = os.path.join(workdir, "model")
-        os.mkdir(base, 0o700)
         versions = {item.rel: _copy(location, item, base) for item in listed}
         _check_unchanged(location, listed)
         path = base if root.is_directory else os.path.join(base, listed[0].rel)
@@ -71,19 +91,14 @@ def staged(url: str) -> Iterator[StagedCopy]:
             is_directory=root.is_directory,
             versions=versions,
         )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _copy(location, item, base: str) -> tuple[tuple[str, str], ...] | None:
     """Stream one object to ``base/rel``; the size read must be the size listed. Returns the
     version the store named while serving it (the listing's when it named none)."""
     rel = check_relative_name(item.rel)
-    target = os.path.join(base, *rel.split("/"))
-    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
     copied = 0
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    with location.open(item) as source, os.fdopen(os.open(target, flags, 0o600), "wb") as sink:
+    with location.open(item) as source, create_private(base, rel) as sink:
         while chunk := source.read(_CHUNK):
             sink.write(chunk)
             copied += len(chunk)
