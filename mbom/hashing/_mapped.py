@@ -21,7 +21,7 @@ surviving.
 
 Peak memory stays flat: each worker maps one :data:`WINDOW` at a time (pages of a mapped
 window count towards RSS only while mapped), with ``madvise(MADV_SEQUENTIAL | WILLNEED)``.
-Which algorithms map and which read is :func:`maps` (measured). Either way the workers are
+Whether workers map or read is :func:`maps` (measured). Either way the workers are
 separate processes, so this process is free meanwhile (generate captures the environment
 then, without contending for the GIL with the hashing).
 """
@@ -61,19 +61,19 @@ def can_fork_workers() -> bool:
     return os.name == "posix" and hasattr(os, "fork")
 
 
-def maps(algorithms: Sequence[str]) -> bool:
-    """Whether workers map files for these algorithms (else they ``read`` into a buffer).
+def maps() -> bool:
+    """Whether workers map files (else they ``read`` into a buffer).
 
-    Measured on the reference machine (docs/benchmarks.md, issue 15): mapping saves BLAKE3
-    the page-cache copy, a fifth of its time; SHA-256 hashes a 256 KiB ``read`` buffer that
-    stays in L2 as fast as the mapped pages, and on both cores at once slower from the
-    mapping (its user time grows more than the copy's system time shrinks). So by default
-    only BLAKE3 maps; ``MBOM_HASH_MMAP=1`` maps for every algorithm, ``0`` never.
+    Mapping saves the page-cache copy that ``read`` makes of every byte. Measured
+    (docs/benchmarks.md, issue 15): on a quiet machine, BLAKE3 mapped takes 0.82 x its read
+    time and SHA-256 0.90 x (1.07-1.12 s against 1.20-1.25 s for 2 GiB on two cores, the
+    same user time and a fifth of the system time); on a machine whose memory bandwidth
+    other tenants share, SHA-256 hashed from DRAM was slower than from a read buffer that
+    stays in L2. So workers map by default (``MBOM_HASH_MMAP=1``, the same); with
+    ``MBOM_HASH_MMAP=0`` they read.
     """
     setting = os.environ.get("MBOM_HASH_MMAP", "")
-    if setting == "0" or not hasattr(mmap.mmap, "madvise"):
-        return False
-    return setting == "1" or "blake3" in algorithms
+    return setting != "0" and hasattr(mmap.mmap, "madvise")
 
 
 def changed_error(path: str, before: int) -> ObjectChangedError:
@@ -320,7 +320,7 @@ def _send(fd: int, message: object) -> None:
 
 def _child(plan: _Plan, indexes: list[int], threads: int | None, out: int) -> None:
     names = plan.algorithms
-    buffer = None if maps(names) else bytearray(block_size(names, bool(threads)))
+    buffer = None if maps() else bytearray(block_size(names, bool(threads)))
     for index in indexes:
         try:
             _send(out, ("r", index, _hash_one(plan, index, threads, out, buffer)))
