@@ -25,12 +25,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mbom._atomic import write_atomic_set
-from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput, build_bom, prepare
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, check_algorithm
+
+if TYPE_CHECKING:  # imported where used: the BOM layer loads while the model is hashed
+    from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,12 @@ def generate(
         raise InputError("give either --model PATH or --hf REPO, not both")
     if (not request.pull or request.platform) and not str(request.model).startswith("oci://"):
         raise InputError("--no-pull and --platform apply to an oci:// model only")
-    options = build_options(request, manifest_stem)
 
     def digest_free() -> BomInputs:
+        from mbom.bom.build import prepare
+
         context = capture_context(request, cache=cache, jobs=jobs, executor=executor)
-        prepare(context, options)
+        prepare(build_options(request, manifest_stem))
         return context
 
     overlap = _Overlap(digest_free)
@@ -112,8 +114,10 @@ def generate(
             executor=executor,
             meanwhile=overlap,
         )
+    from mbom.bom.build import build_bom
+
     inputs = replace(overlap.result(), model=model)
-    return build_bom(inputs, options)
+    return build_bom(inputs, build_options(request, manifest_stem))
 
 
 class _Overlap:
@@ -163,6 +167,7 @@ def capture_context(
 ) -> BomInputs:
     """Everything but the model: datasets, configs, parents and the environment (``model``
     is None in the result; the training recorder captures this at the start of a run)."""
+    from mbom.bom.build import BomInputs
     from mbom.bom.parents import read_parent
 
     algorithms = request_algorithms(request)
@@ -195,6 +200,8 @@ def capture_context(
 
 
 def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:
+    from mbom.bom.build import BuildOptions
+
     return BuildOptions(
         spec_version=request.spec_version,
         manifest_threshold=request.manifest_threshold,
@@ -205,6 +212,8 @@ def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:
 def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
     """Write the sidecar manifests and the BOM as one set (the BOM renamed last): a failure
     at any point leaves the previous BOM and its manifests as they were. Returns the paths."""
+    from mbom._atomic import write_atomic_set
+
     target = Path(output)
     written = [target.parent / name for name, _content in built.manifests]
     written.append(target)
@@ -242,6 +251,7 @@ def _capture_dataset(text: str, *, executor: object | None = None, **options: An
 
 
 def _capture_config(path: str) -> ConfigInput:
+    from mbom.bom.build import ConfigInput
     from mbom.capture.configs import parse_config
     from mbom.hashing import hash_file
 

@@ -100,6 +100,12 @@ def _validator(spec_version: str) -> Validator:
     return cls(schema_document(spec_version), registry=registry, format_checker=format_checker())
 
 
+def load_validator(spec_version: str) -> None:
+    """Build the validator for ``spec_version`` now (once a process; imports jsonschema and
+    loads the schemas), so that the first validation does not pay for it."""
+    _validator(spec_version)
+
+
 def schema_errors(doc: Any, spec_version: str) -> Iterator[SchemaError]:
     """Every schema violation in the parsed document (jsonschema errors, with paths)."""
     return _validator(spec_version).iter_errors(doc)

@@ -11,13 +11,18 @@ import os
 
 from mbom.bom._messages import schema_findings
 from mbom.bom._refs import find_sites
-from mbom.bom._schema import schema_document, schema_errors, supported_spec_versions
+from mbom.bom._schema import (
+    load_validator,
+    schema_document,
+    schema_errors,
+    supported_spec_versions,
+)
 from mbom.bom._semantic import semantic_findings
 from mbom.bom.findings import Finding, ValidationResult
 from mbom.bom.read import cyclonedx_problem, read_bom_bytes
 from mbom.load import JsonSyntaxError, parse_json
 
-__all__ = ["Finding", "ValidationResult", "validate_bom"]
+__all__ = ["Finding", "ValidationResult", "load_validator", "validate_bom"]
 
 
 def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:

@@ -104,8 +104,6 @@ def _capture_local(
     executor: object | None = None,
     meanwhile: Callable[[], None] | None = None,
 ) -> ModelRecord:
-    from mbom.capture.checkpoints import inspect_checkpoint
-
     if not os.path.exists(location):
         raise InputError(f"model {location}: no such file or directory", path=location)
     tree = hash_tree(
@@ -117,6 +115,8 @@ def _capture_local(
         executor=executor,
         meanwhile=meanwhile,
     )
+    from mbom.capture.checkpoints import inspect_checkpoint  # after forking the hashing
+
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []
     for entry in tree.files:
