@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -38,6 +37,8 @@ def jobs_option() -> Any:
 
 def echo_json(document: Any) -> None:
     """Write one JSON document to stdout (and nothing else there)."""
+    import json  # here: text output, the default, needs none
+
     click.echo(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False))
 
 

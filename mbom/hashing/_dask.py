@@ -28,7 +28,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -203,6 +202,8 @@ class _Run:
         self.algorithms, self.emit, self.progress = algorithms, emit, progress
         self.tolerant = tolerant
         self.cap, self.list_cap = cap, max(1, cap // 2)
+        import uuid  # here: uuid imports platform, and most runs use no cluster
+
         self.tag = uuid.uuid4().hex[:16]
         self.sequence = itertools.count()
         self.dirs: deque[str] = deque()

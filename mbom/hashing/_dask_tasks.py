@@ -7,7 +7,6 @@ retry it (an unreadable file stays unreadable) and the driver re-raises it as it
 
 from __future__ import annotations
 
-import pickle
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,6 +53,8 @@ def hash_task(
 def failure(exc: MbomError) -> Failure:
     """Wrap ``exc`` so it survives the trip to the driver (as a plain InputError if its class
     cannot be rebuilt from its message alone)."""
+    import pickle  # here: only a cluster's worker needs it
+
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:

@@ -34,9 +34,7 @@ import heapq
 import itertools
 import marshal
 import os
-import shutil
 import struct
-import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -59,6 +57,11 @@ class _Scratch:
     """A private temporary directory, removed on close, on garbage collection, at exit."""
 
     def __init__(self, parent: str | None) -> None:
+        # Imported here: only a tree too large for memory spills, and tempfile and shutil
+        # would cost every start ~6 ms.
+        import shutil
+        import tempfile
+
         self.path = tempfile.mkdtemp(prefix="mbom-sort-", dir=parent)
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
         self._names = itertools.count()
