@@ -70,3 +70,57 @@ def test_validation_does_not_load_rfc3987_syntax() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+URI_SAMPLES = [
+    "https://example.com/a?b=c#d",
+    "urn:uuid:6d626f6d-0000-5000-8000-636478736572",
+    "relative/path.json",
+    "../up",
+    "",
+    "http://exa mple.com/",
+    "http://[::1",
+    "%zz",
+    "https://例え.jp/",
+    "mailto:a@b.c",
+]
+
+
+def test_uri_checks_are_jsonschemas_own() -> None:
+    """``uri`` and ``uri-reference``, registered here so rfc3986-validator loads late, give
+    the verdicts of jsonschema's own checks (jsonschema imported plainly, in a subprocess)."""
+    from mbom._jsonschema import format_checker
+
+    code = (
+        "import json, sys, jsonschema; checker = jsonschema.FormatChecker();"
+        "samples = json.load(sys.stdin);"
+        "print(json.dumps([[checker.conforms(s, f) for s in samples]"
+        " for f in ('uri', 'uri-reference')]))"
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(URI_SAMPLES),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ours = [
+        [format_checker().conforms(s, f) for s in URI_SAMPLES] for f in ("uri", "uri-reference")
+    ]
+    assert ours == json.loads(plain)
+    assert ours[0] != ours[1]  # the samples tell the two formats apart
+
+
+def test_a_bom_without_uris_does_not_load_rfc3986_validator() -> None:
+    """Its expressions take ~25 ms to compile: paid only when a URI or IRI is checked."""
+    code = (
+        "import sys; from mbom.bom.validate import validate_bom;"
+        'validate_bom(b\'{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}\');'
+        "before = 'rfc3986_validator' in sys.modules;"
+        f"validate_bom({with_url('http://exa mple.com/')!r});"
+        "print(before, 'rfc3986_validator' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
