@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from mbom.errors import InputError, MalformedFileError
 
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema the project owns (schemas/, installed as mbom.schemas)."""
+    from importlib import resources  # here: it imports tempfile, shutil, ... (~10 ms a start)
+
     return json.loads(resources.files("mbom.schemas").joinpath(name).read_text("utf-8"))
 
 

@@ -21,21 +21,15 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mbom.errors import InputError, MbomError
-from mbom.verify.binding import (
-    MBOM,
-    MESSAGE,
-    ModelOnDisk,
-    attestation_kind,
-    bind,
-    bind_message,
-    describe_kind,
-)
 from mbom.verify.checks import Check, Report, fail, passed, skipped
 from mbom.verify.policy import ENFORCE, Policy, load_policy
 from mbom.verify.trust import IdentityRule, Trust, load_trust
+
+if TYPE_CHECKING:  # the binding layer is imported once the model's workers hash
+    from mbom.verify.binding import ModelOnDisk
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +169,7 @@ class _Overlap:
 
 def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
+    from mbom.verify.binding import ModelOnDisk
 
     if request.subject_tree is not None:
         return ModelOnDisk(tree=request.subject_tree, inside=())
@@ -286,7 +281,15 @@ def _assemble(
     schema_checks: dict[int, Check],
 ) -> Report:
     from mbom.bom.shape import bom_shape_problem
-    from mbom.verify.binding import Binding
+    from mbom.verify.binding import (
+        MBOM,
+        MESSAGE,
+        Binding,
+        attestation_kind,
+        bind,
+        bind_message,
+        describe_kind,
+    )
     from mbom.verify.bom_checks import bom_agreement, bom_summary, recorded_ignored
     from mbom.verify.coverage import Covered, model_coverage, verified_files
 
