@@ -18,13 +18,12 @@ datasets, lineage and policy are checked. See docs/verify.md.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mbom.errors import InputError, MbomError
 from mbom.verify.checks import Check, Report, fail, passed, skipped
+from mbom.verify.overlap import Overlap
 from mbom.verify.policy import ENFORCE, Policy, load_policy
 from mbom.verify.trust import IdentityRule, Trust, load_trust
 
@@ -62,22 +61,43 @@ class _Bundle:
     document: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What verify reads besides the model: the policy, trust, bundles and parents."""
+
+    policy: Policy | None
+    trust: Trust
+    bundles: list[_Bundle]
+    malformed: list[Check]
+    parents: Any
+
+
+def _read_inputs(request: VerifyRequest) -> _Inputs:
+    """Read once the model's workers hash (:mod:`mbom.verify.overlap`); errors still first."""
+    from mbom.verify.lineage import ParentBundles
+
+    policy = load_policy(request.policy) if request.policy else None
+    trust = resolve_trust(request, policy)
+    bundles, malformed = _read_bundles(request.bundles)
+    return _Inputs(policy, trust, bundles, malformed, ParentBundles.load(list(request.parents)))
+
+
 def verify(request: VerifyRequest) -> Report:
     """Run every check; raise only for input errors (exit 2) and missing bundles (exit 3)."""
     from mbom.hashing._location import is_remote
-    from mbom.verify.lineage import ParentBundles
 
     if not is_remote(request.path) and not os.path.lexists(request.path):
         raise InputError(f"{request.path}: no such file or directory", path=request.path)
     if not request.bundles:
         raise InputError("give at least one --bundle")
-    policy = load_policy(request.policy) if request.policy else None
-    trust = resolve_trust(request, policy)
-    bundles, malformed = _read_bundles(request.bundles)
-    parents = ParentBundles.load(list(request.parents))
-    early = _Overlap(lambda: _signature_layer(bundles, trust, request.schema))
+    early = Overlap(
+        lambda: _read_inputs(request),
+        lambda inputs: _signature_layer(inputs.bundles, inputs.trust, request.schema),
+    )
     model = _hash_model(request, early)
-    signatures, schema_checks = early.finish()
+    inputs, (signatures, schema_checks) = early.finish()
+    policy, trust, bundles, parents = inputs.policy, inputs.trust, inputs.bundles, inputs.parents
+    malformed = inputs.malformed
     for index, bundle in enumerate(bundles):
         if "messageSignature" in bundle.document:
             signatures[index] = _message_signature(bundle, trust, model, request.path)
@@ -133,41 +153,7 @@ def resolve_trust(request: VerifyRequest, policy: Policy | None) -> Trust:
     )
 
 
-class _Overlap:
-    """Runs ``work`` on a thread once hashing streams its large files (after any fork), or
-    inline afterwards: the signature layer costs nothing extra on a machine with a spare core.
-    """
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        self._work, self._thread = work, None
-        self._result: Any = None
-        self._error: BaseException | None = None
-
-    def _run(self) -> None:
-        try:
-            self._result = self._work()
-        except BaseException as exc:  # re-raised by finish() in the calling thread
-            self._error = exc
-
-    def start(self, total_bytes: int, total_files: int) -> None:
-        if self._thread is None and total_files:
-            self._thread = threading.Thread(target=self._run, daemon=True)
-            self._thread.start()
-
-    def advance(self, nbytes: int) -> None:
-        """Progress is not shown."""
-
-    def finish(self) -> Any:
-        if self._thread is None:
-            self._run()
-        else:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-
-def _hash_model(request: VerifyRequest, early: _Overlap) -> ModelOnDisk:
+def _hash_model(request: VerifyRequest, early: Overlap) -> ModelOnDisk:
     from mbom.hashing import hash_tree
     from mbom.verify.binding import ModelOnDisk
 

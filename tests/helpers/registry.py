@@ -243,9 +243,12 @@ def running_registry(workdir: Path, users: dict[str, str] | None = None) -> Iter
     """Start ``docker-registry serve`` on a free port; stopped (and reaped) on exit.
 
     ``users`` (name -> password): HTTP Basic auth through an htpasswd file (bcrypt, made
-    with the ``crypt`` module where the C library has it; the test skips otherwise)."""
+    with the ``crypt`` module where the C library has it; the test skips otherwise). Skips
+    with the reason when docker-registry is not installed."""
     import base64
 
+    if shutil.which(BINARY) is None and not os.path.exists(BINARY):
+        pytest.skip(f"{BINARY} is not installed (apt-get install docker-registry)")
     port = _free_port()
     config = workdir / "config.yml"
     text = _CONFIG.format(root=workdir / "storage", port=port)
@@ -289,7 +292,5 @@ def running_registry(workdir: Path, users: dict[str, str] | None = None) -> Iter
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """One registry for the session (tests use their own repository names)."""
-    if shutil.which(BINARY) is None and not os.path.exists(BINARY):
-        pytest.skip(f"{BINARY} is not installed (apt-get install docker-registry)")
     with running_registry(tmp_path_factory.mktemp("registry")) as server:
         yield server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import xml.etree.ElementTree as ET
 from importlib import resources
 
@@ -142,3 +143,47 @@ def test_a_log_that_refuses_the_entry_never_turns_a_no_into_exit_2(
     failed = run_mbom(*_args(signed, model, "--log", str(log)))
     assert failed.returncode == 1 and "config.json" in failed.stdout
     assert "warning: not logged" in failed.stderr
+
+
+@pytest.fixture(scope="module")
+def large(signed: Signed, tmp_path_factory: pytest.TempPathFactory):
+    """A model of files over 1 MiB (hashed by forked workers), signed with the release key."""
+    from tests.verify.conftest import _generate, _sign, write_tree
+
+    base = tmp_path_factory.mktemp("large")
+    model = write_tree(base / "model", {f"shard-{i}.bin": bytes([i]) * (3 << 20) for i in range(4)})
+    bundle = _sign(_generate(model, base / "bom.cdx.json"), signed.key, base / "bom.sigstore.json")
+    return model, bundle
+
+
+def test_a_large_model_verifies_with_inputs_read_while_it_is_hashed(signed: Signed, large) -> None:
+    model, bundle = large
+    result = run_mbom("verify", model, "--bundle", bundle, "--key", signed.pub, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["verified"] is True
+
+
+@pytest.mark.parametrize("bad", ["key", "policy", "bundle"])
+def test_input_errors_stop_the_hashing_of_a_large_model(
+    signed: Signed, large, tmp_path, bad: str
+) -> None:
+    """The keys, policy and bundles are read once the workers hash (mbom.verify.overlap): an
+    error there is still the one-line exit 2 (3: no bundle), and no worker is left behind."""
+    model, bundle = large
+    args = ["verify", model, "--bundle", bundle, "--key", signed.pub]
+    if bad == "key":
+        (tmp_path / "k.pub").write_text("not a key\n")
+        args[-1] = tmp_path / "k.pub"
+    elif bad == "policy":
+        (tmp_path / "p.yaml").write_text("rules: {noSuchRule: 1}\n")
+        args += ["--policy", tmp_path / "p.yaml"]
+    else:
+        args[3] = tmp_path / "absent.sigstore.json"
+    result = run_mbom(*args)
+    assert result.returncode == (3 if bad == "bundle" else 2), result.stderr
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    left = subprocess.run(
+        ["pgrep", "-f", f"mbom.cli verify {model}"], capture_output=True, text=True, check=False
+    )
+    assert left.stdout == ""
