@@ -25,7 +25,7 @@ from mbom.hashing import _records
 from mbom.hashing._algorithms import digest_bytes
 from mbom.hashing._cache import HashCache
 from mbom.hashing._engine import FAILED, Started, start_hashing
-from mbom.hashing._records import DiskFiles, DiskPaths, decoder, to_record
+from mbom.hashing._records import DiskFiles, DiskPaths, decode_all, to_record
 from mbom.hashing._spill import RECORD_COST, SpillSorter
 from mbom.hashing._types import FileDigest, ProgressSink, TreeDigest
 from mbom.hashing._walk import (
@@ -110,7 +110,7 @@ class TreeCollector:
             records = self._files.result()
         files: Sequence[FileDigest]
         if len(records) <= _records.SMALL_TREE:
-            files = tuple(map(decoder(names), records))
+            files = decode_all(records, names)
             records.close()
         else:
             files = DiskFiles(records, names)

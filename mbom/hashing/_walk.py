@@ -24,7 +24,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from mbom.errors import InputError, SymlinkEscapeError, UnreadableFileError
-from mbom.hashing._ignore import ProducerIgnore, default_ignored, is_loadable, producer_ignore
+from mbom.hashing._ignore import (
+    DEFAULT_IGNORE_SUFFIXES,
+    ProducerIgnore,
+    default_ignored,
+    is_loadable,
+    producer_ignore,
+)
 
 #: Anomaly kinds (each is also the id of the verify check that reports it).
 SYMLINK_ESCAPE = "symlink-escape"
@@ -147,6 +153,11 @@ def stream_walk(
     if listing is not None:
         stack.append(listing)
     visit = walker.visit
+    # The common entry -- a regular file, ASCII name, no ignore rule that could match it --
+    # is taken here without a call: this loop runs once per file of the tree.
+    plain = walker.producer is None
+    suffixes = DEFAULT_IGNORE_SUFFIXES
+    taken = 0  # entries since the last piece
     while stack:
         current = stack[-1]
         try:
@@ -159,8 +170,17 @@ def stream_walk(
             stack.pop()
             continue
         rel = current.prefix + entry.name
+        taken += 1
         try:
-            visit(entry, rel, found)
+            if (
+                plain
+                and rel.isascii()
+                and not rel.endswith(suffixes)
+                and entry.is_file(follow_symlinks=False)
+            ):
+                walker.files.append((rel, entry.path))
+            else:
+                visit(entry, rel, found)
         except OSError as exc:
             walker.problem(
                 rel,
@@ -173,7 +193,8 @@ def stream_walk(
             listing = walker.listing(directory, prefix)
             if listing is not None:
                 stack.append(listing)
-        if len(walker.files) + len(walker.links) + len(walker.ignored) >= batch:
+        if taken >= batch:
+            taken = 0
             yield walker.take()
     yield walker.take()
 
