@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hash_bench import make_data, median_of, tool
+from hash_bench import make_data, median_of, signed_bundle, tool
 
 
 def main() -> int:
@@ -37,22 +36,7 @@ def main() -> int:
         return 2
     work = Path(tempfile.mkdtemp(prefix="mbom-verify-bench-"))
     os.environ["MBOM_CACHE_DIR"] = str(work / "cache")
-    env = {**os.environ, "MBOM_KEY_PASSPHRASE": ""}
-    for command in (
-        [mbom, "keygen", str(work / "k"), "--type", "ecdsa-p256"],
-        [mbom, "generate", "--model", str(big), "-o", str(work / "bom.cdx.json")],
-        [mbom, "sign", str(work / "bom.cdx.json"), "--key", str(work / "k.pem")],
-    ):
-        subprocess.run(command, check=True, env=env, capture_output=True)
-    verify = [
-        mbom,
-        "verify",
-        str(big),
-        "--bundle",
-        str(work / "bom.cdx.json.sigstore.json"),
-        "--key",
-        str(work / "k.pub"),
-    ]
+    verify = signed_bundle(mbom, big, work)
     rows = {
         "mbom hash --no-cache": median_of([mbom, "hash", str(big), "--no-cache"], args.runs),
         "mbom verify": median_of(verify, args.runs),

@@ -6,16 +6,19 @@ import click
 
 from mbom.cli._output import format_option
 
-
-@click.command("prove")
-@click.argument("path", type=str)
-@click.option(
+#: Both commands read the dataset root from the same ``--bom``.
+_bom_option = click.option(
     "--bom",
     "bom",
     required=True,
     metavar="FILE",
     help="The BOM (or signed bundle) holding the root.",
 )
+
+
+@click.command("prove")
+@click.argument("path", type=str)
+@_bom_option
 @click.option(
     "--dataset", metavar="NAME", help="Dataset name (needed when several could hold PATH)."
 )
@@ -68,13 +71,7 @@ def prove_command(
 
 @click.command("check-proof")
 @click.argument("proof", type=str)
-@click.option(
-    "--bom",
-    "bom",
-    required=True,
-    metavar="FILE",
-    help="The BOM (or signed bundle) holding the root.",
-)
+@_bom_option
 @click.option(
     "--file", "file", metavar="FILE", help="Also re-hash FILE and compare it with the leaf."
 )
