@@ -27,6 +27,8 @@ from mbom.load import load_yaml, read_text
 
 CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
+METADATA_FILES = (CONFIG_NAME, CARD_NAME)
+"""What :func:`capture_hf_model` reads from a model directory (pinned to the hashed files)."""
 _CONFIG_PROMOTED = frozenset(
     {"architectures", "model_type", "_name_or_path", "torch_dtype", "dtype"}
 )

@@ -1,10 +1,11 @@
 """The model itself: every file with its digest and role, checkpoint headers, and HF metadata.
 
 Every regular file is inspected by content, without executing anything
-(:mod:`mbom.capture.checkpoints`): a pickle that imports something outside the allow-list is
-recorded as a finding in the BOM, not loaded. A file whose header claims to be a checkpoint
-but does not parse is an input error (exit 2): a BOM must not vouch for a model it could not
-read.
+(:mod:`mbom.capture.checkpoints`), and the inspection is proven to have read the bytes that
+were hashed (:mod:`mbom.capture.inspection`): a pickle that imports something outside the
+allow-list is recorded as a finding in the BOM, not loaded. A file whose header claims to be
+a checkpoint but does not parse is an input error (exit 2): a BOM must not vouch for a model
+it could not read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from dataclasses import dataclass
 
 from mbom.capture.roles import file_role
 from mbom.errors import InputError
-from mbom.hashing import DEFAULT_ALGORITHM, FileDigest, HashCache, TreeDigest, hash_tree
+from mbom.hashing import (
+    DEFAULT_ALGORITHM,
+    FileDigest,
+    HashCache,
+    Identity,
+    TreeDigest,
+    filesystem_horizon,
+    hash_tree,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +115,8 @@ def _capture_local(
 ) -> ModelRecord:
     if not os.path.exists(location):
         raise InputError(f"model {location}: no such file or directory", path=location)
+    horizon = filesystem_horizon(location)  # before any byte is read (mbom.capture.inspection)
+    identities: dict[str, Identity] = {}
     tree = hash_tree(
         location,
         algorithms=algorithms,
@@ -114,25 +125,34 @@ def _capture_local(
         follow_symlinks_within=follow_symlinks_within,
         executor=executor,
         meanwhile=meanwhile,
+        observe=identities.__setitem__,
     )
-    from mbom.capture.checkpoints import inspect_checkpoint  # after forking the hashing
+    from mbom.capture.huggingface import METADATA_FILES  # after forking the hashing
+    from mbom.capture.inspection import inspect_hashed
 
     root = location if tree.is_directory else os.path.dirname(location) or "."
     files = []
+    metadata_pins: dict[str, Identity] = {}
     for entry in tree.files:
         role = "symlink" if entry.symlink is not None else file_role(entry.path)
         checkpoint = None
         if entry.symlink is None:
             # By content, whatever the role: a pickle named training_args.bin, tokenizer.model
             # or config.yaml runs code when loaded (mbom.capture.checkpoints.content).
-            checkpoint = inspect_checkpoint(os.path.join(root, entry.path))
+            path = os.path.join(root, entry.path)
+            known = identities.pop(entry.path, None)
+            checkpoint, proven = inspect_hashed(path, entry, known, horizon)
+            if entry.path in METADATA_FILES:
+                metadata_pins[path] = proven
             if checkpoint is not None and role == "other":
                 role = "weights" if checkpoint.tensor_count else role
         files.append(ModelFileRecord(entry, role, checkpoint))
     hf = None
     if tree.is_directory:
+        from mbom._pinned import pinned
         from mbom.capture.huggingface import capture_hf_model
 
-        hf = capture_hf_model(location)
+        with pinned(metadata_pins):  # the card's license must be that of the hashed card
+            hf = capture_hf_model(location)
     name = os.path.basename(os.path.abspath(location).rstrip(os.sep)) or "model"
     return ModelRecord(location=location, name=name, tree=tree, files=tuple(files), hf=hf)

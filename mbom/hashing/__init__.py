@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from mbom._pinned import Identity, file_identity
 from mbom.errors import InputError
 from mbom.hashing._algorithms import (
     ALGORITHMS,
@@ -32,7 +33,7 @@ from mbom.hashing._algorithms import (
     DIGEST_SIZES,
     check_algorithm,
 )
-from mbom.hashing._cache import HashCache
+from mbom.hashing._cache import HashCache, filesystem_horizon, settled_horizon
 from mbom.hashing._engine import default_jobs
 from mbom.hashing._ignore import (
     DEFAULT_IGNORE_PATTERNS,
@@ -57,15 +58,20 @@ __all__ = [
     "Anomaly",
     "FileDigest",
     "HashCache",
+    "Identity",
     "ProgressSink",
     "TreeDigest",
     "check_algorithm",
     "default_jobs",
+    "file_identity",
+    "filesystem_horizon",
     "hash_file",
+    "hash_file_identified",
     "hash_tree",
     "is_loadable",
     "merkle_root",
     "recorded_mode",
+    "settled_horizon",
 ]
 
 
@@ -95,6 +101,17 @@ def hash_file(
     return tree.files[0]
 
 
+def hash_file_identified(path: str, algorithms: Sequence[str]) -> tuple[dict[str, str], Identity]:
+    """Hex digests of one file (symlinks followed, no cache) and the identity of what was read."""
+    from mbom.hashing._engine import hash_files
+
+    names = tuple(check_algorithm(name) for name in algorithms)
+    _size, identity, hexes, _leaves, _cached, _mode = hash_files(
+        [path], names, follow_symlinks=True
+    )[0]
+    return dict(zip(names, hexes)), identity
+
+
 def hash_tree(
     path: str | os.PathLike[str],
     *,
@@ -109,6 +126,7 @@ def hash_tree(
     report_anomalies: bool = False,
     executor: Executor | None = None,
     meanwhile: Callable[[], None] | None = None,
+    observe: Callable[[str, Identity], None] | None = None,
 ) -> TreeDigest:
     """Digest a file, or every file under a directory, and the directory's Merkle roots.
 
@@ -131,6 +149,11 @@ def hash_tree(
     ``meanwhile``: digest-free work of the caller's, called at most once, in this thread,
     while forked workers hash large files (this process would only wait); not called at all
     when no worker hashes, so the caller runs it afterwards if it has not run.
+
+    ``observe(path, identity)``: called, for a local path without an executor, with each
+    regular file's relative path and the :func:`file_identity` of the descriptor its bytes
+    were read from (or its cached digest matched), so a caller that reads the file again can
+    prove it read the same file (mbom.capture.inspection).
     """
     names = tuple(dict.fromkeys(check_algorithm(name) for name in algorithms))
     if not names:
@@ -173,6 +196,7 @@ def hash_tree(
             ignore_file=ignore_file,
             report_anomalies=report_anomalies,
             meanwhile=meanwhile,
+            observe=observe,
         )
     finally:
         if collecting:

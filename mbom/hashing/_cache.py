@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom._log import warn
+from mbom._pinned import Identity
 
 if TYPE_CHECKING:
     import sqlite3
@@ -50,9 +51,6 @@ CREATE TABLE IF NOT EXISTS digests (
 
 #: Paths per ``IN (...)`` query (SQLite's historical limit on parameters is 999).
 _IN_CHUNK = 900
-
-# (size, mtime_ns, ctime_ns, ino, dev): what must be unchanged for a cached digest to count.
-Identity = tuple[int, int, int, int, int]
 
 
 def default_cache_dir() -> str:
@@ -88,25 +86,11 @@ class HashCache:
     def racy_horizon(self, path: str) -> int:
         """Call before reading files under ``path``: only timestamps older than this are stored.
 
-        ``now - RACY_WINDOW_NS``; with ``filesystem_clock``, the mtime of a probe file made
-        (and removed at once) in ``path``'s directory on the same filesystem, falling back to
-        the fixed window when the probe cannot be made there.
+        ``now - RACY_WINDOW_NS``; with ``filesystem_clock``, :func:`filesystem_horizon`.
         """
-        fallback = now_ns() - RACY_WINDOW_NS
         if not self.filesystem_clock:
-            return fallback
-        import tempfile
-
-        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
-        try:
-            with tempfile.TemporaryFile(dir=directory, prefix=".mbom-clock-") as probe:
-                probe.write(b"\0")
-                probe.flush()
-                stamp = os.fstat(probe.fileno())
-            same_device = os.stat(path).st_dev == stamp.st_dev
-        except OSError:
-            return fallback
-        return stamp.st_mtime_ns if same_device else fallback
+            return now_ns() - RACY_WINDOW_NS
+        return filesystem_horizon(path)
 
     def _connect(self) -> sqlite3.Connection | None:
         import sqlite3
@@ -215,3 +199,51 @@ class HashCache:
 def now_ns() -> int:
     """Wall-clock time comparable with file timestamps."""
     return time.time_ns()
+
+
+def filesystem_horizon(path: str) -> int:
+    """A moment in ``path``'s filesystem clock before which every timestamp is "settled".
+
+    The mtime of a probe file made (and removed at once; unnamed where the OS allows) in
+    ``path``'s directory on the same filesystem, in that filesystem's own clock and
+    granularity: any write after this call gets a timestamp at least this one, so a file
+    whose ctime is older was not written since (git's rule for racily clean entries).
+    ``now - RACY_WINDOW_NS`` where the probe cannot be made there (read-only, another device).
+    """
+    import tempfile
+
+    fallback = now_ns() - RACY_WINDOW_NS
+    directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    try:
+        with tempfile.TemporaryFile(dir=directory, prefix=".mbom-clock-") as probe:
+            probe.write(b"\0")
+            probe.flush()
+            stamp = os.fstat(probe.fileno())
+        same_device = os.stat(path).st_dev == stamp.st_dev
+    except OSError:
+        return fallback
+    return stamp.st_mtime_ns if same_device else fallback
+
+
+def settled_horizon(path: str, ctime_ns: int) -> int:
+    """Wait until ``path``'s filesystem clock has passed ``ctime_ns``; return that horizon.
+
+    For a file changed in the same timestamp tick as the horizon taken before it was read:
+    from the returned horizon on, any write to it shows as a newer ctime. Usually one clock
+    tick (milliseconds); at most ``RACY_WINDOW_NS`` and a bit where no probe can be made.
+    Raises ObjectChangedError for a ctime that stays ahead of the clock (clock skew).
+    """
+    from mbom.errors import ObjectChangedError
+
+    deadline = time.monotonic() + RACY_WINDOW_NS / 1e9 + 1.0
+    while True:
+        horizon = filesystem_horizon(path)
+        if ctime_ns < horizon:
+            return horizon
+        if time.monotonic() > deadline:
+            raise ObjectChangedError(
+                f"{path}: its change time stays ahead of the clock (skew?); cannot tell that "
+                "the bytes inspected are the bytes hashed",
+                path=path,
+            )
+        time.sleep(0.002)

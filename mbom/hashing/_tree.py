@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from mbom.errors import InputError
 from mbom.hashing import _records
 from mbom.hashing._algorithms import digest_bytes
-from mbom.hashing._cache import HashCache
+from mbom.hashing._cache import HashCache, Identity
 from mbom.hashing._engine import FAILED, Started, start_hashing
 from mbom.hashing._records import DiskFiles, DiskPaths, decode_all, to_record
 from mbom.hashing._spill import RECORD_COST, SpillSorter
@@ -178,10 +178,12 @@ def hash_local(
     ignore_file: bool,
     report_anomalies: bool,
     meanwhile: Callable[[], None] | None = None,
+    observe: Callable[[str, Identity], None] | None = None,
 ) -> TreeDigest:
     """hash_tree for a local file or directory: walked, hashed and sorted in batches.
 
-    ``meanwhile`` is called at most once, while workers hash a batch's large files."""
+    ``meanwhile`` is called at most once, while workers hash a batch's large files.
+    ``observe(name, identity)``: each regular file's identity where its bytes were read."""
     root = os.path.abspath(given)
     if not os.path.exists(root):
         raise InputError(f"{given}: no such file or directory", path=given)
@@ -190,7 +192,7 @@ def hash_local(
     with TreeCollector(names) as collector:
         anomalies = collector.anomalies if report_anomalies else None
         batch = _Batch(collector, names, jobs, store, horizon, progress, is_directory, anomalies)
-        batch.meanwhile = _once(meanwhile)
+        batch.meanwhile, batch.observe = _once(meanwhile), observe
         if not is_directory:
             if _check_single(given, root, anomalies):
                 batch.finish(batch.start([(os.path.basename(root), root)]), [])
@@ -245,6 +247,7 @@ class _Batch:
         self.store, self.horizon, self.progress = store, horizon, progress
         self.is_directory, self.anomalies = is_directory, anomalies
         self.meanwhile: Callable[[], None] | None = None
+        self.observe: Callable[[str, Identity], None] | None = None
 
     def start(self, rows: list[FileRow]) -> _Running:
         """Start hashing (forked workers take every file: this process lists the next batch)."""
@@ -283,6 +286,10 @@ class _Batch:
                 continue
             cached += r[4]
             records.append((row[0], r[0], r[2], None, r[5], None, r[3]))
+        if self.observe is not None:
+            for row, r in zip(rows, results):
+                if r[0] != FAILED:
+                    self.observe(row[0], r[1])
         if links:
             # Files and links are each in walk order: one merge keeps the block in order.
             records += [link_record(names, rel, target) for rel, target in links]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mbom._pinned import check_pinned
 from mbom.errors import InputError, MalformedFileError, UnreadableFileError
 from mbom.load._limits import MAX_TEXT_CHARS
 
@@ -16,12 +17,15 @@ def read_text(path: str | os.PathLike[str]) -> str:
     """Return the UTF-8 text of ``path`` (a leading BOM is dropped).
 
     Raises :class:`InputError` when missing or a directory, :class:`UnreadableFileError` when it
-    cannot be read, :class:`MalformedFileError` when it is not UTF-8.
+    cannot be read, :class:`MalformedFileError` when it is not UTF-8, and ObjectChangedError
+    when it is pinned (:mod:`mbom._pinned`) and is not the file that was hashed.
     """
     name = os.fspath(path)
     try:
         with Path(name).open("rb") as handle:
+            check_pinned(name, os.fstat(handle.fileno()))
             data = handle.read(MAX_TEXT_FILE_BYTES + 1)
+            check_pinned(name, os.fstat(handle.fileno()))
     except FileNotFoundError:
         raise InputError(f"{name}: no such file", path=name) from None
     except IsADirectoryError:

@@ -104,13 +104,13 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     format (including zip archives without a pickle). Raises MalformedFileError when a file
     looks like a checkpoint but does not parse, and UnreadableFileError when it cannot be read.
     """
-    head = read_prefix(path, 2056)  # an HDF5 superblock may follow a 2 KiB user block
+    head, size = read_prefix(path, 2056)  # an HDF5 superblock may follow a 2 KiB user block
     if head.startswith(ZIP_MAGIC):
         return read_pytorch_zip(path) or read_keras_zip(path)
     if head.startswith(GGUF_MAGIC):
         return read_gguf(path)
     suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if _looks_like_safetensors(path, head):
+    if _looks_like_safetensors(head, size):
         return read_safetensors(path)
     found = scan_file(path)
     if found is not None:
@@ -133,9 +133,9 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     return None
 
 
-def _looks_like_safetensors(path: str | os.PathLike[str], head: bytes) -> bool:
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
     """An 8-byte little-endian header length that fits the file, then a JSON object."""
     if len(head) < 9 or head[8:9] != b"{":
         return False
     length = int.from_bytes(head[:8], "little")
-    return 2 <= length <= os.path.getsize(path) - 8
+    return 2 <= length <= size - 8

@@ -5,6 +5,10 @@ bytes actually left in the file before anything is allocated or read, so a forge
 neither exhaust memory nor make a parser read past the end. Failures become one-line
 :class:`~mbom.errors.MalformedFileError` / :class:`~mbom.errors.UnreadableFileError` messages
 that name the file.
+
+Every read of a file goes through :func:`open_bounded`, which checks each descriptor against
+:func:`mbom._pinned.pinned` when it is opened and after its last read: what the readers
+report is then about the bytes that were hashed (mbom.capture.inspection).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from mbom._pinned import check_pinned
 from mbom.errors import MalformedFileError, UnreadableFileError
 
 
@@ -91,17 +96,20 @@ def open_bounded(path: str | os.PathLike[str]) -> Iterator[BoundedReader]:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableFileError(f"{name}: not a regular file", path=name)
+        check_pinned(name, info)
         try:
             yield BoundedReader(fh, name, info.st_size)
         except OSError as exc:
             raise UnreadableFileError(
                 f"{name}: read error: {exc.strerror or exc}", path=name
             ) from exc
+        finally:
+            check_pinned(name, os.fstat(fh.fileno()))  # after the last read
     finally:
         fh.close()
 
 
-def read_prefix(path: str | os.PathLike[str], count: int) -> bytes:
-    """The first ``count`` bytes of a file (fewer if it is shorter)."""
+def read_prefix(path: str | os.PathLike[str], count: int) -> tuple[bytes, int]:
+    """The first ``count`` bytes of a file (fewer if it is shorter), and its size."""
     with open_bounded(path) as reader:
-        return reader.read_exact(min(count, reader.size), "file start")
+        return reader.read_exact(min(count, reader.size), "file start"), reader.size

@@ -66,15 +66,16 @@ def read_keras_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     """A ``.keras`` zip (config.json + metadata.json / model.weights.h5), or None."""
     name = display_path(path)
     try:
-        documents = _zip_documents(path, name)
+        found = _zip_documents(path, name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
         raise MalformedFileError(f"{name}: unreadable zip archive: {exc}", path=name) from None
     except OSError as exc:
         raise UnreadableFileError(
             f"{name}: cannot read: {exc.strerror or exc}", path=name
         ) from None
-    if documents is None:
+    if found is None:
         return None
+    documents, size = found
     lambdas, modules = _code_in(documents["config.json"])
     metadata = documents.get("metadata.json")
     version = metadata.get("keras_version") if isinstance(metadata, dict) else None
@@ -89,19 +90,20 @@ def read_keras_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     return _info(
         path,
         "keras",
-        os.path.getsize(path),
+        size,
         details,
         dangerous=dangerous,
         unsafe=dangerous + tuple(f"{m} (custom object)" for m in modules),
     )
 
 
-def _zip_documents(path: str | os.PathLike[str], name: str) -> dict[str, Any] | None:
-    """config.json and metadata.json of a Keras zip, parsed; None when it is not one."""
+def _zip_documents(path: str | os.PathLike[str], name: str) -> tuple[dict[str, Any], int] | None:
+    """config.json and metadata.json of a Keras zip, parsed, and the file's size; None when
+    it is not one."""
     from mbom.load import load_json
 
     documents: dict[str, Any] = {}
-    with zipfile.ZipFile(path) as archive:
+    with open_bounded(path) as reader, zipfile.ZipFile(reader.stream) as archive:
         members = {i.filename: i for i in archive.infolist() if not i.is_dir()}
         if "config.json" not in members or len(_KERAS_MEMBERS & members.keys()) < 2:
             return None
@@ -114,7 +116,7 @@ def _zip_documents(path: str | os.PathLike[str], name: str) -> dict[str, Any] | 
                     f"{name}: {member} is over {MAX_CONFIG_BYTES} bytes", path=name
                 )
             documents[member] = load_json(archive.read(info), f"{name} ({member})", path=name)
-    return documents
+    return documents, reader.size
 
 
 def _code_in(config: Any) -> tuple[int, tuple[str, ...]]:

@@ -74,7 +74,7 @@ def read_pytorch(path: str | os.PathLike[str]) -> CheckpointInfo:
     Zip or not is decided by the first four bytes, as ``torch.load`` decides: a pickle with a
     zip archive appended is loaded by torch as a pickle, so it must be scanned as one.
     """
-    if read_prefix(path, len(ZIP_MAGIC)) == ZIP_MAGIC:
+    if read_prefix(path, len(ZIP_MAGIC))[0] == ZIP_MAGIC:
         info = read_pytorch_zip(path)
         if info is None:
             name = display_path(path)
@@ -93,7 +93,7 @@ def read_pytorch_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
     name = display_path(path)
     scanner = ContentScanner()
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_bounded(path) as reader, zipfile.ZipFile(reader.stream) as archive:
             infos = archive.infolist()
             pickles, issues, formats = scanner.members(archive, "", 0)
             names = [i.filename for i in infos if not i.is_dir()]
@@ -102,7 +102,7 @@ def read_pytorch_zip(path: str | os.PathLike[str]) -> CheckpointInfo | None:
                 return None
             version = _small_text(archive, infos, ("version", ".data/version"))
             byteorder = _small_text(archive, infos, ("byteorder",))
-        size = os.path.getsize(path)
+        size = reader.size
     except _ZIP_ERRORS as exc:
         raise MalformedFileError(f"{name}: unreadable zip archive: {exc}", path=name) from None
     except OSError as exc:
