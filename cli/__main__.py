@@ -1,5 +1,5 @@
 """``python -m mbom.cli``: the same as the ``mbom`` console script."""
 
-from mbom.cli.main import main
+from mbom.cli._entry import main
 
 main()
