@@ -1,5 +1,5 @@
 """``python -m mbom.cli``: the same as the ``mbom`` console script."""
 
-from mbom.cli._entry import main
+from mbom.cli._entry import console
 
-main()
+console()

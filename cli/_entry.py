@@ -19,17 +19,27 @@ import os
 import sys
 
 
+def console() -> None:
+    """The process entry (console script, ``python -m mbom.cli``): run the CLI, then exit quickly.
+
+    Only for a process that ends here: ``os._exit`` would end a caller too (a test runner
+    calling the CLI in-process), so callers that go on use ``main``.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        exit_now(done.code)
+    exit_now(0)
+
+
 def main() -> None:
+    """Run the CLI (imports with collection paused); ends in ``SystemExit`` as click does."""
     gc.disable()
     try:
         from mbom.cli.main import main as run
     finally:
         gc.enable()
-    try:
-        run()
-    except SystemExit as done:
-        exit_now(done.code)
-    exit_now(0)
+    run()
 
 
 def exit_now(code: object) -> None:
