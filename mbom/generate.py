@@ -87,7 +87,7 @@ def generate(
         from mbom.bom.build import prepare
 
         context = capture_context(request, cache=cache, jobs=jobs, executor=executor)
-        prepare(build_options(request, manifest_stem))
+        prepare(build_options(request, manifest_stem), licences=may_name_licence(request, context))
         return context
 
     overlap = _Overlap(digest_free)
@@ -197,6 +197,19 @@ def capture_context(
         name=request.name,
         version=request.version,
     )
+
+
+def may_name_licence(request: GenerateRequest, context: BomInputs) -> bool:
+    """Whether a card may name a licence: a dataset's card does, or the model has a card (a
+    local ``README.md``, a hub or registry model). Only a guess of what to load early: a
+    licence found later is still looked up, after hashing."""
+    from mbom.capture.huggingface import CARD_NAME
+
+    if any(getattr(d.card, "license", None) for d in context.datasets):
+        return True
+    if request.hf is not None or str(request.model).startswith("oci://"):
+        return True
+    return os.path.isfile(os.path.join(str(request.model), CARD_NAME))
 
 
 def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:

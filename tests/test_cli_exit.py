@@ -1,4 +1,4 @@
-"""The process entry ends with ``os._exit`` after a normal exit's visible work: prove nothing is lost.
+"""The process entry ends with ``os._exit`` after a normal exit's work: prove nothing is lost.
 
 ``mbom.cli._entry.console`` skips the interpreter's teardown. These tests run it in real
 subprocesses and check what a user or a pipeline sees: the exit status of each class (0, 1, 2),

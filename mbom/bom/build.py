@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mbom import __version__
-from mbom.bom._cdx import MODEL_REF, hashes, licence, props
+from mbom.bom._cdx import MODEL_REF, dependency_entries, hashes, licence, props
 from mbom.bom.ancestors import ancestor_components, base_models
 from mbom.bom.formulation import training_formula
 from mbom.bom.ml_parts import ComponentData, Formula, ModelCard, PerformanceMetric, Prop
@@ -137,9 +137,10 @@ def build_bom(inputs: BomInputs, options: BuildOptions | None = None) -> BuiltBo
     return BuiltBom(document=document, text=text, manifests=tuple(builder.manifests))
 
 
-def prepare(options: BuildOptions) -> None:
+def prepare(options: BuildOptions, *, licences: bool = True) -> None:
     """Load now what :func:`build_bom` needs besides the inputs: the CycloneDX model and
-    serialiser, the SPDX licence list, the schema and its validator.
+    serialiser, the schema and its validator, and (``licences``: a card may name one) the
+    SPDX licence list, 30-40 ms of the work.
 
     generate calls this while the model is hashed, so the real build after it pays none of
     it. (It used to build and drop a whole BOM around a stand-in model: measured, the real
@@ -149,9 +150,11 @@ def prepare(options: BuildOptions) -> None:
     """
     import cyclonedx.model.bom
     import cyclonedx.output.json
-    import cyclonedx.spdx  # noqa: F401
 
     from mbom.bom.validate import load_validator
+
+    if licences:
+        import cyclonedx.spdx  # noqa: F401
 
     if options.spec_version in SPEC_VERSIONS:
         load_validator(options.spec_version)
@@ -385,10 +388,7 @@ class _Builder:
             ),
             components=[*files, *datasets, *configs, *environment],
         )
-        if model is not None:
-            bom.register_dependency(model, [*files, *datasets, *configs])
-        for component in [*files, *datasets, *configs, *environment]:
-            bom.register_dependency(component, [])
+        bom.dependencies = dependency_entries(model, [*files, *datasets, *configs], bom.components)
         outputter = (JsonV1Dot7 if self.options.spec_version == "1.7" else JsonV1Dot6)(bom)
         document = json.loads(outputter.output_as_string())
         resource_refs = [str(component.bom_ref.value) for component in environment]

@@ -27,7 +27,7 @@ from typing import Any
 
 from mbom.capture._jsonvalue import Scalar, to_json_value
 from mbom.errors import InputError
-from mbom.load import load_json, load_toml, load_yaml, read_text
+from mbom.load import load_json, load_toml, read_text
 
 
 def load_python_json(text: str, name: str) -> Any:
@@ -35,9 +35,16 @@ def load_python_json(text: str, name: str) -> Any:
     return load_json(text, name, allow_nan=True)
 
 
+def _load_yaml(text: str, name: str) -> Any:
+    """Strict YAML; PyYAML is imported only for a YAML config (15 ms of every start-up)."""
+    from mbom.load import load_yaml
+
+    return load_yaml(text, name)
+
+
 _LOADERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    ".yaml": ("yaml", load_yaml),
-    ".yml": ("yaml", load_yaml),
+    ".yaml": ("yaml", _load_yaml),
+    ".yml": ("yaml", _load_yaml),
     ".json": ("json", load_python_json),
     ".toml": ("toml", load_toml),
 }

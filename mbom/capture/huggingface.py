@@ -23,7 +23,7 @@ from typing import Any
 from mbom.capture._jsonvalue import Scalar, is_scalar, scalar, to_json_value
 from mbom.capture.configs import load_python_json
 from mbom.errors import MalformedFileError
-from mbom.load import load_yaml, read_text
+from mbom.load import read_text
 
 CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
@@ -198,6 +198,8 @@ def _load_card(name: str, card_class: Any, data_class: Any) -> tuple[Any, str]:
                 path=name,
             )
         return data_class(), content
+    from mbom.load import load_yaml  # PyYAML only for a card with front matter
+
     offset = len(block.group(1).splitlines())
     front = load_yaml(block.group(2), name, line_offset=offset)
     if front is not None and not isinstance(front, dict):

@@ -90,3 +90,46 @@ def test_the_models_error_comes_first(
 
 def _fields(request: GenerateRequest) -> dict:
     return {name: getattr(request, name) for name in request.__dataclass_fields__}
+
+
+_WHAT_LOADED = """
+import sys
+from mbom.cli._entry import main
+sys.argv = ["mbom", "generate", "--model", sys.argv[1], "--no-environment", "--no-cache",
+            "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print("LOADED:", *(name for name in ("yaml", "cyclonedx.spdx") if name in sys.modules))
+"""
+
+
+def _loaded_by_generate(model: Path, out: Path) -> set[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADED, str(model), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,  # a safety net against a hang, not a timing assertion
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.rpartition("LOADED:")[2].split())
+
+
+def test_yaml_and_the_spdx_list_load_only_for_a_card(tmp_path: Path) -> None:
+    import json
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "weights.bin").write_bytes(b"w" * 100)
+    (model / "config.json").write_text('{"model_type": "bert"}')
+    assert _loaded_by_generate(model, tmp_path / "plain.cdx.json") == set()
+    (model / "README.md").write_text("---\nlicense: apache-2.0\n---\n# A card\n")
+    assert _loaded_by_generate(model, tmp_path / "card.cdx.json") == {"yaml", "cyclonedx.spdx"}
+    bom = json.loads((tmp_path / "card.cdx.json").read_text())
+    licences = bom["metadata"]["component"]["licenses"]
+    assert licences == [{"license": {"id": "Apache-2.0"}}]
