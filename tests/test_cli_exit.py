@@ -10,6 +10,7 @@ call in-process (it raises ``SystemExit``; only ``console`` ends the process).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -120,3 +121,33 @@ def test_main_in_process_raises_system_exit_instead_of_ending_the_caller(
         main()
     assert exited.value.code in (0, None)
     assert "mbom" in capsys.readouterr().out
+
+
+def test_temporary_files_are_gone_and_sidecars_whole_after_the_quick_exit(tmp_path: Path) -> None:
+    """A manifest streamed to a temporary file (removed by a weakref finalizer at exit)."""
+    model, data, scratch = tmp_path / "m", tmp_path / "d", tmp_path / "tmp"
+    for folder in (model, data, scratch):
+        folder.mkdir()
+    (model / "w.bin").write_bytes(b"weights")
+    for i in range(50):
+        (data / f"{i}.txt").write_text(str(i))
+    bom = tmp_path / "out" / "bom.cdx.json"
+    bom.parent.mkdir()
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "mbom.cli", "generate", "--model", str(model)),
+            *("--dataset", f"train={data}", "--manifest-threshold", "10", "--no-environment"),
+            *("--no-cache", "-o", str(bom)),
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(scratch.iterdir()) == []
+    sidecars = [p for p in bom.parent.iterdir() if p.name.endswith(".jsonl")]
+    assert len(sidecars) == 1
+    assert len(sidecars[0].read_text().splitlines()) == 50
