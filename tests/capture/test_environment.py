@@ -161,6 +161,10 @@ METADATA_CASES = {
     "twice": "Name: first\nName: second\nVersion: 1\nVersion: 2\n",
     "not-a-header": "Name: odd\nthis is no header\nVersion: 9\n",
     "lower-keys": "name: lower\nversion: 4\n",
+    "cr-only": "Name: cr\rVersion: 7\r\rName: body\r",
+    "no-final-newline": "Name: last\nVersion: 8",
+    "blank-first": "\nName: hidden\nVersion: 1\n",
+    "long-body": "Name: long\nVersion: 6\n\n" + "text: more\n" * 5000,
     "pkg-info": None,
     "nothing": "",
 }
