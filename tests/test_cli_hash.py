@@ -134,3 +134,20 @@ def test_version_does_not_import_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_validate_and_verify_rules_load_no_checkpoint_reader(tmp_path: Path) -> None:
+    """Reading recorded safety needs :mod:`mbom.capture.checkpoints.safety` only, and
+    validating a BOM needs no summary: neither pulls in the readers' modules (~50 ms)."""
+    bom = tmp_path / "bom.cdx.json"
+    bom.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}')
+    code = (
+        "import sys; import mbom.verify.rules; from mbom.bom.validate import validate_bom; "
+        f"assert not validate_bom({str(bom)!r}).errors; "
+        "print([m for m in ('mbom.capture.checkpoints.results', 'mbom.capture.checkpoints.pytorch',"
+        " 'mbom.capture.checkpoints._identify', 'mbom.bom.summary') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
