@@ -11,22 +11,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from mbom._lazy import lazy_exports
 from mbom.errors import InputError, MalformedFileError, UnreadableFileError
 from mbom.load import load_json
 
-_SUMMARY_NAMES = ("BomSummary", "summarize_bom")
+#: The summary's names, loaded on first use: validate and generate read BOMs without
+#: summarising them (its dataclasses cost ~13 ms to create).
+_SUMMARY_NAMES = {"BomSummary": "summary", "summarize_bom": "summary"}
 
 __all__ = sorted(["MAX_BOM_BYTES", "check_bom", "load_bom", "read_bom_bytes", *_SUMMARY_NAMES])
 
-
-def __getattr__(name: str) -> Any:
-    """The summary's names, loaded on first use: validate and generate read BOMs without
-    summarising them (its dataclasses cost ~13 ms to create)."""
-    if name in _SUMMARY_NAMES:
-        from mbom.bom import summary
-
-        return getattr(summary, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports("mbom.bom", _SUMMARY_NAMES, globals())
 
 
 #: Largest BOM read (256 MiB). Big-dataset BOMs keep per-file digests in a sidecar manifest.
