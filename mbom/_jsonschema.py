@@ -3,55 +3,95 @@
 jsonschema imports ``rfc3987_syntax`` when it is installed (cyclonedx-python-lib's
 ``json-validation`` extra installs it) to check the ``iri`` and ``iri-reference`` formats, and
 that module compiles a Lark grammar at import: about one second on every ``mbom validate``,
-``generate`` and ``verify``. Here jsonschema is imported with that module hidden, and the two
-formats are checked the way RFC 3987 section 3.1 defines IRIs: map the IRI to a URI
-(non-ASCII characters percent-encoded as UTF-8) and validate that URI with
-``rfc3986-validator`` (a regular expression). ``rfc3986-validator`` compiles its expressions
-when imported (~25 ms, on every ``generate`` and ``verify``), and most BOMs hold no URI, so
-it is hidden from jsonschema's import too and loaded at the first URI or IRI checked: the
-``uri`` and ``uri-reference`` checks registered here are jsonschema's own (same function,
-same ``ValueError`` handling). Everything in mbom that validates JSON gets jsonschema from
-here.
+``generate`` and ``verify``. A few other format back-ends cost 5-40 ms each at import
+(``isoduration`` pulls in arrow and dateutil; ``rfc3986_validator`` compiles its expressions),
+and most documents never reach the formats they check.
+
+So while jsonschema itself is imported, each of those back-ends is replaced by a stand-in
+(:class:`_Deferred`) that imports the real module at the first check that calls into it.
+jsonschema registers exactly the checks it would have registered with the real modules, in
+its global checkers too: other code in the same process (cyclonedx-python-lib's validator, a
+user's own ``jsonschema.FormatChecker()``) gets every format check it would have had without
+mbom. The stand-ins live only in jsonschema's namespace; later imports get the real modules.
+
+mbom's own checker (:func:`format_checker`) differs in one way: ``iri`` and ``iri-reference``
+are checked the way RFC 3987 section 3.1 defines IRIs, by mapping the IRI to a URI (non-ASCII
+characters percent-encoded as UTF-8) and validating that URI with ``rfc3986-validator``, so
+mbom never pays for rfc3987_syntax's grammar. Everything in mbom that validates JSON gets
+jsonschema from here.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
+import types
 from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-#: Format-checker back-ends jsonschema imports if installed, hidden from its import. Most are
-#: for formats no schema mbom validates against uses (the CycloneDX schemas and schemas/ use
-#: date, date-time, uri, idn-email and iri-reference): rfc3987_syntax (iri, ~1 s),
-#: isoduration (duration, pulls in arrow and dateutil, ~20 ms), webcolors, uri_template,
-#: jsonpointer, fqdn. rfc3986_validator is used, but imported at its first check.
-_DEFERRED_BACKENDS = (
-    "rfc3987_syntax",
-    "isoduration",
-    "webcolors",
-    "uri_template",
-    "jsonpointer",
-    "fqdn",
-    "rfc3986_validator",
-)
+#: Format-checker back-ends jsonschema imports if installed, deferred: each maps to the names
+#: jsonschema takes from it at its own import (``from fqdn import FQDN``), which the stand-in
+#: provides as functions that load the back-end when called, and to the exception classes it
+#: names in ``raises=`` at import, which the stand-in provides as their base class (the
+#: real class cannot be had without importing the module). Attributes read only inside a
+#: check (``webcolors.name_to_hex``) load the back-end when read. jsonpointer is not
+#: deferred: its exception's base is ``Exception`` (too wide to stand in), and it loads in
+#: ~2 ms.
+_DEFERRED_BACKENDS: dict[str, tuple[tuple[str, ...], dict[str, type[BaseException]]]] = {
+    "rfc3987_syntax": (("is_valid_syntax",), {}),  # iri, iri-reference: ~1 s
+    "rfc3986_validator": (("validate_rfc3986",), {}),  # uri, uri-reference: ~25 ms
+    "isoduration": (("parse_duration",), {"DurationParsingException": ValueError}),  # ~20 ms
+    "webcolors": ((), {}),  # draft 3 color: ~10 ms
+    "uri_template": ((), {}),  # uri-template: ~5 ms
+    "fqdn": (("FQDN",), {}),  # hostname
+}
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a format back-end inside jsonschema's namespace until first used."""
+
+    def __init__(
+        self, name: str, functions: tuple[str, ...], exceptions: dict[str, type[BaseException]]
+    ) -> None:
+        super().__init__(name)
+        for function in functions:
+            setattr(self, function, _loads_on_call(name, function))
+        for exception, base in exceptions.items():
+            setattr(self, exception, base)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):  # the import system probes __path__ and the like
+            raise AttributeError(attribute)
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _loads_on_call(module: str, name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
 def jsonschema() -> Any:
-    """The jsonschema module, imported without those format back-ends (if not loaded yet).
-
-    They are hidden only while jsonschema itself is imported: other code importing them later
-    gets them as usual.
-    """
+    """The jsonschema module, imported with its costly format back-ends deferred (if not
+    loaded yet)."""
     if "jsonschema" not in sys.modules:
-        hidden = [name for name in _DEFERRED_BACKENDS if name not in sys.modules]
-        for name in hidden:
-            sys.modules[name] = None  # type: ignore[assignment]  # makes the import fail
+        standing_in = [
+            name
+            for name in _DEFERRED_BACKENDS
+            if name not in sys.modules and importlib.util.find_spec(name) is not None
+        ]
+        for name in standing_in:
+            sys.modules[name] = _Deferred(name, *_DEFERRED_BACKENDS[name])
         try:
             import jsonschema as module  # noqa: F401
         finally:
-            for name in hidden:
-                sys.modules.pop(name, None)
+            for name in standing_in:
+                if isinstance(sys.modules.get(name), _Deferred):
+                    del sys.modules[name]
     return sys.modules["jsonschema"]
 
 
@@ -68,17 +108,8 @@ def _rfc3986(text: str, rule: str) -> bool:
 
 @cache
 def format_checker() -> Any:
-    """Every format check jsonschema knows, with ``uri``/``uri-reference`` (as jsonschema
-    has them) and ``iri``/``iri-reference`` (as above) importing rfc3986-validator late."""
+    """Every format check jsonschema knows, with ``iri``/``iri-reference`` checked as above."""
     checker = jsonschema().FormatChecker()
-
-    @checker.checks("uri")
-    def is_uri(instance: object) -> bool:
-        return not isinstance(instance, str) or _rfc3986(instance, "URI")
-
-    @checker.checks("uri-reference", raises=ValueError)
-    def is_uri_reference(instance: object) -> bool:
-        return not isinstance(instance, str) or _rfc3986(instance, "URI_reference")
 
     @checker.checks("iri")
     def is_iri(instance: object) -> bool:

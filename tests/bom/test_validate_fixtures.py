@@ -115,9 +115,8 @@ def test_spec_versions_are_reported() -> None:
 
 _SCHEMA_CHECKED = sorted(n for n, (_, codes) in VERDICTS.items() if "not-json" not in codes)
 
-# The library's verdicts, from a fresh interpreter: jsonschema registers its format checks at
-# import, and mbom imports it with some format back-ends hidden (mbom._jsonschema), so in this
-# process the library's own validator could lack its ``uri`` check, depending on test order.
+# The library's verdicts, from a fresh interpreter, so that nothing mbom loaded can touch them
+# (tests/test_jsonschema_deferred.py checks that mbom's jsonschema import leaves them whole).
 _THEIRS = """
 import json, sys
 from cyclonedx.schema import SchemaVersion
