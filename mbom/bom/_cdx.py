@@ -6,11 +6,17 @@ this is the one place that decides how.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from mbom.bom.ml_parts import Prop
-from mbom.hashing import CYCLONEDX_NAMES
+from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
+from mbom.bom.versions import version_properties
+from mbom.hashing import CYCLONEDX_NAMES, recorded_mode
+
+if TYPE_CHECKING:
+    from mbom.hashing import FileDigest, TreeDigest
 
 #: bom-ref of the model component: parts link to it (outputs, ancestor links, dependencies).
 MODEL_REF = "model"
@@ -29,6 +35,40 @@ def hashes(digests: Mapping[str, str]) -> list[Any]:
         HashType(alg=HashAlgorithm(CYCLONEDX_NAMES[name]), content=value)
         for name, value in sorted(digests.items())
     ]
+
+
+def file_component(ref_prefix: str, entry: FileDigest, extra: Sequence[tuple]) -> Any:
+    """A file's component (model file, dataset file): its digests, size, mode, symlink target
+    and object version, then ``extra`` properties."""
+    from cyclonedx.model.component import Component, ComponentType
+
+    pairs = [
+        (SIZE_PROPERTY, entry.size),
+        (SYMLINK_PROPERTY, entry.symlink),
+        (MODE_PROPERTY, recorded_mode(entry.mode)),
+        *version_properties(entry.version),
+        *extra,
+    ]
+    return Component(
+        type=ComponentType.FILE,
+        name=entry.path,
+        bom_ref=f"{ref_prefix}{entry.path}",
+        hashes=hashes(entry.digests),
+        properties=props(pairs),
+    )
+
+
+def tree_properties(prefix: str, tree: TreeDigest) -> list[tuple[str, object]]:
+    """A hashed tree's counts, Merkle roots (a directory's) and ignored patterns."""
+    pairs: list[tuple[str, object]] = [
+        (f"{prefix}files", len(tree.files)),
+        (f"{prefix}bytes", tree.total_size),
+    ]
+    if tree.is_directory:
+        pairs += [(f"mbom:merkle-root:{name}", tree.root(name)) for name in tree.algorithms]
+    if tree.ignored:
+        pairs.append((f"{prefix}ignored", json.dumps(list(tree.ignored))))
+    return pairs
 
 
 def licence(text: str | None) -> list[Any]:

@@ -22,26 +22,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mbom import __version__
-from mbom.bom._cdx import MODEL_REF, dependency_entries, hashes, licence, props
+from mbom.bom._cdx import MODEL_REF, dependency_entries, hashes, props
 from mbom.bom.ancestors import ancestor_components, base_models
 from mbom.bom.formulation import training_formula
 from mbom.bom.ml_parts import ComponentData, Formula, ModelCard, PerformanceMetric, Prop
-from mbom.bom.oci_parts import oci_contents, oci_file_properties, oci_properties, oci_purl
 from mbom.bom.parents import ParentRecord
-from mbom.bom.source_properties import (
-    checkpoint_properties,
-    hub_properties,
-    hub_purl,
-    hub_references,
-    oid_properties,
-)
-from mbom.bom.subjects import MODE_PROPERTY, SIZE_PROPERTY, SYMLINK_PROPERTY
-from mbom.bom.versions import version_properties
-from mbom.capture.checkpoints.safety import CONTENT_SCAN, SCAN_PROPERTY
+from mbom.bom.subjects import SIZE_PROPERTY
 from mbom.capture.datasets import DatasetRecord
 from mbom.capture.model import ModelRecord
 from mbom.errors import InputError
-from mbom.hashing import FileDigest, TreeDigest, recorded_mode
+from mbom.hashing import FileDigest
 
 SPEC_VERSIONS = ("1.6", "1.7")
 DEFAULT_MANIFEST_THRESHOLD = 1000
@@ -192,98 +182,11 @@ class _Builder:
 
     # ---- components -------------------------------------------------------------------
 
-    def _file_component(self, ref_prefix: str, entry: FileDigest, extra: Sequence[tuple]) -> Any:
-        from cyclonedx.model.component import Component, ComponentType
-
-        pairs = [
-            (SIZE_PROPERTY, entry.size),
-            (SYMLINK_PROPERTY, entry.symlink),
-            (MODE_PROPERTY, recorded_mode(entry.mode)),
-            *version_properties(entry.version),
-            *extra,
-        ]
-        return Component(
-            type=ComponentType.FILE,
-            name=entry.path,
-            bom_ref=f"{ref_prefix}{entry.path}",
-            hashes=hashes(entry.digests),
-            properties=props(pairs),
-        )
-
-    def _tree_properties(self, prefix: str, tree: TreeDigest) -> list[tuple[str, object]]:
-        pairs: list[tuple[str, object]] = [
-            (f"{prefix}files", len(tree.files)),
-            (f"{prefix}bytes", tree.total_size),
-        ]
-        if tree.is_directory:
-            pairs += [(f"mbom:merkle-root:{name}", tree.root(name)) for name in tree.algorithms]
-        if tree.ignored:
-            pairs.append((f"{prefix}ignored", json.dumps(list(tree.ignored))))
-        return pairs
-
     def model_component(self) -> tuple[Any, list[Any]]:
         """The model (``metadata.component``) and its file components (top level)."""
-        from cyclonedx.model.component import Component, ComponentType, Pedigree
+        from mbom.bom.model_component import model_component
 
-        model = self.inputs.model
-        assert model is not None
-        files = []
-        parameters = 0
-        tensors = 0
-        for record in model.files:
-            extra: list[tuple[str, object]] = [("mbom:role", record.role)]
-            info = record.checkpoint
-            if info is not None:
-                extra += checkpoint_properties(info)
-                parameters += info.parameter_count or 0
-                tensors += info.tensor_count or 0
-            extra += oid_properties(model.hub, record.path)
-            extra += oci_file_properties(model.oci, record.path)
-            files.append(self._file_component("model-file:", record.digest, extra))
-            for inner in oci_contents(model.oci, record.path):  # a tar layer's files
-                files[-1].components.add(self._model_file(f"model-file:{record.path}!", inner))
-        pairs = self._tree_properties("mbom:model:", model.tree)
-        if model.oci is None or model.oci.pulled:  # capture read every file's bytes
-            pairs.append((SCAN_PROPERTY, CONTENT_SCAN))
-        pairs += hub_properties(model.hub)
-        pairs += oci_properties(model.oci)
-        if tensors:
-            pairs += [("mbom:model:tensors", tensors), ("mbom:model:parameters", parameters)]
-        if self.config is not None:
-            pairs += [
-                ("mbom:hf:model_type", self.config.model_type),
-                ("mbom:hf:name_or_path", self.config.name_or_path),
-                ("mbom:hf:torch_dtype", self.config.torch_dtype),
-            ]
-        if self.card is not None:
-            pairs += [
-                ("mbom:hf:library_name", self.card.library_name),
-                ("mbom:hf:language", ",".join(self.card.language) or None),
-                ("mbom:hf:tags", ",".join(self.card.tags) or None),
-            ]
-        ancestors = self.ancestors()
-        single = None if model.is_directory else model.tree.files[0].digests
-        component = Component(
-            type=ComponentType.MACHINE_LEARNING_MODEL,
-            name=self.model_name(),
-            version=self.inputs.version,
-            bom_ref=MODEL_REF,
-            description=self.card.description if self.card else None,
-            hashes=hashes(single) if single else None,
-            licenses=licence(self.card.license if self.card else None),
-            properties=props(pairs),
-            pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
-            purl=hub_purl(model.hub) or oci_purl(model.oci),
-            external_references=hub_references(model.hub),
-        )
-        return component, files
-
-    def _model_file(self, ref_prefix: str, record: Any) -> Any:
-        """A file component for one model file record, with its checkpoint properties."""
-        extra: list[tuple[str, object]] = [("mbom:role", record.role)]
-        if record.checkpoint is not None:
-            extra += checkpoint_properties(record.checkpoint)
-        return self._file_component(ref_prefix, record.digest, extra)
+        return model_component(self)
 
     def model_name(self) -> str:
         if self.inputs.name:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mbom._atomic import FileData
-from mbom.bom._cdx import hashes, licence, props
+from mbom.bom._cdx import file_component, hashes, licence, props, tree_properties
 from mbom.bom.source_properties import hub_properties, hub_purl, hub_references, oid_properties
 
 if TYPE_CHECKING:
@@ -135,14 +135,12 @@ def dataset_components(builder: _Builder) -> tuple[list[Any], list[str], dict[st
         else:
             tree = record.tree
             pairs.append(("mbom:hashed", "true"))
-            pairs += builder._tree_properties("mbom:dataset:", tree)
+            pairs += tree_properties("mbom:dataset:", tree)
             if not tree.is_directory:
                 whole_file = hashes(tree.files[0].digests)
             elif len(tree.files) <= builder.options.manifest_threshold:
                 nested = [
-                    builder._file_component(
-                        f"{ref}:file:", entry, oid_properties(record.hub, entry.path)
-                    )
+                    file_component(f"{ref}:file:", entry, oid_properties(record.hub, entry.path))
                     for entry in tree.files
                 ]
             else:

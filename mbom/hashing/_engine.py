@@ -19,9 +19,9 @@ import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
+from mbom._pinned import Identity, file_identity
 from mbom.errors import MbomError, UnreadableFileError
 from mbom.hashing._algorithms import one_shot
-from mbom.hashing._cache import Identity
 from mbom.hashing._mapped import can_fork_workers, changed_error, hash_mapped
 from mbom.hashing._reader import FAST_CONSTRUCTORS as _FAST
 from mbom.hashing._reader import (
@@ -124,7 +124,7 @@ class _Plan:
                 if not is_regular(st.st_mode):
                     raise UnreadableFileError(f"{path}: not a regular file", path=path)
                 size, mode = st.st_size, st.st_mode
-                identity = (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+                identity = file_identity(st)
                 hit = cached.get(path) if cached else None
                 if hit is not None and hit[0] == identity:
                     done.append((index, self.reuse(index, identity, hit[1], mode)))

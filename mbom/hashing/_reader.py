@@ -15,9 +15,9 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 
+from mbom._pinned import Identity, file_identity
 from mbom.errors import UnreadableFileError
 from mbom.hashing._algorithms import new_hasher
-from mbom.hashing._cache import Identity
 
 #: Buffer for SHA-2: fits in a core's L2 cache, so the digest reads what ``read`` just wrote.
 SHA_BLOCK = 256 * 1024
@@ -61,7 +61,7 @@ def open_file(path: str, *, follow_symlinks: bool = False) -> tuple[int, Identit
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise UnreadableFileError(f"{path}: not a regular file", path=path)
-    return fd, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    return fd, file_identity(st)
 
 
 def digest_small(
