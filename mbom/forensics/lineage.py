@@ -28,13 +28,13 @@ See docs/forensics.md.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mbom.bom.datasets import properties
 from mbom.errors import MbomError
+from mbom.forensics._parent_files import BomSource, ParentIndex, resolve
 
 MODEL, BASE_MODEL, DATASET, CHECKPOINT = "model", "base-model", "dataset", "checkpoint"
 DERIVED_FROM, TRAINED_ON, CHECKPOINT_OF = "derived-from", "trained-on", "checkpoint-of"
@@ -44,7 +44,6 @@ UNSIGNED, MISSING, EXTERNAL, RECORDED = "unsigned", "missing", "external", "reco
 BROKEN = (FAILED, MISSING)
 LINEAGE_TYPE = "https://mbom.dev/lineage/v1"
 MERKLE_PROPERTY = "mbom:merkle-root:sha256"
-_SUFFIXES = (".cdx.json", ".sigstore.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +136,9 @@ def build_lineage(
     from mbom.verify.lineage import MAX_DEPTH
     from mbom.verify.trust import Trust
 
-    builder = _Builder(_Index.load(search, candidates), trust or Trust(), max_depth or MAX_DEPTH)
+    builder = _Builder(
+        ParentIndex.load(search, candidates), trust or Trust(), max_depth or MAX_DEPTH
+    )
     roots = [builder.root(path) for path in paths]
     return LineageGraph(
         nodes=tuple(builder.nodes.values()),
@@ -147,66 +148,9 @@ def build_lineage(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """A BOM as read from a file, with the bundle document when it came from one."""
-
-    path: str
-    bom: Mapping[str, Any]
-    document: dict[str, Any] | None
-
-    @classmethod
-    def read(cls, path: str) -> _Source:
-        from mbom.attest.bundles import read_bundle
-        from mbom.bom.parents import load_bom_or_bundle
-
-        bom, from_bundle = load_bom_or_bundle(path)
-        return cls(path, bom, read_bundle(path) if from_bundle else None)
-
-    @property
-    def serial(self) -> str | None:
-        value = self.bom.get("serialNumber")
-        return str(value) if value else None
-
-
-@dataclass(frozen=True, slots=True)
-class _Index:
-    """Files that may hold a parent, by the serial number of the BOM they carry."""
-
-    by_serial: Mapping[str, tuple[str, ...]]
-
-    @classmethod
-    def load(cls, folders: Sequence[str], files: Sequence[str]) -> _Index:
-        from mbom.bom.parents import load_bom_or_bundle
-        from mbom.errors import InputError
-
-        found: dict[str, list[str]] = {}
-        for folder in folders:
-            if not os.path.isdir(folder):
-                raise InputError(f"{folder}: no such directory (--search)", path=folder)
-        for path in [*files, *_walk(folders)]:
-            try:
-                bom, _ = load_bom_or_bundle(path)
-            except MbomError:
-                continue  # not a BOM or bundle of ours; a search folder may hold anything
-            serial = bom.get("serialNumber")
-            if serial:
-                found.setdefault(str(serial), []).append(path)
-        return cls({serial: tuple(paths) for serial, paths in found.items()})
-
-
-def _walk(folders: Sequence[str]) -> Iterable[str]:
-    for folder in folders:
-        for here, dirs, names in os.walk(folder):
-            dirs.sort()
-            for name in sorted(names):
-                if name.endswith(_SUFFIXES):
-                    yield os.path.join(here, name)
-
-
 @dataclass(slots=True)
 class _Builder:
-    index: _Index
+    index: ParentIndex
     trust: Any
     max_depth: int
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -214,7 +158,7 @@ class _Builder:
     problems: list[str] = field(default_factory=list)
 
     def root(self, path: str) -> str:
-        source = _Source.read(path)
+        source = BomSource.read(path)
         node_id = source.serial or f"file:{path}"
         if node_id not in self.nodes:
             self._model(node_id, source, None, {}, role="model", trail=(node_id,))
@@ -223,7 +167,7 @@ class _Builder:
     def _model(
         self,
         node_id: str,
-        source: _Source,
+        source: BomSource,
         expected: str | None,
         recorded: Mapping[str, str],
         *,
@@ -257,7 +201,7 @@ class _Builder:
     def _judge(
         self,
         label: str,
-        source: _Source,
+        source: BomSource,
         expected: str | None,
         recorded: Mapping[str, str],
         role: str,
@@ -312,7 +256,7 @@ class _Builder:
     def _parent(
         self, serial: str, name: str, props: Mapping[str, str], where: str, trail: tuple[str, ...]
     ) -> None:
-        source, looked = _resolve(serial, props, where, self.index)
+        source, looked = resolve(serial, props, where, self.index)
         if source is None:
             reason = "parent not found (looked at " + (", ".join(looked) or "no location") + ")"
             self.nodes[serial] = _unfollowed(serial, name, props, MISSING, reason)
@@ -408,33 +352,6 @@ def checkpoint_steps(bom: Mapping[str, Any]) -> list[dict[str, str]]:
                 if any(name.startswith("mbom:checkpoint:") for name in props):
                     steps.append(props)
     return steps
-
-
-def _resolve(
-    serial: str, props: Mapping[str, str], where: str, index: _Index
-) -> tuple[_Source | None, list[str]]:
-    """The parent's file: a bundle if one carries the serial number, else a BOM file."""
-    paths: list[str] = []
-    location = props.get("mbom:parent:location")
-    if location:
-        for base in (os.path.dirname(where), ""):
-            path = os.path.join(base, location)
-            paths += [path] if path.endswith(".sigstore.json") else [path + ".sigstore.json", path]
-    paths += index.by_serial.get(serial, ())
-    looked = list(dict.fromkeys(paths))
-    best: _Source | None = None
-    for path in looked:
-        if not os.path.isfile(path):
-            continue
-        try:
-            source = _Source.read(path)
-        except MbomError:
-            continue
-        if source.serial == serial and source.document is not None:
-            return source, looked
-        if source.serial == serial and best is None:
-            best = source
-    return best, looked
 
 
 def _unfollowed(serial: str, name: str, props: Mapping[str, str], status: str, reason: str) -> Node:
