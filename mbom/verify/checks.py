@@ -68,6 +68,13 @@ def skipped(check_id: str, message: str, **details: Any) -> Check:
     return Check(check_id, SKIP, message, **details)
 
 
+def nothing_to_check(check_id: str, setting: Any, reason: str, **details: Any) -> Check:
+    """A rule with nothing to judge fails, unless the policy says ``allowMissing: true``."""
+    if isinstance(setting, Mapping) and setting.get("allowMissing") is True:
+        return skipped(check_id, f"{reason}; the policy allows that (allowMissing)")
+    return fail(check_id, reason, **details)
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """Every check made about ``subject``, who signed, and what the BOM says it is."""

@@ -8,10 +8,11 @@ Usage::
 
 Rules read the signed BOM (after its files were bound to disk, so what it says about them is
 about these bytes): licence allow-list, allowed base models and dataset digests, pickle-bearing
-or flagged checkpoints, required model-card fields, BOM age, number of distinct signers,
-verified parents. A rule with nothing to judge (no licence, base model, dataset or parent
-recorded) fails unless the policy says ``allowMissing: true``; a BOM field of the wrong shape
-fails the rule. In ``mode: warn`` a broken rule is a warning (docs/policy.md).
+or flagged checkpoints, required model-card fields; and, from
+:mod:`mbom.verify.provenance_rules`, BOM age, number of distinct signers, verified parents. A
+rule with nothing to judge (no licence, base model, dataset or parent recorded) fails unless
+the policy says ``allowMissing: true``; a BOM field of the wrong shape fails the rule. In
+``mode: warn`` a broken rule is a warning (docs/policy.md).
 """
 
 from __future__ import annotations
@@ -25,11 +26,9 @@ from typing import Any
 from mbom.capture.checkpoints.safety import RecordedSafety
 from mbom.errors import MalformedFileError, MbomError
 from mbom.verify.bom_checks import MERKLE_PROPERTY, properties
-from mbom.verify.checks import PASS, Check, fail, passed, skipped
-from mbom.verify.policy import WARN_MODE, Policy, parse_duration
-
-CLOCK_SKEW_SECONDS = 300
-"""How far in the future a BOM timestamp may lie (clocks differ) before ``maxBomAge`` fails."""
+from mbom.verify.checks import Check, fail, nothing_to_check, passed
+from mbom.verify.policy import WARN_MODE, Policy
+from mbom.verify.provenance_rules import max_age, min_signers, verified_parents
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +122,7 @@ def _licenses(setting: Mapping[str, Any], evidence: Evidence) -> Check:
             )
         found.append(value)
     if not found:
-        return _nothing_to_check(
+        return nothing_to_check(
             "policy:licenses", setting, "the model declares no licence", expected=expected
         )
     bad = [f for f in found if f.lower() not in allowed]
@@ -143,7 +142,7 @@ def _base_models(setting: Mapping[str, Any], evidence: Evidence) -> Check:
     patterns = setting["allow"]
     recorded = ancestors(evidence.bom or {}, strict=True)
     if not recorded:
-        return _nothing_to_check(
+        return nothing_to_check(
             "policy:baseModels",
             setting,
             "the BOM records no base model to check against the allow-list",
@@ -184,7 +183,7 @@ def _datasets(setting: Mapping[str, Any], evidence: Evidence) -> Check:
     datasets = data_components(evidence.bom or {})
     if not datasets:
         what = "against the allow-list" if restrict else "for digests"
-        return _nothing_to_check(
+        return nothing_to_check(
             "policy:datasets", setting, f"the BOM records no dataset to check {what}"
         )
     for component in datasets:
@@ -292,98 +291,6 @@ def _has_content(value: str | list[Any] | dict[str, Any]) -> bool:
     return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
-def _max_age(setting: str, evidence: Evidence) -> Check:
-    metadata = (evidence.bom or {}).get("metadata")
-    stamp = metadata.get("timestamp") if isinstance(metadata, Mapping) else None
-    if not isinstance(stamp, str) or not stamp:
-        return fail("policy:maxBomAge", "the BOM records no timestamp (metadata.timestamp)")
-    try:
-        made = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        if made.tzinfo is None:
-            made = made.replace(tzinfo=dt.timezone.utc)
-        ahead = (made - evidence.now).total_seconds()
-    except (ValueError, OverflowError):
-        return fail("policy:maxBomAge", f"BOM timestamp {stamp!r} is unreadable", actual=stamp)
-    if ahead > CLOCK_SKEW_SECONDS:
-        return fail(
-            "policy:maxBomAge",
-            f"BOM timestamp {stamp} is {int(ahead)} s in the future (more than the "
-            f"{CLOCK_SKEW_SECONDS} s allowed for clock skew)",
-            expected=f"at most {CLOCK_SKEW_SECONDS} s after {evidence.now.isoformat()}",
-            actual=stamp,
-        )
-    if -ahead > parse_duration(setting):
-        return fail(
-            "policy:maxBomAge",
-            f"BOM made {stamp} is older than {setting}",
-            expected=setting,
-            actual=stamp,
-        )
-    return passed("policy:maxBomAge", f"BOM made {stamp}, within {setting}")
-
-
-def _min_signers(setting: int, evidence: Evidence) -> Check:
-    """Distinct signers (a key, or a certificate identity and issuer: once, however many
-    bundles it signed) of verified attestations that cover the whole model."""
-    bundles = {a["bundle"] for a in evidence.counted()}
-    distinct = {
-        tuple(sorted((k, v) for k, v in s.items() if k != "bundle"))
-        for s in evidence.signers
-        if s.get("bundle") in bundles
-    }
-    if len(distinct) < setting:
-        return fail(
-            "policy:minSigners",
-            f"{len(distinct)} distinct signer(s) of verified attestations covering the whole "
-            f"model, {setting} required",
-            expected=str(setting),
-            actual=str(len(distinct)),
-        )
-    return passed("policy:minSigners", f"{len(distinct)} distinct signers")
-
-
-def _verified_parents(setting: Any, evidence: Evidence) -> Check:
-    """Each parent BOM the model records must itself have been verified, matched by identity.
-
-    A parent is identified by its BOM's serial number and the model Merkle root the child
-    recorded for it, never by name: two parents may share a name, and each one counts.
-    """
-    from mbom.verify.lineage import SERIAL_PROPERTY, ParentCheck, ancestors, parent_identity
-
-    parents = [
-        ancestor
-        for ancestor in ancestors(evidence.bom or {}, strict=True)
-        if properties(ancestor).get("mbom:lineage:source") == "parent-bom"
-        or SERIAL_PROPERTY in properties(ancestor)
-    ]
-    if not parents:
-        return _nothing_to_check(
-            "policy:requireVerifiedParents", setting, "the BOM records no parent BOM to verify"
-        )
-    verified = {
-        c.parent for c in evidence.lineage if isinstance(c, ParentCheck) and c.status == PASS
-    }
-    for ancestor in parents:
-        name = str(ancestor.get("name") or "(unnamed)")
-        identity = parent_identity(properties(ancestor))
-        if identity is None:
-            has_serial = SERIAL_PROPERTY in properties(ancestor)
-            lacking = "a model Merkle root" if has_serial else "a serial number"
-            return fail(
-                "policy:requireVerifiedParents",
-                f"parent {name} is recorded without {lacking}: no bundle can be matched to it",
-                path=name,
-            )
-        if identity not in verified:
-            return fail(
-                "policy:requireVerifiedParents",
-                f"parent {name} ({identity[0]}) is not verified",
-                path=name,
-                expected=identity[1],
-            )
-    return passed("policy:requireVerifiedParents", f"every parent BOM is verified ({len(parents)})")
-
-
 def _objects(container: Mapping[str, Any], key: str, what: str) -> list[Mapping[str, Any]]:
     """``container[key]`` as a list of objects; [] when absent, an error for any other type.
 
@@ -397,13 +304,6 @@ def _objects(container: Mapping[str, Any], key: str, what: str) -> list[Mapping[
     return value
 
 
-def _nothing_to_check(check_id: str, setting: Any, reason: str, **details: Any) -> Check:
-    """A rule with nothing to judge fails, unless the policy says ``allowMissing: true``."""
-    if isinstance(setting, Mapping) and setting.get("allowMissing") is True:
-        return skipped(check_id, f"{reason}; the policy allows that (allowMissing)")
-    return fail(check_id, reason, **details)
-
-
 RULES: dict[str, Callable[[Any, Evidence], Check]] = {
     "licenses": _licenses,
     "baseModels": _base_models,
@@ -411,7 +311,7 @@ RULES: dict[str, Callable[[Any, Evidence], Check]] = {
     "forbidPickle": _forbid_pickle,
     "forbidFlaggedCheckpoints": _forbid_flagged,
     "modelCard": _model_card,
-    "maxBomAge": _max_age,
-    "minSigners": _min_signers,
-    "requireVerifiedParents": _verified_parents,
+    "maxBomAge": max_age,
+    "minSigners": min_signers,
+    "requireVerifiedParents": verified_parents,
 }

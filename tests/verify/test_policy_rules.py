@@ -20,7 +20,8 @@ import pytest
 from mbom.verify.checks import FAIL, PASS, SKIP, Check, passed
 from mbom.verify.lineage import ParentBundles, ParentCheck, check_lineage
 from mbom.verify.policy import Policy
-from mbom.verify.rules import CLOCK_SKEW_SECONDS, Evidence, evaluate_rules
+from mbom.verify.provenance_rules import CLOCK_SKEW_SECONDS
+from mbom.verify.rules import Evidence, evaluate_rules
 from mbom.verify.trust import load_trust
 from tests.verify.conftest import Signed
 
