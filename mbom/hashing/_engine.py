@@ -11,16 +11,13 @@ hashlib and blake3 release the GIL on big buffers, so threads use every core.
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import os
-import signal
 import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from mbom._pinned import Identity, file_identity
-from mbom.errors import MbomError, UnreadableFileError
+from mbom.errors import UnreadableFileError
 from mbom.hashing._algorithms import one_shot
 from mbom.hashing._mapped import can_fork_workers, changed_error, hash_mapped
 from mbom.hashing._reader import FAST_CONSTRUCTORS as _FAST
@@ -32,6 +29,7 @@ from mbom.hashing._reader import (
     open_fd,
     open_file,
 )
+from mbom.hashing._workers import Child, can_fork, fork_child
 from mbom.hashing.merkle import _U64, leaf_preimage
 
 #: Below this size a file is read in one call where it is opened; above, it goes to threads.
@@ -239,11 +237,11 @@ def start_hashing(
     plan = _Plan(paths, names, algorithms, cached or {}, follow_symlinks, tolerant)
     workers = workers or default_jobs()
     everything = range(len(paths))
-    if workers > 1 and len(paths) >= FORK_MIN_FILES and _can_fork():
+    if workers > 1 and len(paths) >= FORK_MIN_FILES and can_fork():
         # Contiguous shares (neighbouring files share directories: better cache locality).
         share_size = -(-len(paths) // workers)
         parts = [everything[k * share_size : (k + 1) * share_size] for k in range(workers)]
-        children = [_fork(plan, part) for part in (parts[1:] if share else parts)]
+        children = [fork_child(plan, part) for part in (parts[1:] if share else parts)]
         try:
             done, large = plan.probe(parts[0]) if share else ([], [])
         except BaseException:
@@ -264,7 +262,7 @@ class Started:
         workers: int,
         done: list[tuple[int, Result]],
         large: list[tuple[int, int]],
-        children: list[_Child],
+        children: list[Child],
     ) -> None:
         self.plan, self.workers, self.done, self.large = plan, workers, done, large
         self.children = children
@@ -299,7 +297,7 @@ class Started:
             if on_large is not None:
                 on_large(sum(size for _, size in large), len(large))
 
-        if large and _can_fork() and can_fork_workers():
+        if large and can_fork() and can_fork_workers():
             # Told once the workers are forked: a caller may start a thread then (verify).
             hash_mapped(self.plan, large, results, self.workers, progress, meanwhile, announce)
         else:
@@ -358,60 +356,3 @@ def _stream_large(
         thread.join()
     if failures:
         raise failures[0]
-
-
-def _can_fork() -> bool:
-    """Fork only where it is safe: POSIX, and no other Python thread that may hold a lock."""
-    return hasattr(os, "fork") and os.name == "posix" and threading.active_count() == 1
-
-
-class _Child:
-    """A forked worker; :meth:`collect` returns its results or re-raises its error."""
-
-    def __init__(self, pid: int, reader: int) -> None:
-        self.pid, self.reader = pid, reader
-
-    def collect(self) -> tuple[list[tuple[int, Result]], list[tuple[int, int]]]:
-        with os.fdopen(self.reader, "rb") as stream:
-            self.reader = -1
-            data = stream.read()
-        _pid, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        payload = marshal.loads(data) if data else None
-        if isinstance(payload, tuple) and payload and payload[0] == "error":
-            raise UnreadableFileError(payload[1], path=payload[2])
-        if os.waitstatus_to_exitcode(status) != 0 or not isinstance(payload, tuple):
-            raise RuntimeError("hashing worker process failed")
-        return payload
-
-    def abandon(self) -> None:
-        """Kill and reap the worker, if it was not collected."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = 0
-
-
-def _fork(plan: _Plan, indexes: Sequence[int]) -> _Child:
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(writer)
-        return _Child(pid, reader)
-    code = 0
-    try:  # in the child: probe, send results (or the error) back, exit without cleanup
-        os.close(reader)
-        try:
-            payload: object = plan.probe(indexes)
-        except MbomError as exc:  # re-raised in the parent
-            payload = ("error", exc.message, exc.path)
-        with os.fdopen(writer, "wb") as stream:
-            stream.write(marshal.dumps(payload))  # plain tuples: faster than pickle
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)

@@ -63,11 +63,11 @@ def test_the_bom_is_the_same_bytes_overlapped_or_not(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     request = _request(tmp_path, large_model, dataset_dir)
     events = _timeline(monkeypatch)
-    monkeypatch.setattr(_engine, "_can_fork", lambda: False)  # threads: context after
+    monkeypatch.setattr(_engine, "can_fork", lambda: False)  # threads: context after
     serial = generate(request, cache=False)
     assert events == ["context"]
     events.clear()
-    monkeypatch.setattr(_engine, "_can_fork", lambda: True)  # workers: context meanwhile
+    monkeypatch.setattr(_engine, "can_fork", lambda: True)  # workers: context meanwhile
     overlapped = generate(request, cache=False)
     assert events == ["context", "collect"]  # captured before the workers were waited for
     assert overlapped.text == serial.text
@@ -78,7 +78,7 @@ def test_the_models_error_comes_first(
     tmp_path: Path, large_model: Path, dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A missing config (found meanwhile) waits; the model file cut while hashed wins."""
-    monkeypatch.setattr(_engine, "_can_fork", lambda: True)
+    monkeypatch.setattr(_engine, "can_fork", lambda: True)
     request = _request(tmp_path, large_model, dataset_dir)
     request = GenerateRequest(**{**_fields(request), "configs": (str(tmp_path / "gone.yaml"),)})
     with pytest.raises(InputError, match=r"gone\.yaml: no such file"):

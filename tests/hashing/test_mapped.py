@@ -30,7 +30,7 @@ MIB = 1024 * 1024
 def _forkable(monkeypatch: pytest.MonkeyPatch) -> None:
     # Other tests leave threads behind (moto's server, fsspec's IO loop), which makes the
     # engine refuse to fork; these tests are about the forked path, so take it regardless.
-    monkeypatch.setattr(_engine, "_can_fork", lambda: True)
+    monkeypatch.setattr(_engine, "can_fork", lambda: True)
     monkeypatch.delenv("MBOM_HASH_MMAP", raising=False)
 
 
@@ -80,10 +80,10 @@ def test_the_root_is_that_of_the_read_path(tmp_path: Path, monkeypatch: pytest.M
     _model(tmp_path / "m", (2 * MIB, 3 * MIB))
     names = ("sha256", "blake3")
     monkeypatch.setenv("MBOM_HASH_MMAP", "0")
-    monkeypatch.setattr(_engine, "_can_fork", lambda: False)  # the threads of the parent
+    monkeypatch.setattr(_engine, "can_fork", lambda: False)  # the threads of the parent
     read = hash_tree(tmp_path / "m", algorithms=names)
     monkeypatch.setenv("MBOM_HASH_MMAP", "1")
-    monkeypatch.setattr(_engine, "_can_fork", lambda: True)
+    monkeypatch.setattr(_engine, "can_fork", lambda: True)
     mapped = hash_tree(tmp_path / "m", algorithms=names)
     assert mapped.roots == read.roots and mapped.files == read.files
 
@@ -166,7 +166,7 @@ def test_a_file_truncated_while_hashed_is_named(
 ) -> None:
     mode, forked, names = PATHS[path]
     monkeypatch.setenv("MBOM_HASH_MMAP", mode)
-    monkeypatch.setattr(_engine, "_can_fork", lambda: forked)
+    monkeypatch.setattr(_engine, "can_fork", lambda: forked)
     _model(tmp_path / "m", (4 * MIB, 3 * MIB, 2 * MIB))
     victim = tmp_path / "m" / "shard-1.bin"
     _cut_while_hashing(monkeypatch, victim)
@@ -190,7 +190,7 @@ def test_a_verifier_gets_a_finding_and_every_other_digest(
     (one worker: all of them) are hashed by the parent, correctly."""
     mode, forked, names = PATHS[path]
     monkeypatch.setenv("MBOM_HASH_MMAP", mode)
-    monkeypatch.setattr(_engine, "_can_fork", lambda: forked)
+    monkeypatch.setattr(_engine, "can_fork", lambda: forked)
     contents = _model(tmp_path / "m", (4 * MIB, 3 * MIB, 2 * MIB))
     victim = tmp_path / "m" / "shard-0.bin"  # the largest: the first the worker takes
     _cut_while_hashing(monkeypatch, victim)
@@ -251,7 +251,7 @@ _CLI = textwrap.dedent(
     from mbom.hashing import _engine
 
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(_engine, "_can_fork", lambda: {forked})
+    monkeypatch.setattr(_engine, "can_fork", lambda: {forked})
     test_mapped._cut_while_hashing(monkeypatch, Path({victim!r}))
     from mbom.cli.main import main
     sys.argv = ["mbom", *{argv!r}]

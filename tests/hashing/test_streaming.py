@@ -117,7 +117,7 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_engine, "FORK_MIN_FILES", 4)
     # Other tests leave threads behind (moto's server, fsspec's IO loop), which makes the
     # engine refuse to fork; these tests are about the forked path, so take it regardless.
-    monkeypatch.setattr(_engine, "_can_fork", lambda: True)
+    monkeypatch.setattr(_engine, "can_fork", lambda: True)
 
 
 def test_pipelined_workers_give_the_in_memory_result(
@@ -156,14 +156,14 @@ def test_an_error_with_a_batch_in_flight_leaves_no_worker_behind(
     from mbom.hashing import _engine
 
     forked: list[int] = []
-    fork = _engine._fork
+    fork = _engine.fork_child
 
     def counted(plan, indexes):  # type: ignore[no-untyped-def]
         child = fork(plan, indexes)
         forked.append(child.pid)
         return child
 
-    monkeypatch.setattr(_engine, "_fork", counted)
+    monkeypatch.setattr(_engine, "fork_child", counted)
     with pytest.raises(UnreadableFileError, match="not a regular file"):
         hash_tree(root, jobs=2)
     assert forked
