@@ -22,7 +22,7 @@ from mbom.bom.findings import Finding, ValidationResult
 from mbom.bom.read import cyclonedx_problem, read_bom_bytes
 from mbom.load import JsonSyntaxError, parse_json
 
-__all__ = ["Finding", "ValidationResult", "load_validator", "validate_bom"]
+__all__ = ["Finding", "ValidationResult", "load_validator", "validate_bom", "validate_document"]
 
 
 def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:
@@ -40,6 +40,13 @@ def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:
     except JsonSyntaxError as exc:
         not_json = Finding("not-json", f"not valid JSON: {exc.reason}")
         return ValidationResult(None, errors=(not_json,))
+    return validate_document(doc)
+
+
+def validate_document(doc: object) -> ValidationResult:
+    """Validate a BOM already parsed by :func:`mbom.load.parse_json` (duplicate keys, NaN and
+    the like refused there): a signed statement's predicate, which verify checks without
+    serialising and parsing it again. Same checks and findings as :func:`validate_bom`."""
     problem = cyclonedx_problem(doc)
     if problem is not None:
         return ValidationResult(None, errors=(Finding("not-cyclonedx", problem, ""),))

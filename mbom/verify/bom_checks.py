@@ -14,7 +14,6 @@ other would see different models.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,9 +69,9 @@ def bom_summary(bom: Mapping[str, Any]) -> dict[str, Any]:
 
 def bom_schema(bom: Mapping[str, Any], *, bundle: str) -> Check:
     """The predicate validates offline against the CycloneDX schema (and semantic checks)."""
-    from mbom.bom.validate import validate_bom
+    from mbom.bom.validate import validate_document
 
-    result = validate_bom(json.dumps(bom).encode("utf-8"))
+    result = validate_document(bom)  # parsed strictly with the statement (parse_statement)
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""

@@ -178,3 +178,14 @@ def test_pr50_files_with_commas_fixed_fail_on_licence_id_and_name(name: str, cou
     result = validate_bom(re.sub(rb",(\s*[}\]])", rb"\1", raw))
     assert [f.code for f in result.errors] == ["schema.license-id-and-name"] * count
     assert "license has both id" in result.errors[0].message
+
+
+@pytest.mark.parametrize("name", _SCHEMA_CHECKED)
+def test_an_already_parsed_document_gets_the_same_findings(name: str) -> None:
+    """verify validates a statement's predicate as parsed (validate_document): every finding
+    is the one validate_bom reports from the file's bytes."""
+    from mbom.bom.validate import validate_document
+    from mbom.load import parse_json
+
+    path = FIXTURES / name
+    assert validate_document(parse_json(path.read_bytes())) == validate_bom(path)
