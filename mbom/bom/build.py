@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mbom import __version__
-from mbom.bom._cdx import MODEL_REF, dependency_entries, hashes, props
+from mbom.bom._cdx import MODEL_REF, dependency_entries, hashes, props, registered_once
 from mbom.bom.ancestors import ancestor_components, base_models
 from mbom.bom.formulation import training_formula
 from mbom.bom.ml_parts import ComponentData, Formula, ModelCard, PerformanceMetric, Prop
@@ -292,6 +292,7 @@ class _Builder:
             components=[*files, *datasets, *configs, *environment],
         )
         bom.dependencies = dependency_entries(model, [*files, *datasets, *configs], bom.components)
+        registered_once(bom)
         outputter = (JsonV1Dot7 if self.options.spec_version == "1.7" else JsonV1Dot6)(bom)
         document = json.loads(outputter.output_as_string())
         resource_refs = [str(component.bom_ref.value) for component in environment]
