@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from mbom.errors import MbomError, ObjectChangedError, UnreadableFileError
 from mbom.hashing._reader import Progress, block_size, digest_into, open_file, start_hasher
+from mbom.hashing._workers import kill_and_reap
 
 if TYPE_CHECKING:
     from mbom.hashing._engine import Result, _Plan
@@ -148,14 +149,8 @@ class _Worker:
         self.buffer = b""
 
     def kill(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = 0
+        kill_and_reap(self.pid, self.fd)
+        self.pid, self.fd = 0, -1
 
 
 def hash_mapped(

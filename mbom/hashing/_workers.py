@@ -55,14 +55,18 @@ class Child:
 
     def abandon(self) -> None:
         """Kill and reap the worker, if it was not collected."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = 0
+        kill_and_reap(self.pid, self.reader)
+        self.pid, self.reader = 0, -1
+
+
+def kill_and_reap(pid: int, fd: int) -> None:
+    """Close a worker's pipe (``fd`` >= 0) and kill and reap the worker (``pid`` non-zero)."""
+    if fd >= 0:
+        os.close(fd)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def fork_child(plan: _Plan, indexes: Sequence[int]) -> Child:
