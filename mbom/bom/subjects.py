@@ -57,12 +57,12 @@ def model_component(bom: Mapping[str, Any]) -> Mapping[str, Any]:
     if not flat:
         return main
     nested = [c for c in main.get("components") or () if isinstance(c, Mapping)]
-    names = [str(c.get("name", "")) for c in nested if c.get("type") == "file"]
+    names = {str(c.get("name", "")) for c in nested if c.get("type") == "file"}
     for component in flat:
         name = str(component.get("name", ""))
-        if name in names:
+        if name in names:  # a set: with a list, 20,000 files took seconds per call
             raise MalformedFileError(f"model file {name!r} is listed twice in the BOM")
-        names.append(name)
+        names.add(name)
     return {**main, "components": [*nested, *flat]}
 
 
