@@ -184,7 +184,7 @@ def _hash_model(request: VerifyRequest, early: Overlap) -> ModelOnDisk:
 
 def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tuple[dict, dict]:
     from mbom.verify.bom_checks import bom_schema
-    from mbom.verify.signature import check_signature, unverified_statement
+    from mbom.verify.signature import check_signature
 
     signatures: dict[int, Any] = {}
     schema_checks: dict[int, Check] = {}
@@ -192,7 +192,7 @@ def _signature_layer(bundles: list[_Bundle], trust: Trust, schema: bool) -> tupl
         if "messageSignature" in bundle.document:
             continue
         signatures[index] = check_signature(bundle.document, trust, bundle=bundle.name)
-        statement = unverified_statement(bundle.document)
+        statement = signatures[index].statement  # the verified one, else the envelope's
         if schema and statement is not None and statement.is_bom:
             schema_checks[index] = bom_schema(statement.predicate, bundle=bundle.name)
     return signatures, schema_checks

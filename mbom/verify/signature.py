@@ -86,13 +86,15 @@ def check_signature(
     bundle: str,
     artifact_digest: str | None = None,
 ) -> SignatureOutcome:
-    """Verify ``document`` against ``trust``; never raises for a verification outcome."""
-    statement = unverified_statement(document)
+    """Verify ``document`` against ``trust``; never raises for a verification outcome.
+
+    The statement is parsed from the envelope only when verification fails (a verified
+    bundle carries the one it proved): a 20,000-file BOM is a 12 MB payload."""
     try:
         verified = _verify(document, trust, artifact_digest)
     except TrustMaterialError as exc:
         check = fail("trust", str(exc), bundle=bundle, evaluated=False)
-        return SignatureOutcome(None, (check,), statement)
+        return SignatureOutcome(None, (check,), unverified_statement(document))
     except VerificationError as exc:
         check_id = CHECK_IDS.get(exc.check or "signature", (exc.check or "signature",))[0]
         check = fail(
@@ -103,9 +105,10 @@ def check_signature(
             expected=exc.expected,
             actual=exc.actual,
         )
-        return SignatureOutcome(None, (check,), statement)
+        return SignatureOutcome(None, (check,), unverified_statement(document))
     except InputError as exc:  # e.g. a message signature about a directory: fail closed
-        return SignatureOutcome(None, (fail("signature", str(exc), bundle=bundle),), statement)
+        check = fail("signature", str(exc), bundle=bundle)
+        return SignatureOutcome(None, (check,), unverified_statement(document))
     checks = [_passed(name, verified, bundle) for name in verified.checks]
     for entry in verified.skipped:
         name, _, reason = entry.partition(": ")
