@@ -3,10 +3,10 @@
 Usage::
 
     if can_fork():
-        child = fork_child(plan, indexes)       # the child probes its files and exits
-        done, large = child.collect()     # (index, result) pairs, and the large files left
+        child = fork_child(plan, indexes)   # the child probes its files and exits
+        done, large = child.collect()       # (index, result) pairs, and the large files left
     ...
-    child.abandon()                       # on an error elsewhere: kill and reap it
+    child.abandon()                         # on an error elsewhere: kill and reap it
 
 The child sends plain tuples back with :mod:`marshal` (faster than pickle) and leaves with
 ``os._exit``: it runs none of the parent's clean-up. An mbom error in the child (a file it
