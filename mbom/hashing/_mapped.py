@@ -7,30 +7,27 @@ Usage::
     if can_fork_workers():
         hash_mapped(plan, sizes, results, workers, progress, meanwhile)
 
-``read`` copies every byte from the page cache into the process's buffer (on the reference
-machine, that copy was half of BLAKE3's time). A mapped window is hashed where the page
-cache holds it. But a file truncated while it is mapped raises SIGBUS on the next access to
-a page past its new end, which Python cannot catch: so the mapping is done by forked worker
-processes, one per core, each taking a share of the files (largest first, to the least
-loaded). A worker reports each file before it starts it; if it dies of SIGBUS, the parent
-turns that file into :class:`~mbom.errors.ObjectChangedError` ("changed while being
+Mapping a file saves the copy ``read`` makes of every byte (on the reference machine, that
+copy was half of BLAKE3's time): :mod:`mbom.hashing._windows` maps or reads each window,
+whichever it measured cheaper. But a file truncated while it is mapped raises SIGBUS on the
+next access to a page past its new end, which Python cannot catch: so the hashing is done by
+forked worker processes, one per core, each taking a share of the files (largest first, to
+the least loaded). A worker reports each file before it starts it; if it dies of SIGBUS, the
+parent turns that file into :class:`~mbom.errors.ObjectChangedError` ("changed while being
 hashed", exit 2 naming it; a FAILED result when the caller tolerates unreadable files) and
 hashes the worker's other files itself with ``read``. A worker that dies any other way has
 its unfinished files hashed here with ``read`` too: the result never depends on a worker
 surviving.
 
-Peak memory stays flat: each worker maps one :data:`WINDOW` at a time (pages of a mapped
-window count towards RSS only while mapped), with ``madvise(MADV_SEQUENTIAL | WILLNEED)``.
-Whether workers map or read is :func:`maps` (measured). Either way the workers are
-separate processes, so this process is free meanwhile (generate captures the environment
-then, without contending for the GIL with the hashing).
+Peak memory stays flat: each worker maps one window at a time (pages of a mapped window
+count towards RSS only while mapped). The workers are separate processes, so this process
+is free meanwhile (generate captures the environment then, without contending for the GIL
+with the hashing).
 """
 
 from __future__ import annotations
 
-import contextlib
 import marshal
-import mmap
 import os
 import selectors
 import signal
@@ -39,42 +36,19 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom.errors import MbomError, ObjectChangedError, UnreadableFileError
-from mbom.hashing._reader import Progress, block_size, digest_into, open_file, start_hasher
+from mbom.hashing._reader import Progress, open_file
+from mbom.hashing._windows import Method, digest_windows
 from mbom.hashing._workers import kill_and_reap
 
 if TYPE_CHECKING:
     from mbom.hashing._engine import Result, _Plan
 
-#: Bytes mapped at once per worker: large enough that mapping costs little, small enough
-#: that RSS stays flat (a multiple of every platform's allocation granularity).
-WINDOW = 16 * 1024 * 1024
 _FRAME = struct.Struct("<I")
-_ADVICE = [getattr(mmap, n) for n in ("MADV_SEQUENTIAL", "MADV_WILLNEED") if hasattr(mmap, n)]
-_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
-
-
-class _CannotMap(Exception):
-    """The first window could not be mapped (a filesystem without mmap)."""
 
 
 def can_fork_workers() -> bool:
     """Large files can go to forked workers here (POSIX with fork)."""
     return os.name == "posix" and hasattr(os, "fork")
-
-
-def maps() -> bool:
-    """Whether workers map files (else they ``read`` into a buffer).
-
-    Mapping saves the page-cache copy that ``read`` makes of every byte. Measured
-    (docs/benchmarks.md, issue 15): on a quiet machine, BLAKE3 mapped takes 0.82 x its read
-    time and SHA-256 0.90 x (1.07-1.12 s against 1.20-1.25 s for 2 GiB on two cores, the
-    same user time and a fifth of the system time); on a machine whose memory bandwidth
-    other tenants share, SHA-256 hashed from DRAM was slower than from a read buffer that
-    stays in L2. So workers map by default (``MBOM_HASH_MMAP=1``, the same); with
-    ``MBOM_HASH_MMAP=0`` they read.
-    """
-    setting = os.environ.get("MBOM_HASH_MMAP", "")
-    return setting != "0" and hasattr(mmap.mmap, "madvise")
 
 
 def changed_error(path: str, before: int) -> ObjectChangedError:
@@ -89,42 +63,6 @@ def changed_error(path: str, before: int) -> ObjectChangedError:
         expected=str(before),
         actual=after,
     )
-
-
-def digest_mapped(
-    fd: int,
-    size: int,
-    algorithms: Sequence[str],
-    *,
-    threads: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[bytes, ...]:
-    """Digest the first ``size`` bytes of ``fd`` window by window (SIGBUS if it shrinks)."""
-    hashers = [start_hasher(name, bool(threads), b"", threads) for name in algorithms]
-    offset = 0
-    while offset < size:
-        length = min(WINDOW, size - offset)
-        try:
-            window = mmap.mmap(
-                fd, length, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ, offset=offset
-            )
-        except OSError:
-            if offset:
-                raise
-            raise _CannotMap from None
-        try:
-            for advice in _ADVICE:
-                with contextlib.suppress(OSError):
-                    window.madvise(advice)
-            with memoryview(window) as view:
-                for hasher in hashers:
-                    hasher.update(view)
-        finally:
-            window.close()
-        offset += length
-        if progress is not None:
-            progress(length)
-    return tuple(hasher.digest() for hasher in hashers)
 
 
 def shares(sizes: Sequence[tuple[int, int]], workers: int) -> list[list[int]]:
@@ -272,30 +210,6 @@ def _fork(plan: _Plan, indexes: list[int], threads: int | None) -> _Worker:
         os._exit(code)
 
 
-def _read(
-    fd: int,
-    algorithms: Sequence[str],
-    buffer: bytearray,
-    path: str,
-    threads: int | None,
-    progress: Progress,
-) -> tuple[int, tuple[bytes, ...]]:
-    """The read path in a worker, progress reported per :data:`WINDOW` (not per buffer)."""
-    pending = [0]
-
-    def advance(count: int) -> None:
-        pending[0] += count
-        if pending[0] >= WINDOW:
-            progress(pending[0])
-            pending[0] = 0
-
-    hashers = [start_hasher(name, bool(threads), b"", threads) for name in algorithms]
-    total = digest_into(fd, hashers, buffer, path, advance)
-    if pending[0]:
-        progress(pending[0])
-    return total, tuple(hasher.digest() for hasher in hashers)
-
-
 def _die_quietly_on_sigbus() -> None:
     """A truncated mapping kills the worker by SIGBUS, without a fault report on stderr."""
     import sys
@@ -314,11 +228,10 @@ def _send(fd: int, message: object) -> None:
 
 
 def _child(plan: _Plan, indexes: list[int], threads: int | None, out: int) -> None:
-    names = plan.algorithms
-    buffer = None if maps() else bytearray(block_size(names, bool(threads)))
+    method = Method.from_environment()  # one per worker: what it measures, it keeps
     for index in indexes:
         try:
-            _send(out, ("r", index, _hash_one(plan, index, threads, out, buffer)))
+            _send(out, ("r", index, _hash_one(plan, index, threads, out, method)))
         except MbomError as exc:  # not tolerated: the parent raises it
             changed = isinstance(exc, ObjectChangedError)
             expected = exc.expected if changed else None
@@ -327,10 +240,8 @@ def _child(plan: _Plan, indexes: list[int], threads: int | None, out: int) -> No
             return
 
 
-def _hash_one(
-    plan: _Plan, index: int, threads: int | None, out: int, buffer: bytearray | None
-) -> Result:
-    """One file, mapped (``buffer`` None) or read into ``buffer``; reported as it goes."""
+def _hash_one(plan: _Plan, index: int, threads: int | None, out: int, method: Method) -> Result:
+    """One file, window by window (mapped or read, as ``method`` says); reported as it goes."""
     path = plan.paths[index]
     try:
         fd, identity = open_file(path, follow_symlinks=plan.follow)
@@ -344,22 +255,14 @@ def _hash_one(
             _send(out, ("p", count))
 
         try:
-            try:
-                if buffer is not None:
-                    raise _CannotMap
-                raw = digest_mapped(fd, size, plan.algorithms, threads=threads, progress=advance)
-            except _CannotMap:  # reading suits these algorithms better, or cannot map here
-                buffer = buffer or bytearray(block_size(plan.algorithms, bool(threads)))
-                read, raw = _read(fd, plan.algorithms, buffer, path, threads, advance)
-                if read != size:
-                    return plan.failed(changed_error(path, size))
+            hashed, raw = digest_windows(
+                fd, size, plan.algorithms, method, threads=threads, progress=advance
+            )
             st = os.fstat(fd)
-        except UnreadableFileError as exc:
-            return plan.failed(exc)
         except OSError as exc:
             error = UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path)
             return plan.failed(error)
-        if st.st_size != size:
+        if hashed != size or st.st_size != size:
             return plan.failed(changed_error(path, size))
         return plan.finish(index, size, identity, raw, st.st_mode)
     finally:

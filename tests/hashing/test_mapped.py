@@ -21,7 +21,7 @@ import pytest
 from blake3 import blake3
 
 from mbom.errors import ObjectChangedError
-from mbom.hashing import _engine, _mapped, _reader, hash_tree
+from mbom.hashing import _engine, _mapped, _reader, _windows, hash_tree
 
 MIB = 1024 * 1024
 
@@ -57,13 +57,13 @@ def _digests(tree, names: tuple[str, ...]) -> dict[str, dict[str, str]]:  # type
     return {entry.path: {n: entry.digests[n] for n in names} for entry in tree.files}
 
 
-@pytest.mark.parametrize("mode", ["", "1", "0"], ids=["auto", "mapped", "read"])
+@pytest.mark.parametrize("mode", ["", "1", "0"], ids=["measured", "mapped", "read"])
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_workers_give_the_digests_of_the_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, workers: int
 ) -> None:
     """Several windows per file, sizes that are no multiple of a window or a page."""
-    monkeypatch.setattr(_mapped, "WINDOW", 64 * 1024)
+    monkeypatch.setattr(_windows, "WINDOW", 64 * 1024)
     monkeypatch.setenv("MBOM_HASH_MMAP", mode)
     contents = _model(tmp_path / "m", (3 * MIB + 17, 2 * MIB, MIB + 1, 5 * MIB - 4095))
     names = ("sha256", "blake3")
@@ -116,7 +116,7 @@ def _cut_while_hashing(monkeypatch: pytest.MonkeyPatch, victim: Path, action=Non
     def cut() -> None:
         os.truncate(victim, 1000)
 
-    for module in (_mapped, _reader):
+    for module in (_windows, _reader):
         real = module.start_hasher
 
         def start(name, large, data=b"", threads=None, real=real):  # type: ignore[no-untyped-def]
@@ -152,9 +152,11 @@ def _inode(path: str) -> int:
         return -1
 
 
-PATHS = {
+PATHS = {  # measured: a worker's first window is mapped
     "mapped-sha256": ("1", True, ("sha256",)),
-    "mapped-blake3": ("", True, ("blake3",)),
+    "mapped-blake3": ("1", True, ("blake3",)),
+    "measured-sha256": ("", True, ("sha256",)),
+    "measured-blake3": ("", True, ("blake3",)),
     "worker-read": ("0", True, ("sha256",)),
     "thread-read": ("0", False, ("sha256", "blake3")),
 }
@@ -300,3 +302,22 @@ def test_the_cli_prints_one_line_and_exits_2(tmp_path: Path, path: str) -> None:
             f"mbom: error: {victim}: changed while being hashed (size {3 * MIB} -> 1000)\n"
         )
         assert not (tmp_path / "bom.cdx.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("victim", "killed"), [("shard-0.bin", True), ("shard-1.bin", False)], ids=["mapped", "read"]
+)
+def test_a_measuring_worker_names_a_file_cut_in_either_kind_of_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, victim: str, killed: bool
+) -> None:
+    """One worker, one window a file: it maps shard-0 (its first window) and reads shard-1
+    (its second), so the cut lands in a mapped window (SIGBUS) or a read one (short read)."""
+    _model(tmp_path / "m", (4 * MIB, 3 * MIB, 2 * MIB))
+    cut = tmp_path / "m" / victim
+    before = cut.stat().st_size
+    _cut_while_hashing(monkeypatch, cut)
+    deaths = _record_deaths(monkeypatch)
+    with pytest.raises(ObjectChangedError) as raised:
+        hash_tree(tmp_path / "m", algorithms=("sha256",), jobs=1)
+    assert (signal.SIGBUS in deaths) == killed
+    assert raised.value.message == f"{cut}: changed while being hashed (size {before} -> 1000)"
