@@ -46,10 +46,10 @@ def _short(value: str) -> str:
     return value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…"
 
 
-def _duplicate_bom_refs(doc: Any) -> list[Finding]:
+def _duplicate_bom_refs(declarations: list[tuple[str, str]]) -> list[Finding]:
     first: dict[str, str] = {}
     found = []
-    for ref, pointer in bom_ref_declarations(doc):
+    for ref, pointer in declarations:
         if ref in first:
             found.append(
                 Finding(
@@ -75,9 +75,11 @@ def _own_bom_link_target(doc: dict[str, Any], value: str) -> str | None:
     return unquote(match["fragment"])
 
 
-def _dangling(doc: dict[str, Any], refs: tuple[RefSite, ...]) -> list[Finding]:
+def _dangling(
+    doc: dict[str, Any], refs: tuple[RefSite, ...], declarations: list[tuple[str, str]]
+) -> list[Finding]:
     """One warning per undeclared target, at its first reference, counting the others."""
-    declared = {ref for ref, _ in bom_ref_declarations(doc)}
+    declared = {ref for ref, _ in declarations}
     missing: dict[str, list[RefSite]] = {}
     for site in refs:
         if site.value.startswith("urn:cdx:"):
@@ -164,10 +166,11 @@ def _unsafe_checkpoints(doc: dict[str, Any]) -> list[Finding]:
 def semantic_findings(doc: dict[str, Any], sites: Sites) -> SemanticFindings:
     """Run every semantic check on a parsed BOM whose reference and hash sites are known."""
     hash_errors = [f for f in map(_hash_content, sites.hashes) if f is not None]
+    declarations = list(bom_ref_declarations(doc))  # one walk of the document for both
     return SemanticFindings(
-        errors=(*_duplicate_bom_refs(doc), *hash_errors),
+        errors=(*_duplicate_bom_refs(declarations), *hash_errors),
         warnings=(
-            *_dangling(doc, sites.refs),
+            *_dangling(doc, sites.refs, declarations),
             *_duplicate_algs(sites.hashes),
             *_unsafe_checkpoints(doc),
         ),
