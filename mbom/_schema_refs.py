@@ -25,6 +25,7 @@ the one it replaces, so errors, their messages and paths are the same
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,8 +33,17 @@ if TYPE_CHECKING:
 
 #: Draft 7 keywords whose value is one subschema, a list of them, or a name -> subschema map.
 _ONE = frozenset(
-    ("additionalItems", "additionalProperties", "contains", "propertyNames", "if", "then", "else")
-) | {"not"}
+    (
+        "additionalItems",
+        "additionalProperties",
+        "contains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "not",
+    )
+)
 _LIST = frozenset(("allOf", "anyOf", "oneOf"))
 _MAP = frozenset(("properties", "patternProperties"))
 
@@ -101,7 +111,7 @@ def _named(reference: _Rewritten) -> _Rewritten:
     return target
 
 
-def _subschemas(key: str, value: Any, rewrite: Any) -> Any:
+def _subschemas(key: str, value: Any, rewrite: Callable[[Any], Any]) -> Any:
     """``value`` of keyword ``key`` with each subschema in it rewritten (others untouched)."""
     if key in _ONE or (key == "items" and not isinstance(value, list)):
         return rewrite(value)

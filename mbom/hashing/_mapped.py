@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from mbom.errors import MbomError, ObjectChangedError, UnreadableFileError
 from mbom.hashing._reader import Progress, open_file
 from mbom.hashing._windows import Method, digest_windows
-from mbom.hashing._workers import kill_and_reap
+from mbom.hashing._workers import fork_with_pipe, kill_and_reap
 
 if TYPE_CHECKING:
     from mbom.hashing._engine import Result, _Plan
@@ -194,20 +194,12 @@ def _reap(plan: _Plan, worker: _Worker, results: list[Result | None]) -> list[in
 
 
 def _fork(plan: _Plan, indexes: list[int], threads: int | None) -> _Worker:
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(writer)
-        return _Worker(pid, reader, indexes)
-    code = 0
-    try:  # in the child: hash, report each file, exit without cleanup
-        os.close(reader)
+    def hash_share(writer: int) -> None:  # in the child: hash, report each file
         _die_quietly_on_sigbus()
         _child(plan, indexes, threads, writer)
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+
+    pid, reader = fork_with_pipe(hash_share)
+    return _Worker(pid, reader, indexes)
 
 
 def _die_quietly_on_sigbus() -> None:

@@ -20,7 +20,7 @@ import marshal
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom.errors import MbomError, UnreadableFileError
@@ -69,22 +69,31 @@ def kill_and_reap(pid: int, fd: int) -> None:
             os.waitpid(pid, 0)
 
 
-def fork_child(plan: _Plan, indexes: Sequence[int]) -> Child:
+def fork_with_pipe(work: Callable[[int], None]) -> tuple[int, int]:
+    """Fork a worker that runs ``work(writer)`` and leaves with ``os._exit`` (none of the
+    parent's clean-up; 1 if ``work`` raised); return (its pid, the pipe's reading end)."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
         os.close(writer)
-        return Child(pid, reader)
+        return pid, reader
     code = 0
-    try:  # in the child: probe, send results (or the error) back, exit without cleanup
+    try:
         os.close(reader)
+        work(writer)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def fork_child(plan: _Plan, indexes: Sequence[int]) -> Child:
+    def probe(writer: int) -> None:  # in the child: send results (or the error) back
         try:
             payload: object = plan.probe(indexes)
         except MbomError as exc:  # re-raised in the parent
             payload = ("error", exc.message, exc.path)
         with os.fdopen(writer, "wb") as stream:
             stream.write(marshal.dumps(payload))  # plain tuples: faster than pickle
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+
+    return Child(*fork_with_pipe(probe))
