@@ -11,6 +11,7 @@ hashlib and blake3 release the GIL on big buffers, so threads use every core.
 
 from __future__ import annotations
 
+import mmap
 import os
 import stat
 import threading
@@ -28,6 +29,7 @@ from mbom.hashing._reader import (
     digest_stream,
     open_fd,
     open_file,
+    read_buffer,
 )
 from mbom.hashing._workers import Child, can_fork, fork_child
 from mbom.hashing.merkle import _U64, leaf_preimage
@@ -158,7 +160,7 @@ class _Plan:
         return done, large
 
     def stream(
-        self, index: int, buffer: bytearray, progress: Progress | None, parallel: bool
+        self, index: int, buffer: mmap.mmap, progress: Progress | None, parallel: bool
     ) -> Result:
         path = self.paths[index]
         try:
@@ -327,7 +329,7 @@ def _stream_large(
     if not indexes:
         return
     if workers == 1 or len(indexes) == 1:
-        buffer = bytearray(size)
+        buffer = read_buffer(size)
         for index in indexes:
             results[index] = plan.stream(index, buffer, progress, inside)
         return
@@ -338,7 +340,7 @@ def _stream_large(
     failures: list[BaseException] = []
 
     def run() -> None:
-        buffer = bytearray(size)
+        buffer = read_buffer(size)
         while not failures:
             with lock:
                 index = next(pending, None)

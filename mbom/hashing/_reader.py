@@ -1,16 +1,17 @@
 """Open one file, learn its identity, and stream it through one or more digests.
 
-Reads go into a reused buffer with ``os.readv`` (no per-chunk allocation, no mmap: mapped
-page-cache pages would count towards the process's memory and, measured here, are slower for
-SHA-2). hashlib and blake3 release the GIL on large buffers, so threads hashing different
-files run on different cores. The identity (size, mtime, ctime, inode, device) comes from
-``fstat`` on the descriptor that is read, so what is recorded always describes the bytes that
-were hashed, and no separate ``stat`` by path is needed.
+Reads go into a reused, page-aligned buffer (:func:`read_buffer`) with ``os.readv`` (no
+per-chunk allocation; forked workers map or read large files window by window:
+mbom.hashing._windows). hashlib and blake3 release the GIL on large buffers, so threads
+hashing different files run on different cores. The identity (size, mtime, ctime, inode,
+device) comes from ``fstat`` on the descriptor that is read, so what is recorded always
+describes the bytes that were hashed, and no separate ``stat`` by path is needed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -20,11 +21,11 @@ from mbom.errors import UnreadableFileError
 from mbom.hashing._algorithms import new_hasher
 
 #: Buffer for SHA-2: fits in a core's L2 cache, so the digest reads what ``read`` just wrote.
-SHA_BLOCK = 256 * 1024
+SHA_BLOCK = 1024 * 1024
 #: Buffer for BLAKE3 hashing one file on all cores: large enough for its threads to pay off.
 BLAKE3_BLOCK = 4 * 1024 * 1024
 #: Buffer for BLAKE3 on one core (when several large files are hashed side by side).
-BLAKE3_SERIAL_BLOCK = 512 * 1024
+BLAKE3_SERIAL_BLOCK = 1024 * 1024
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 # O_NONBLOCK: if a FIFO is swapped in after the walk, open must not hang (fstat then refuses it).
@@ -33,6 +34,17 @@ _FAST = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 FAST_CONSTRUCTORS = _FAST
 
 Progress = Callable[[int], None]
+
+
+def read_buffer(size: int) -> mmap.mmap:
+    """A writable buffer of ``size`` bytes that starts on a page boundary, for ``readv``.
+
+    Not a ``bytearray``: glibc puts one this large 16 bytes past a page start, and the
+    kernel's copy into a destination 8-24 bytes past a page start ran at half speed on an
+    AMD EPYC VM (1 GiB from the page cache: 0.20 s against 0.09-0.10 s at any other offset
+    tried; benchmarks.md, issue 15, seventh pass). Anonymous pages count towards RSS only
+    once written, as a bytearray's do."""
+    return mmap.mmap(-1, size)
 
 
 def block_size(algorithms: Sequence[str], parallel: bool = False) -> int:
@@ -76,7 +88,7 @@ def digest_small(
     except OSError as exc:
         raise UnreadableFileError(f"{path}: read failed: {exc.strerror}", path=path) from exc
     if len(data) > size:  # grew since fstat: stream the rest
-        return digest_stream(fd, algorithms, bytearray(SHA_BLOCK), path, prefix=data)
+        return digest_stream(fd, algorithms, read_buffer(SHA_BLOCK), path, prefix=data)
     if len(algorithms) == 1 and algorithms[0] in _FAST:
         return len(data), (_FAST[algorithms[0]](data).digest(),)
     return len(data), tuple(start_hasher(name, False, data).digest() for name in algorithms)
@@ -85,7 +97,7 @@ def digest_small(
 def digest_stream(
     fd: int,
     algorithms: Sequence[str],
-    buffer: bytearray,
+    buffer: mmap.mmap,
     path: str,
     *,
     prefix: bytes = b"",
@@ -102,7 +114,7 @@ def digest_stream(
 
 
 def digest_into(
-    fd: int, hashers: Sequence, buffer: bytearray, path: str, progress: Progress | None = None
+    fd: int, hashers: Sequence, buffer: mmap.mmap, path: str, progress: Progress | None = None
 ) -> int:
     """Read ``fd`` to its end into ``buffer``, feeding every hasher; return the bytes read."""
     view = memoryview(buffer)

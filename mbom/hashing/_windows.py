@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Sequence
 
-from mbom.hashing._reader import Progress, block_size, start_hasher
+from mbom.hashing._reader import Progress, block_size, read_buffer, start_hasher
 
 #: Bytes mapped (or read) at once: large enough that mapping costs little, small enough
 #: that RSS stays flat (a multiple of every platform's allocation granularity).
@@ -54,7 +54,7 @@ class Method:
         self.cost_ns = [0, 0]
         self.bytes = [0, 0]
         self.windows = [0, 0]
-        self._buffer: bytearray | None = None
+        self._buffer: mmap.mmap | None = None
 
     @classmethod
     def from_environment(cls) -> Method:
@@ -89,7 +89,7 @@ class Method:
     def buffer(self, algorithms: Sequence[str], threads: int | None) -> memoryview:
         """The read buffer, made at the first window read (never, for a worker that maps)."""
         if self._buffer is None:
-            self._buffer = bytearray(block_size(algorithms, bool(threads)))
+            self._buffer = read_buffer(block_size(algorithms, bool(threads)))
         return memoryview(self._buffer)
 
 

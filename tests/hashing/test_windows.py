@@ -7,6 +7,7 @@ clock); the digests with real files, windows of both kinds mixed in one file.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import time
 from pathlib import Path
@@ -101,7 +102,11 @@ def test_a_file_that_cannot_be_mapped_is_read(
     """mmap refused (a filesystem without it): the window is read, and so are the rest."""
     monkeypatch.setattr(_windows, "WINDOW", 65536)
 
-    def refuse(*args: object, **kwargs: object) -> None:
+    real_mmap = mmap.mmap
+
+    def refuse(fd: int, *args: object, **kwargs: object) -> mmap.mmap:
+        if fd == -1:  # the read buffer: anonymous memory, still mapped
+            return real_mmap(fd, *args, **kwargs)
         raise OSError(19, "No such device")
 
     monkeypatch.setattr(_windows.mmap, "mmap", refuse)
