@@ -129,8 +129,8 @@ def build_bom(inputs: BomInputs, options: BuildOptions | None = None) -> BuiltBo
 
 def prepare(options: BuildOptions, *, licences: bool = True) -> None:
     """Load now what :func:`build_bom` needs besides the inputs: the CycloneDX model and
-    serialiser, the schema and its validator, and (``licences``: a card may name one) the
-    SPDX licence list, 30-40 ms of the work.
+    serialiser, the modules that turn records into components, the schema and its validator,
+    and (``licences``: a card may name one) the SPDX licence list, 30-40 ms of the work.
 
     generate calls this while the model is hashed, so the real build after it pays none of
     it. (It used to build and drop a whole BOM around a stand-in model: measured, the real
@@ -141,6 +141,9 @@ def prepare(options: BuildOptions, *, licences: bool = True) -> None:
     import cyclonedx.model.bom
     import cyclonedx.output.json
 
+    import mbom.bom.dataset_components
+    import mbom.bom.environment_components
+    import mbom.bom.model_component  # noqa: F401
     from mbom.bom.validate import load_validator
 
     if licences:

@@ -124,7 +124,7 @@ def _capture_local(
         jobs=jobs,
         follow_symlinks_within=follow_symlinks_within,
         executor=executor,
-        meanwhile=meanwhile,
+        meanwhile=_loading_inspection(meanwhile),
         observe=identities.__setitem__,
     )
     from mbom.capture.huggingface import METADATA_FILES  # after forking the hashing
@@ -156,3 +156,17 @@ def _capture_local(
             hf = capture_hf_model(location)
     name = os.path.basename(os.path.abspath(location).rstrip(os.sep)) or "model"
     return ModelRecord(location=location, name=name, tree=tree, files=tuple(files), hf=hf)
+
+
+def _loading_inspection(meanwhile: Callable[[], None] | None) -> Callable[[], None]:
+    """``meanwhile`` for hash_tree: the checkpoint readers load while the workers hash (they
+    run right after: 40 ms of imports that were serial), then the caller's own work."""
+
+    def run() -> None:
+        import mbom.capture.huggingface
+        import mbom.capture.inspection  # noqa: F401
+
+        if meanwhile is not None:
+            meanwhile()
+
+    return run

@@ -83,6 +83,11 @@ def _check_name(rel: str) -> str:
 
 #: Entries a streamed walk hands over at a time (one hashing batch).
 BATCH = 20_000
+#: The first piece's size; each next one is twice as large, up to :data:`BATCH`. The
+#: workers hash a piece while the next is listed, so a small first piece puts them to work
+#: early instead of after 20,000 entries listed serially (60 ms here; 20,000 x 4 KiB,
+#: 25 runs each: 0.322-0.343 s -> 0.316-0.317 s, within the noise of this VM).
+FIRST_BATCH = 1_250
 
 
 def walk_tree(
@@ -139,9 +144,10 @@ def stream_walk(
     concatenation. A directory of more than :data:`SORT_LIMIT` entries is read through the
     ``scandir`` iterator unsorted instead (never held as a list); callers sort anyway, so
     order is a speed-up, never relied on. Memory: one piece plus the listings of the
-    directories being walked.
+    directories being walked. The pieces grow from :data:`FIRST_BATCH` to ``batch``.
     """
     batch = BATCH if batch is None else batch
+    size = min(FIRST_BATCH, batch)
     walker = _Walker(root, follow_within, anomalies)
     if use_ignore:
         walker.producer = producer_ignore(root, extra_ignore, ignore_file=ignore_file)
@@ -193,8 +199,8 @@ def stream_walk(
             listing = walker.listing(directory, prefix)
             if listing is not None:
                 stack.append(listing)
-        if taken >= batch:
-            taken = 0
+        if taken >= size:
+            taken, size = 0, min(size * 2, batch)
             yield walker.take()
     yield walker.take()
 

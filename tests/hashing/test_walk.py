@@ -206,6 +206,20 @@ def test_stream_walk_pieces_follow_the_byte_order_of_full_paths(tmp_path: Path) 
     assert walked == sorted(names, key=lambda name: name.encode("utf-8"))
 
 
+def test_the_pieces_grow_from_a_small_first_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers start on a small first piece while the walk lists the next, larger one;
+    together the pieces are the whole walk, in order."""
+    monkeypatch.setattr("mbom.hashing._walk.FIRST_BATCH", 2)
+    names = [f"f{index:02d}" for index in range(40)]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    pieces = [[row[0] for row in piece.files] for piece in stream_walk(str(tmp_path), batch=8)]
+    assert [len(piece) for piece in pieces] == [2, 4, 8, 8, 8, 8, 2]
+    assert [name for piece in pieces for name in piece] == names
+
+
 def test_a_directory_above_the_sort_limit_is_walked_unsorted_but_complete(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
