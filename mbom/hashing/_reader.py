@@ -43,8 +43,12 @@ def read_buffer(size: int) -> mmap.mmap:
     kernel's copy into a destination 8-24 bytes past a page start ran at half speed on an
     AMD EPYC VM (1 GiB from the page cache: 0.20 s against 0.09-0.10 s at any other offset
     tried; benchmarks.md, issue 15, seventh pass). Anonymous pages count towards RSS only
-    once written, as a bytearray's do."""
-    return mmap.mmap(-1, size)
+    once written, as a bytearray's do. Private (copy-on-write), as a bytearray is: Python
+    maps anonymous memory shared by default, which a forked worker would write into the
+    parent's buffer."""
+    if hasattr(mmap, "MAP_PRIVATE"):
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+    return mmap.mmap(-1, size)  # Windows: no fork to share it with
 
 
 def block_size(algorithms: Sequence[str], parallel: bool = False) -> int:

@@ -163,3 +163,17 @@ def test_read_buffers_start_on_a_page_boundary() -> None:
         buffer = read_buffer(size)
         address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
         assert (len(buffer), address % mmap.PAGESIZE) == (size, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_read_buffer_is_not_shared_with_a_forked_worker() -> None:
+    """What a worker reads into a buffer it inherited never lands in the parent's copy."""
+    buffer = read_buffer(4096)
+    buffer[:5] = b"owner"
+    pid = os.fork()
+    if pid == 0:  # the worker: overwrite, leave at once
+        buffer[:5] = b"child"
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert buffer[:5] == b"owner"
