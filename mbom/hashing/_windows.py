@@ -12,13 +12,14 @@ Usage::
 Mapping a window hashes the page cache in place and saves the copy ``read`` makes of every
 byte; but the digest then reads DRAM, where after ``read`` it reads a buffer that stays in
 L2. Which is cheaper depends on the algorithm and on the machine (docs/benchmarks.md, issue
-15: BLAKE3 mapped took 0.75-0.82 x its read time on every machine measured; SHA-256 mapped
-0.90 x on one VM and 1.12 x on another). So unless ``MBOM_HASH_MMAP`` decides (``1``: map,
-``0``: read), a worker measures: its first windows alternate between the two, each timed in
-the process's CPU time (the copy's system time and the page faults included), and once it
-has :data:`SAMPLES` of each it keeps the one that cost less per byte for the rest of its
-files. Every window is hashed exactly once, in file order, whichever way its bytes arrive,
-so the digests never depend on the choice.
+15: BLAKE3 mapped took 0.75-0.82 x its read time on two VMs and 1.07-1.18 x on a third;
+SHA-256 mapped 0.90 x, 1.12 x and 0.91-0.96 x). So unless ``MBOM_HASH_MMAP`` decides (``1``:
+map, ``0``: read), a worker measures: its first windows (a quarter of :data:`WINDOW` each,
+so the slower way costs little) alternate between the two, each timed in the process's CPU
+time (the copy's system time and the page faults included), and once it has :data:`SAMPLES`
+of each it keeps the one that cost less per byte for the rest of its files. Every window is
+hashed exactly once, in file order, whichever way its bytes arrive, so the digests never
+depend on the choice.
 
 A window mapped past a file's new end raises SIGBUS in this process (the caller runs this in
 a forked worker for that reason); a window read past it comes back short, and the count
@@ -108,8 +109,8 @@ def digest_windows(
     hashers = [start_hasher(name, bool(threads), b"", threads) for name in algorithms]
     offset = 0
     while offset < size:
-        length = min(WINDOW, size - offset)
         mapped = method.maps()
+        length = min(WINDOW if method.fixed is not None else WINDOW // 4, size - offset)
         started = time.process_time_ns() if method.fixed is None else 0
         if not (mapped and _hash_mapped(fd, offset, length, hashers)):
             if mapped:
