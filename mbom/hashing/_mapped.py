@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mbom.errors import MbomError, ObjectChangedError, UnreadableFileError
-from mbom.hashing._reader import SHA_BLOCK, Progress, open_file, read_buffer
+from mbom.hashing._reader import Progress, block_size, open_file, read_buffer
 from mbom.hashing._windows import Method, digest_windows
 from mbom.hashing._workers import fork_with_pipe, kill_and_reap
 
@@ -122,7 +122,7 @@ def hash_mapped(
         for worker in started:
             worker.kill()
     if left:  # a worker died: what it did not finish is read here (it may change again)
-        buffer = read_buffer(SHA_BLOCK)
+        buffer = read_buffer(block_size(plan.algorithms))
         for index in left:
             results[index] = plan.stream(index, buffer, progress, False)
 

@@ -41,7 +41,7 @@ def read_buffer(size: int) -> mmap.mmap:
 
     Not a ``bytearray``: glibc puts one this large 16 bytes past a page start, and the
     kernel's copy into a destination 8-24 bytes past a page start ran at half speed on an
-    AMD EPYC VM (1 GiB from the page cache: 0.20 s against 0.09-0.10 s at any other offset
+    AMD EPYC VM (1 GiB from the page cache: 0.20 s against 0.08-0.11 s at any other offset
     tried; benchmarks.md, issue 15, seventh pass). Anonymous pages count towards RSS only
     once written, as a bytearray's do. Private (copy-on-write), as a bytearray is: Python
     maps anonymous memory shared by default, which a forked worker would write into the
