@@ -158,3 +158,25 @@ def schema_findings(errors: Iterable[SchemaError]) -> list[Finding]:
                 seen.add(finding)
                 out.append(finding)
     return out
+
+
+def verdict_findings(
+    violations: Iterable[tuple[str, str, Sequence[str | int]]], explained: Sequence[Finding]
+) -> list[Finding]:
+    """The verdict's violations (keyword, message, path) that no explained finding covers: a
+    finding at, under or above the same place says it already (its words are plainer)."""
+    said = [finding.pointer for finding in explained]
+    out: list[Finding] = []
+    for keyword, message, path in violations:
+        pointer = json_pointer(tuple(path))
+        if any(_related(pointer, other) for other in said):
+            continue
+        if len(message) > _MAX_MESSAGE:
+            message = message[: _MAX_MESSAGE - 1] + "…"
+        out.append(Finding(f"schema.{keyword or 'invalid'}", message, pointer))
+        said.append(pointer)
+    return out
+
+
+def _related(pointer: str, other: str) -> bool:
+    return pointer == other or pointer.startswith(other + "/") or other.startswith(pointer + "/")

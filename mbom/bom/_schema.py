@@ -1,16 +1,25 @@
 """The official CycloneDX JSON schemas, as shipped inside cyclonedx-python-lib (offline).
 
 The one place that knows where the library keeps its schema files and how to validate against
-them. It builds the same validator as ``cyclonedx.validation.json.JsonStrictValidator`` (Draft 7,
-format checks, the shipped SPDX / JSF / cryptography-defs schemas in a local ``referencing``
-registry, so nothing is fetched) with two changes. jsonschema checks ``uniqueItems`` (set on
-``components`` and ``dependencies``) by comparing every pair, which took 440 s on a BOM with
-20,000 components; here it is a linear-time check with the same meaning. And every ``$ref``
-is resolved once, when the validator is built (:mod:`mbom._schema_refs`), not at each
-component: the same errors, in half the time.
+them. Two validators read the same files, with different jobs:
 
-cyclonedx and jsonschema are imported lazily, jsonschema through :mod:`mbom._jsonschema` (which
-avoids its one-second start-up and checks IRIs quickly).
+* The verdict (:func:`schema_verdict`) is jsonschema-rs: Draft 7, format checks, the shipped
+  SPDX / JSF / cryptography-defs schemas in a local registry, and a retriever that refuses
+  every fetch. It loads in about 10 ms and validates a 100-component BOM in 0.2 ms and one
+  with 20,000 components in 20 ms. The Python path below took 80 ms to load and 15 ms to
+  validate the small one; in generate and verify that was most of their cost beyond hashing
+  (docs/benchmarks.md, issue 15).
+* The explanation (:func:`schema_errors`) runs only for a document the verdict refused: it
+  builds the same validator as ``cyclonedx.validation.json.JsonStrictValidator`` (python
+  jsonschema) so that :mod:`mbom.bom._messages` can descend into the branch of a ``oneOf``
+  the document nearly matched and say what is wrong in plain words. jsonschema checks
+  ``uniqueItems`` (set on ``components`` and ``dependencies``) by comparing every pair, which
+  took 440 s on a BOM with 20,000 components; here it is a linear-time check with the same
+  meaning. And every ``$ref`` is resolved once, when the validator is built
+  (:mod:`mbom._schema_refs`), not at each component.
+
+cyclonedx and both validators are imported lazily, jsonschema through :mod:`mbom._jsonschema`
+(which avoids its one-second start-up and checks IRIs quickly).
 """
 
 from __future__ import annotations
@@ -89,15 +98,64 @@ def _unique_items(validator: Any, enabled: Any, instance: Any, schema: Any) -> I
 
 
 @cache
-def _registry() -> Any:
-    """The sub-schemas the BOM schemas refer to, from the library's files (nothing fetched)."""
+def _sub_schemas() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(URI, schema) of every sub-schema the BOM schemas refer to, from the library's files."""
     from cyclonedx.schema._res import CRYPTOGRAPHY_DEFS, JSF, SPDX_JSON
+
+    return tuple(
+        (_SCHEMA_BASE_URI + os.path.basename(path), _load(path))
+        for path in (SPDX_JSON, JSF, CRYPTOGRAPHY_DEFS)
+    )
+
+
+def _refuse_fetch(uri: str) -> Any:
+    """The verdict's retriever: a reference outside the shipped files is never fetched."""
+    raise ValueError(f"{uri}: not among the shipped CycloneDX schemas (nothing is fetched)")
+
+
+@cache
+def _verdict_validator(spec_version: str) -> Any:
+    import jsonschema_rs
+
+    registry = jsonschema_rs.Registry(_sub_schemas(), retriever=_refuse_fetch)
+    return jsonschema_rs.Draft7Validator(
+        schema_document(spec_version),
+        registry=registry,
+        retriever=_refuse_fetch,
+        validate_formats=True,
+    )
+
+
+def schema_verdict(doc: Any, spec_version: str) -> bool | None:
+    """Whether the document is schema-valid; None when jsonschema-rs cannot read it (a value
+    that is not JSON, or nesting past :data:`~mbom.load.MAX_DEPTH`): the explanation then
+    decides. ``doc`` comes from :func:`mbom.load.parse_json`, which bounds its depth; the
+    depth is checked again here, since a native validator has no recursion guard."""
+    from mbom.load import MAX_DEPTH
+    from mbom.load._tree import too_deep
+
+    if too_deep(doc, MAX_DEPTH):
+        return None
+    try:
+        return bool(_verdict_validator(spec_version).is_valid(doc))
+    except ValueError:  # jsonschema-rs: "Unsupported type"
+        return None
+
+
+def verdict_errors(doc: Any, spec_version: str) -> list[tuple[str, str, list[str | int]]]:
+    """(keyword, message, instance path) of every violation the verdict sees."""
+    errors = _verdict_validator(spec_version).iter_errors(doc)
+    return [(str((e.schema_path or [""])[-1]), e.message, e.instance_path) for e in errors]
+
+
+@cache
+def _registry() -> Any:
+    """The sub-schemas the BOM schemas refer to, for the explanation (nothing fetched)."""
     from referencing import Registry
     from referencing.jsonschema import DRAFT7
 
     return Registry().with_resources(
-        (_SCHEMA_BASE_URI + os.path.basename(path), DRAFT7.create_resource(_load(path)))
-        for path in (SPDX_JSON, JSF, CRYPTOGRAPHY_DEFS)
+        (uri, DRAFT7.create_resource(schema)) for uri, schema in _sub_schemas()
     )
 
 
@@ -116,11 +174,12 @@ def _validator(spec_version: str) -> Validator:
 
 
 def load_validator(spec_version: str) -> None:
-    """Build the validator for ``spec_version`` now (once a process; imports jsonschema and
-    loads the schemas), so that the first validation does not pay for it."""
-    _validator(spec_version)
+    """Build the verdict's validator for ``spec_version`` now (once a process; loads the
+    schemas), so that the first validation does not pay for it."""
+    _verdict_validator(spec_version)
 
 
 def schema_errors(doc: Any, spec_version: str) -> Iterator[SchemaError]:
-    """Every schema violation in the parsed document (jsonschema errors, with paths)."""
+    """Every schema violation in the parsed document, explained (jsonschema errors, with
+    paths): for a document :func:`schema_verdict` did not accept."""
     return _validator(spec_version).iter_errors(doc)

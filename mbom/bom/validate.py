@@ -8,14 +8,17 @@ person can act on; nothing here touches the network.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from mbom.bom._messages import schema_findings
+from mbom.bom._messages import schema_findings, verdict_findings
 from mbom.bom._refs import find_sites
 from mbom.bom._schema import (
     load_validator,
     schema_document,
     schema_errors,
+    schema_verdict,
     supported_spec_versions,
+    verdict_errors,
 )
 from mbom.bom._semantic import semantic_findings
 from mbom.bom.findings import Finding, ValidationResult
@@ -55,10 +58,7 @@ def validate_document(doc: object) -> ValidationResult:
     supported = supported_spec_versions()
     errors: list[Finding] = []
     if isinstance(spec, str) and spec in supported:
-        try:
-            errors.extend(schema_findings(schema_errors(doc, spec)))
-        except RecursionError:
-            errors.append(Finding("too-deep", "the document nests too deeply to validate", ""))
+        errors.extend(_schema_findings(doc, spec))
         walk_spec = spec
     else:
         errors.append(
@@ -78,3 +78,18 @@ def validate_document(doc: object) -> ValidationResult:
         errors=(*errors, *semantic.errors),
         warnings=semantic.warnings,
     )
+
+
+def _schema_findings(doc: dict[str, Any], spec: str) -> list[Finding]:
+    """No findings for a document the verdict accepts; else every violation, explained (see
+    :mod:`mbom.bom._schema`: jsonschema-rs decides, python jsonschema says why)."""
+    verdict = schema_verdict(doc, spec)
+    if verdict:
+        return []
+    try:
+        explained = schema_findings(schema_errors(doc, spec))
+    except RecursionError:
+        return [Finding("too-deep", "the document nests too deeply to validate", "")]
+    if verdict is None:  # the verdict could not read it: the explanation decides
+        return explained
+    return [*explained, *verdict_findings(verdict_errors(doc, spec), explained)]

@@ -360,6 +360,72 @@ def test_deep_nesting_is_a_finding_not_a_crash() -> None:
     assert validate_bom(nested).errors == (too_deep,)
 
 
+def test_a_parsed_document_nested_past_the_limit_is_a_finding_not_a_crash() -> None:
+    """validate_document takes a parsed document; one that did not come from parse_json may
+    nest past its bound. The verdict's validator is native code with no recursion guard (a
+    100,000-deep array crashed the process), so it never sees such a document."""
+    from mbom.bom.validate import validate_document
+
+    nested: list[Any] = []
+    for _ in range(100_000):
+        nested = [nested]
+    doc = bom(components=[component("a", properties=nested)])
+    result = validate_document(doc)
+    assert not result.ok
+    assert "too-deep" in codes(result.errors)
+
+
+def test_a_serial_number_with_a_trailing_newline_is_refused() -> None:
+    """Python's ``re.search`` lets ``$`` match before a final newline, so python jsonschema
+    (and cyclonedx-python-lib's validator) accepted ``urn:uuid:...\n``. The verdict does
+    not: the error comes from it, since python jsonschema has none to explain."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    doc = bom(serialNumber=SERIAL + "\n")
+    lenient = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc))
+    assert lenient is None  # the library's validator accepts it
+    result = check(doc)
+    assert [(f.code, f.pointer) for f in result.errors] == [("schema.pattern", "/serialNumber")]
+    assert "does not match" in result.errors[0].message
+
+
+def test_verdict_errors_are_not_repeated_where_the_explanation_speaks() -> None:
+    doc = bom(serialNumber=SERIAL + "\n")
+    doc["components"] = [{"type": "library"}]
+    result = check(doc)
+    assert [(f.code, f.pointer) for f in result.errors] == [
+        ("schema.required", "/components/0"),
+        ("schema.pattern", "/serialNumber"),
+    ]
+
+
+def test_a_value_that_is_not_json_leaves_the_decision_to_the_explanation() -> None:
+    from mbom.bom._schema import schema_verdict
+
+    doc = bom(components=[component("a", version=object())])
+    assert schema_verdict(doc, "1.6") is None
+    assert schema_verdict(bom(), "1.6") is True
+
+
+def test_the_verdict_never_fetches_a_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the shipped SPDX schema withheld, building the verdict's validator fails on the
+    reference to it, with the refusal, instead of fetching it from cyclonedx.org."""
+    from mbom.bom import _schema
+
+    shipped = _schema._sub_schemas()
+    spdx = "/spdx.SNAPSHOT.schema.json"
+    withheld = tuple((uri, doc) for uri, doc in shipped if not uri.endswith(spdx))
+    assert len(withheld) == len(shipped) - 1
+    monkeypatch.setattr(_schema, "_sub_schemas", lambda: withheld)
+    _schema._verdict_validator.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="nothing is fetched"):
+            _schema._verdict_validator("1.6")
+    finally:
+        _schema._verdict_validator.cache_clear()
+
+
 @pytest.mark.parametrize(
     "doc",
     [
