@@ -136,15 +136,24 @@ def schema_verdict(doc: Any, spec_version: str) -> bool | None:
 
     if too_deep(doc, MAX_DEPTH):
         return None
+    validator = _verdict_validator(spec_version)
     try:
-        return bool(_verdict_validator(spec_version).is_valid(doc))
-    except ValueError:  # jsonschema-rs: "Unsupported type"
+        return bool(validator.is_valid(doc))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # "Unsupported type" (ValueError), or a panic in the native code
         return None
 
 
 def verdict_errors(doc: Any, spec_version: str) -> list[tuple[str, str, list[str | int]]]:
-    """(keyword, message, instance path) of every violation the verdict sees."""
-    errors = _verdict_validator(spec_version).iter_errors(doc)
+    """(keyword, message, instance path) of every violation the verdict sees; one without a
+    place if it cannot list them (it refused the document, so there is at least one)."""
+    try:
+        errors = list(_verdict_validator(spec_version).iter_errors(doc))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return [("", "the document does not match the CycloneDX schema", [])]
     return [(str((e.schema_path or [""])[-1]), e.message, e.instance_path) for e in errors]
 
 

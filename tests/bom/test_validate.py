@@ -408,6 +408,36 @@ def test_a_value_that_is_not_json_leaves_the_decision_to_the_explanation() -> No
     assert schema_verdict(bom(), "1.6") is True
 
 
+class _Panic(BaseException):
+    """What PyO3 raises for a panic in native code (``pyo3_runtime.PanicException``)."""
+
+
+class _PanickingValidator:
+    def is_valid(self, doc: Any) -> bool:
+        raise _Panic("native code panicked")
+
+    def iter_errors(self, doc: Any) -> Any:
+        raise _Panic("native code panicked")
+
+
+def test_a_panic_in_the_verdict_leaves_the_decision_to_the_explanation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bundle's BOM is the attacker's: a crash of the native validator on it must be a
+    finding (verify's exit 1), not a traceback."""
+    from mbom.bom import _schema
+    from mbom.bom.validate import validate_document
+
+    monkeypatch.setattr(_schema, "_verdict_validator", lambda spec: _PanickingValidator())
+    assert _schema.schema_verdict(bom(), "1.6") is None
+    assert validate_document(bom()).ok
+    refused = validate_document(bom(components=[{"type": "library"}]))
+    assert [(f.code, f.pointer) for f in refused.errors] == [("schema.required", "/components/0")]
+    assert _schema.verdict_errors(bom(), "1.6") == [
+        ("", "the document does not match the CycloneDX schema", [])
+    ]
+
+
 def test_the_verdict_never_fetches_a_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the shipped SPDX schema withheld, building the verdict's validator fails on the
     reference to it, with the refusal, instead of fetching it from cyclonedx.org."""

@@ -135,3 +135,34 @@ def test_signed_bom_verify_cli(seeds, corpus: Corpus, work: Path, data) -> None:
     args = ["verify", str(seeds.model), "--bundle", str(bundle), "--key", str(seeds.pub)]
     outcome = run_checked([*args, "--format", fmt])
     assert outcome.code in (0, 1, -1), f"signed but malformed BOM: exit {outcome.code}"
+
+
+@given(data=st.data())
+@budget.LIBRARY
+def test_schema_verdict_is_never_weaker_than_python_jsonschema(corpus: Corpus, data) -> None:
+    """The schema verdict (jsonschema-rs) never accepts a mutated BOM that python jsonschema,
+    built as cyclonedx-python-lib builds it, refuses: switching the verdict made the gate
+    stricter at most (a final newline before ``$``), never looser."""
+    from mbom.bom._schema import schema_errors, schema_verdict, supported_spec_versions
+    from mbom.load import JsonSyntaxError, parse_json
+
+    raw = data.draw(any_seed_mutated(corpus.raw))
+    try:
+        doc = parse_json(raw)
+    except JsonSyntaxError:
+        return
+    spec = doc.get("specVersion") if isinstance(doc, dict) else None
+    if spec not in supported_spec_versions():
+        return
+    verdict = schema_verdict(doc, spec)
+    try:
+        explained = next(iter(schema_errors(doc, spec)), None)
+    except RecursionError:
+        return
+    if verdict:
+        assert explained is None, f"the verdict accepted what jsonschema refuses: {explained}"
+    elif verdict is False:  # refused: at least one schema finding says why
+        from mbom.bom.validate import validate_document
+
+        found = validate_document(doc).errors
+        assert any(f.code.startswith("schema") for f in found), found

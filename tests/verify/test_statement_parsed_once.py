@@ -73,3 +73,25 @@ def test_the_schema_check_judges_the_statement_that_was_verified(
     assert checks(report)["signature"] == "pass"
     assert checks(report)["bom-schema"] == "fail"
     assert not report.verified
+
+
+def test_a_bom_only_the_verdict_refuses_fails_verification(signed, work, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A signed BOM whose serial number ends in a newline: python jsonschema (and
+    cyclonedx-python-lib's validator) accepted it, the schema verdict does not, so verify
+    says no (exit 1) with the pattern named."""
+    import json
+
+    from mbom.attest import load_signing_key, sign_bom, write_bundle
+
+    model, _ = work
+    bom = json.loads(signed.bom.read_text())
+    bom["serialNumber"] += "\n"
+    bundle = write_bundle(
+        sign_bom(bom, keys=[load_signing_key(signed.key)]), tmp_path / "newline.sigstore.json"
+    )
+    report = verify(VerifyRequest(str(model), (str(bundle),), keys=(str(signed.pub),)))
+    assert checks(report)["signature"] == "pass"
+    assert checks(report)["bom-schema"] == "fail"
+    schema = next(check for check in report.checks if check.id == "bom-schema")
+    assert "/serialNumber" in schema.message and "does not match" in schema.message
+    assert not report.verified
