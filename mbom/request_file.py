@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,41 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(resources.files("mbom.schemas").joinpath(name).read_text("utf-8"))
 
 
-def check_schema(data: Any, validator: Any, name: str) -> None:
-    """Raise :class:`MalformedFileError` naming the first place ``data`` breaks the schema."""
-    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.path))), None)
+@cache
+def _verdict_for(schema_name: str, draft: int) -> Any:
+    from mbom._jsonschema import verdict_validator
+
+    return verdict_validator(load_schema(schema_name), draft=draft, formats=False)
+
+
+def check_schema(data: Any, schema_name: str, draft: int, name: str) -> None:
+    """Raise :class:`MalformedFileError` naming the first place ``data`` breaks the schema
+    ``schema_name`` (JSON Schema ``draft`` 7 or 2020): jsonschema-rs decides, jsonschema
+    names the place (:mod:`mbom._jsonschema`)."""
+    from mbom._jsonschema import jsonschema, verdict, verdict_errors
+
+    validator = _verdict_for(schema_name, draft)
+    judged = verdict(validator, data)
+    if judged:
+        return
+    kind = jsonschema().Draft7Validator if draft == 7 else jsonschema().Draft202012Validator
+    errors = kind(load_schema(schema_name)).iter_errors(data)
+    error = next(iter(sorted(errors, key=lambda e: list(e.path))), None)
     if error is not None:
-        where = "/".join(str(part) for part in error.path) or "(top level)"
-        raise MalformedFileError(f"{name}: {where}: {error.message}", path=name)
+        where, message = "/".join(str(part) for part in error.path), error.message
+    elif judged is None:  # the verdict could not read it: jsonschema decided
+        return
+    else:
+        places = [
+            ("/".join(str(part) for part in path), message)
+            for _k, message, path in verdict_errors(validator, data)
+        ]
+        where, message = min(places)
+    raise MalformedFileError(f"{name}: {where or '(top level)'}: {message}", path=name)
 
 
 def load_request_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse and validate an mbom.yaml; return GenerateRequest keyword arguments."""
-    from mbom._jsonschema import jsonschema
     from mbom.load import load_yaml, read_text
 
     name = os.fspath(path)
@@ -41,8 +66,7 @@ def load_request_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     data = load_yaml(read_text(name), name)
     if data is None:
         data = {}
-    schema = load_schema("mbom-yaml.schema.json")
-    check_schema(data, jsonschema().Draft202012Validator(schema), name)
+    check_schema(data, "mbom-yaml.schema.json", 2020, name)
     base = Path(name).parent
 
     def local(value: str) -> str:

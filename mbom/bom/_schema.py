@@ -30,7 +30,13 @@ from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from mbom._jsonschema import format_checker, jsonschema
+from mbom._jsonschema import (
+    format_checker,
+    jsonschema,
+    verdict,
+    verdict_errors,
+    verdict_validator,
+)
 from mbom._schema_refs import without_refs
 
 if TYPE_CHECKING:
@@ -108,53 +114,22 @@ def _sub_schemas() -> tuple[tuple[str, dict[str, Any]], ...]:
     )
 
 
-def _refuse_fetch(uri: str) -> Any:
-    """The verdict's retriever: a reference outside the shipped files is never fetched."""
-    raise ValueError(f"{uri}: not among the shipped CycloneDX schemas (nothing is fetched)")
-
-
 @cache
 def _verdict_validator(spec_version: str) -> Any:
-    import jsonschema_rs
-
-    registry = jsonschema_rs.Registry(_sub_schemas(), retriever=_refuse_fetch)
-    return jsonschema_rs.Draft7Validator(
-        schema_document(spec_version),
-        registry=registry,
-        retriever=_refuse_fetch,
-        validate_formats=True,
+    return verdict_validator(
+        schema_document(spec_version), draft=7, formats=True, resources=_sub_schemas()
     )
 
 
 def schema_verdict(doc: Any, spec_version: str) -> bool | None:
-    """Whether the document is schema-valid; None when jsonschema-rs cannot read it (a value
-    that is not JSON, or nesting past :data:`~mbom.load.MAX_DEPTH`): the explanation then
-    decides. ``doc`` comes from :func:`mbom.load.parse_json`, which bounds its depth; the
-    depth is checked again here, since a native validator has no recursion guard."""
-    from mbom.load import MAX_DEPTH
-    from mbom.load._tree import too_deep
-
-    if too_deep(doc, MAX_DEPTH):
-        return None
-    validator = _verdict_validator(spec_version)
-    try:
-        return bool(validator.is_valid(doc))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # "Unsupported type" (ValueError), or a panic in the native code
-        return None
+    """Whether the document is schema-valid; None when the verdict cannot read it (see
+    :func:`mbom._jsonschema.verdict`): the explanation then decides."""
+    return verdict(_verdict_validator(spec_version), doc)
 
 
-def verdict_errors(doc: Any, spec_version: str) -> list[tuple[str, str, list[str | int]]]:
-    """(keyword, message, instance path) of every violation the verdict sees; one without a
-    place if it cannot list them (it refused the document, so there is at least one)."""
-    try:
-        errors = list(_verdict_validator(spec_version).iter_errors(doc))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        return [("", "the document does not match the CycloneDX schema", [])]
-    return [(str((e.schema_path or [""])[-1]), e.message, e.instance_path) for e in errors]
+def schema_verdict_errors(doc: Any, spec_version: str) -> list[tuple[str, str, list[str | int]]]:
+    """(keyword, message, instance path) of every violation the verdict sees."""
+    return verdict_errors(_verdict_validator(spec_version), doc)
 
 
 @cache

@@ -17,8 +17,8 @@ from mbom.bom._schema import (
     schema_document,
     schema_errors,
     schema_verdict,
+    schema_verdict_errors,
     supported_spec_versions,
-    verdict_errors,
 )
 from mbom.bom._semantic import semantic_findings
 from mbom.bom.findings import Finding, ValidationResult
@@ -92,4 +92,4 @@ def _schema_findings(doc: dict[str, Any], spec: str) -> list[Finding]:
         return [Finding("too-deep", "the document nests too deeply to validate", "")]
     if verdict is None:  # the verdict could not read it: the explanation decides
         return explained
-    return [*explained, *verdict_findings(verdict_errors(doc, spec), explained)]
+    return [*explained, *verdict_findings(schema_verdict_errors(doc, spec), explained)]

@@ -66,15 +66,14 @@ def parse_duration(text: str) -> int:
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file."""
-    from mbom._jsonschema import jsonschema
     from mbom.load import load_yaml, read_text
-    from mbom.request_file import check_schema, load_schema
+    from mbom.request_file import check_schema
 
     name = os.fspath(path)
     data = load_yaml(read_text(name), name)
     if not isinstance(data, Mapping):
         raise MalformedFileError(f"{name}: a policy is a mapping of keys", path=name)
-    check_schema(data, jsonschema().Draft7Validator(load_schema("policy.schema.json")), name)
+    check_schema(data, "policy.schema.json", 7, name)
     base = Path(name).parent
     trust = data.get("trust") or {}
 

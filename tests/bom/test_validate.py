@@ -433,8 +433,8 @@ def test_a_panic_in_the_verdict_leaves_the_decision_to_the_explanation(
     assert validate_document(bom()).ok
     refused = validate_document(bom(components=[{"type": "library"}]))
     assert [(f.code, f.pointer) for f in refused.errors] == [("schema.required", "/components/0")]
-    assert _schema.verdict_errors(bom(), "1.6") == [
-        ("", "the document does not match the CycloneDX schema", [])
+    assert _schema.schema_verdict_errors(bom(), "1.6") == [
+        ("", "the document does not match its schema", [])
     ]
 
 
