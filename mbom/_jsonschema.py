@@ -154,15 +154,18 @@ def verdict_validator(
     )
 
 
-def verdict(validator: Any, data: Any) -> bool | None:
+def verdict(validator: Any, data: Any, *, bounded: bool = False) -> bool | None:
     """Whether ``data`` is valid; None when jsonschema-rs cannot read it (a value that is not
-    JSON, such as a YAML date, or nesting past :data:`~mbom.load.MAX_DEPTH`, which the loaders
-    already refuse: native code has no recursion guard): jsonschema then decides."""
-    from mbom.load import MAX_DEPTH
-    from mbom.load._tree import too_deep
+    JSON, such as a YAML date, or nesting past :data:`~mbom.load.MAX_DEPTH`: native code has
+    no recursion guard): jsonschema then decides. ``bounded``: ``data`` came from
+    :mod:`mbom.load`, which refused it deeper than that, so the depth is not walked again
+    (160 ms on the BOM of a 20,000-file model, eight times its validation)."""
+    if not bounded:
+        from mbom.load import MAX_DEPTH
+        from mbom.load._tree import too_deep
 
-    if too_deep(data, MAX_DEPTH):
-        return None
+        if too_deep(data, MAX_DEPTH):
+            return None
     try:
         return bool(validator.is_valid(data))
     except (KeyboardInterrupt, SystemExit):

@@ -37,7 +37,7 @@ def check_schema(data: Any, schema_name: str, draft: int, name: str) -> None:
     from mbom._jsonschema import jsonschema, verdict, verdict_errors
 
     validator = _verdict_for(schema_name, draft)
-    judged = verdict(validator, data)
+    judged = verdict(validator, data, bounded=True)  # read by mbom.load
     if judged:
         return
     kind = jsonschema().Draft7Validator if draft == 7 else jsonschema().Draft202012Validator

@@ -121,10 +121,10 @@ def _verdict_validator(spec_version: str) -> Any:
     )
 
 
-def schema_verdict(doc: Any, spec_version: str) -> bool | None:
+def schema_verdict(doc: Any, spec_version: str, *, bounded: bool = False) -> bool | None:
     """Whether the document is schema-valid; None when the verdict cannot read it (see
-    :func:`mbom._jsonschema.verdict`): the explanation then decides."""
-    return verdict(_verdict_validator(spec_version), doc)
+    :func:`mbom._jsonschema.verdict`, and ``bounded`` there): the explanation then decides."""
+    return verdict(_verdict_validator(spec_version), doc, bounded=bounded)
 
 
 def schema_verdict_errors(doc: Any, spec_version: str) -> list[tuple[str, str, list[str | int]]]:

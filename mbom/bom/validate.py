@@ -43,13 +43,14 @@ def validate_bom(source: bytes | str | os.PathLike[str]) -> ValidationResult:
     except JsonSyntaxError as exc:
         not_json = Finding("not-json", f"not valid JSON: {exc.reason}")
         return ValidationResult(None, errors=(not_json,))
-    return validate_document(doc)
+    return validate_document(doc, bounded=True)
 
 
-def validate_document(doc: object) -> ValidationResult:
+def validate_document(doc: object, *, bounded: bool = False) -> ValidationResult:
     """Validate a BOM already parsed by :func:`mbom.load.parse_json` (duplicate keys, NaN and
     the like refused there): a signed statement's predicate, which verify checks without
-    serialising and parsing it again. Same checks and findings as :func:`validate_bom`."""
+    serialising and parsing it again. Same checks and findings as :func:`validate_bom`.
+    ``bounded``: it did come from :mod:`mbom.load`, so its depth is known to be bounded."""
     problem = cyclonedx_problem(doc)
     if problem is not None:
         return ValidationResult(None, errors=(Finding("not-cyclonedx", problem, ""),))
@@ -58,7 +59,7 @@ def validate_document(doc: object) -> ValidationResult:
     supported = supported_spec_versions()
     errors: list[Finding] = []
     if isinstance(spec, str) and spec in supported:
-        errors.extend(_schema_findings(doc, spec))
+        errors.extend(_schema_findings(doc, spec, bounded))
         walk_spec = spec
     else:
         errors.append(
@@ -80,10 +81,10 @@ def validate_document(doc: object) -> ValidationResult:
     )
 
 
-def _schema_findings(doc: dict[str, Any], spec: str) -> list[Finding]:
+def _schema_findings(doc: dict[str, Any], spec: str, bounded: bool) -> list[Finding]:
     """No findings for a document the verdict accepts; else every violation, explained (see
     :mod:`mbom.bom._schema`: jsonschema-rs decides, python jsonschema says why)."""
-    verdict = schema_verdict(doc, spec)
+    verdict = schema_verdict(doc, spec, bounded=bounded)
     if verdict:
         return []
     try:

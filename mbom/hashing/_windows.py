@@ -39,7 +39,7 @@ from mbom.hashing._reader import Progress, block_size, read_buffer, start_hasher
 #: Bytes mapped (or read) at once: large enough that mapping costs little, small enough
 #: that RSS stays flat (a multiple of every platform's allocation granularity).
 WINDOW = 16 * 1024 * 1024
-#: Windows of each kind a measuring worker times before it chooses (3 x 16 MiB each).
+#: Windows of each kind a measuring worker times before it chooses (3 x 4 MiB each).
 SAMPLES = 3
 _ADVICE = [getattr(mmap, n) for n in ("MADV_SEQUENTIAL", "MADV_WILLNEED") if hasattr(mmap, n)]
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)

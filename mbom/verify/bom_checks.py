@@ -71,7 +71,7 @@ def bom_schema(bom: Mapping[str, Any], *, bundle: str) -> Check:
     """The predicate validates offline against the CycloneDX schema (and semantic checks)."""
     from mbom.bom.validate import validate_document
 
-    result = validate_document(bom)  # parsed strictly with the statement (parse_statement)
+    result = validate_document(bom, bounded=True)  # parsed strictly (parse_statement)
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
