@@ -122,9 +122,12 @@ ALGORITHMS = ("sha256", "sha512", "blake3")
 def generate_command(**options: object) -> None:
     """Generate a CycloneDX ML-BOM for a model (validated before it is written)."""
     from mbom.generate import GenerateRequest, generate, manifest_stem_for, write_bom
-    from mbom.request_file import load_request_file
 
-    values: dict = load_request_file(options["request_file"]) if options["request_file"] else {}
+    values: dict = {}
+    if options["request_file"]:
+        from mbom.request_file import load_request_file
+
+        values = load_request_file(options["request_file"])
     for flag, key in (("datasets", "datasets"), ("configs", "configs"), ("parents", "parents")):
         values[key] = (*values.get(key, ()), *options[flag])
     for flag, key in (

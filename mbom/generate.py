@@ -24,13 +24,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mbom.errors import InputError
 from mbom.hashing import DEFAULT_ALGORITHM, HashCache, check_algorithm
 
 if TYPE_CHECKING:  # imported where used: the BOM layer loads while the model is hashed
+    from pathlib import Path  # (and pathlib then: nothing before the hashing needs it)
+
     from mbom.bom.build import BomInputs, BuildOptions, BuiltBom, ConfigInput
 
 
@@ -225,6 +226,8 @@ def build_options(request: GenerateRequest, manifest_stem: str) -> BuildOptions:
 def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
     """Write the sidecar manifests and the BOM as one set (the BOM renamed last): a failure
     at any point leaves the previous BOM and its manifests as they were. Returns the paths."""
+    from pathlib import Path
+
     from mbom._atomic import write_atomic_set
 
     target = Path(output)
@@ -240,7 +243,7 @@ def write_bom(built: BuiltBom, output: str | os.PathLike[str]) -> list[Path]:
 
 def manifest_stem_for(output: str | os.PathLike[str]) -> str:
     """``bom.cdx.json`` -> ``bom``: the prefix of sidecar manifest names beside a BOM."""
-    name = Path(output).name
+    name = os.path.basename(os.path.normpath(os.fspath(output)))  # what Path(output).name is
     for suffix in (".cdx.json", ".json"):
         if name.endswith(suffix):
             return name[: -len(suffix)] or "bom"
@@ -264,6 +267,8 @@ def _capture_dataset(text: str, *, executor: object | None = None, **options: An
 
 
 def _capture_config(path: str) -> ConfigInput:
+    from pathlib import Path
+
     from mbom.bom.build import ConfigInput
     from mbom.capture.configs import parse_config
     from mbom.hashing import hash_file

@@ -17,7 +17,10 @@ SHA-256 mapped 0.90 x, 1.12 x and 0.91-0.96 x). So unless ``MBOM_HASH_MMAP`` dec
 map, ``0``: read), a worker measures: its first windows (a quarter of :data:`WINDOW` each,
 so the slower way costs little) alternate between the two, each timed in the process's CPU
 time (the copy's system time and the page faults included), and once it has :data:`SAMPLES`
-of each it keeps the one that cost less per byte for the rest of its files. Every window is
+of each it keeps the one that cost less per byte for the rest of its files. The first window
+of each kind is not counted (:data:`WARMUP`): it pays once-only costs (the read buffer's
+first touch, the first mapping), up to 1.7 x a later window's, which made the choice a coin
+toss on a VM where read was 13 % cheaper (docs/benchmarks.md, issue 15, ninth pass). Every window is
 hashed exactly once, in file order, whichever way its bytes arrive, so the digests never
 depend on the choice.
 
@@ -39,8 +42,10 @@ from mbom.hashing._reader import Progress, block_size, read_buffer, start_hasher
 #: Bytes mapped (or read) at once: large enough that mapping costs little, small enough
 #: that RSS stays flat (a multiple of every platform's allocation granularity).
 WINDOW = 16 * 1024 * 1024
-#: Windows of each kind a measuring worker times before it chooses (3 x 4 MiB each).
+#: Windows of each kind a measuring worker counts before it chooses (3 x 4 MiB each)...
 SAMPLES = 3
+#: ...after this many of each kind, hashed but not counted (their once-only costs).
+WARMUP = 1
 _ADVICE = [getattr(mmap, n) for n in ("MADV_SEQUENTIAL", "MADV_WILLNEED") if hasattr(mmap, n)]
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)
 _MAPS, _READS = 0, 1
@@ -52,8 +57,10 @@ class Method:
     def __init__(self, fixed: bool | None) -> None:
         #: True: map; False: read; None: still measuring.
         self.fixed = fixed
+        #: CPU time and bytes of the counted windows of each kind (after the warm-up).
         self.cost_ns = [0, 0]
         self.bytes = [0, 0]
+        #: Windows of each kind measured so far, the warm-up included.
         self.windows = [0, 0]
         self._buffer: mmap.mmap | None = None
 
@@ -68,7 +75,7 @@ class Method:
         """Whether the next window is mapped."""
         if self.fixed is not None:
             return self.fixed
-        if min(self.windows) >= SAMPLES:
+        if min(self.windows) >= WARMUP + SAMPLES:
             mapped = self.cost_ns[_MAPS] * self.bytes[_READS]
             read = self.cost_ns[_READS] * self.bytes[_MAPS]
             self.fixed = mapped <= read  # per byte; a tie maps (no copy)
@@ -79,8 +86,9 @@ class Method:
         """Record what a window cost, while measuring."""
         if self.fixed is None:
             kind = _MAPS if mapped else _READS
-            self.cost_ns[kind] += time.process_time_ns() - started_ns
-            self.bytes[kind] += length
+            if self.windows[kind] >= WARMUP:
+                self.cost_ns[kind] += time.process_time_ns() - started_ns
+                self.bytes[kind] += length
             self.windows[kind] += 1
 
     def cannot_map(self) -> None:

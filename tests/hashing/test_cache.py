@@ -159,6 +159,39 @@ def test_filesystem_clock_stores_files_older_than_the_probe(
     assert not [p for p in model.iterdir() if p.name.startswith(".mbom-clock")]
 
 
+@pytest.mark.parametrize("tmpfile", [True, False], ids=["O_TMPFILE", "tempfile"])
+def test_the_clock_probe_is_a_fresh_stamp_and_leaves_nothing(
+    model: Path, monkeypatch: pytest.MonkeyPatch, tmpfile: bool
+) -> None:
+    """Unnamed (O_TMPFILE) where the OS has it, tempfile's file elsewhere: both give this
+    filesystem's time of a write just made, and neither leaves a file behind."""
+    from mbom.hashing import _cache, filesystem_horizon
+
+    if not tmpfile:
+        monkeypatch.setattr(_cache, "_O_TMPFILE", 0)
+    elif not _cache._O_TMPFILE:
+        pytest.skip("this OS has no O_TMPFILE")
+    before = set(model.iterdir())
+    next_tick(model)
+    latest = max(p.stat().st_mtime_ns for p in model.iterdir())
+    assert filesystem_horizon(str(model)) > latest
+    assert set(model.iterdir()) == before
+
+
+def test_a_clock_probe_refused_by_the_directory_falls_back_to_the_wall_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No write permission (or a read-only mount): no probe, ``now - RACY_WINDOW_NS``."""
+    from mbom.hashing import _cache
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_cache.os, "open", refuse)
+    monkeypatch.setattr(_cache, "now_ns", lambda: 10**18)
+    assert _cache.filesystem_horizon(str(tmp_path)) == 10**18 - _cache.RACY_WINDOW_NS
+
+
 def test_filesystem_clock_never_stores_a_file_not_older_than_the_probe(
     model: Path, tmp_path: Path
 ) -> None:
