@@ -12,6 +12,7 @@ import sys
 import click
 
 from mbom._log import use_cli_format
+from mbom._one_line import one_line
 from mbom.errors import MbomError
 
 EXIT_INPUT = 2
@@ -33,7 +34,7 @@ def run_guarded(command: click.Command) -> None:
     except click.Abort:
         _fail("aborted", EXIT_INPUT)
     except click.ClickException as exc:
-        click.echo(f"mbom: error: {exc.format_message()}", err=True)
+        click.echo(f"mbom: error: {one_line(exc.format_message())}", err=True)
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             click.echo(f"Try '{exc.ctx.command_path} --help' for help.", err=True)
         sys.exit(exc.exit_code)
@@ -64,5 +65,6 @@ def _escape_lone_surrogates() -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"mbom: error: {message}", err=True)
+    """One line on stderr, whatever a path in the message holds (:mod:`mbom._one_line`)."""
+    click.echo(f"mbom: error: {one_line(message)}", err=True)
     sys.exit(code)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._output import jobs_option
 from mbom.cli._trust_options import trust_options, verify_request
 
@@ -78,7 +79,7 @@ def audit_command(
     report = audit(AuditRequest(request, search=search))
     deliver(render(report.document, chosen), output)
     if output:
-        click.echo(f"wrote {output}: {_summary(report.document)}", err=True)
+        click.echo(one_line(f"wrote {output}: {_summary(report.document)}"), err=True)
     return report.exit_code
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._auditlog import log_option, record
 from mbom.cli._dask_option import dask_executor, dask_option
 from mbom.cli._oci_options import insecure_registry_option
@@ -191,14 +192,16 @@ def generate_command(**options: object) -> None:
     except MalformedFileError:
         model = {}
     click.echo(
-        f"wrote {written[-1]} (CycloneDX {document['specVersion']}, "
-        f"{document['serialNumber']}): model {model.get('name')} with "
-        f"{len(model.get('components', []))} files, "
-        f"{sum(1 for c in document.get('components', []) if c.get('type') == 'data')} "
-        "data components"
-        + (f"; manifests: {', '.join(str(p) for p in written[:-1])}" if written[:-1] else "")
+        one_line(
+            f"wrote {written[-1]} (CycloneDX {document['specVersion']}, "
+            f"{document['serialNumber']}): model {model.get('name')} with "
+            f"{len(model.get('components', []))} files, "
+            f"{sum(1 for c in document.get('components', []) if c.get('type') == 'data')} "
+            "data components"
+            + (f"; manifests: {', '.join(str(p) for p in written[:-1])}" if written[:-1] else "")
+        )
     )
-    click.echo(f"environment: {_environment_summary(document) or 'not recorded'}")
+    click.echo(one_line(f"environment: {_environment_summary(document) or 'not recorded'}"))
 
 
 def _environment_summary(document: dict) -> str | None:
@@ -240,4 +243,6 @@ def _warn_unsafe(document: dict) -> None:
         return
     for item in files:
         if item.safe is False:
-            click.echo(f"warning: {item.path}: unsafe to load: {item.describe()}", err=True)
+            click.echo(
+                one_line(f"warning: {item.path}: unsafe to load: {item.describe()}"), err=True
+            )

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._output import format_option
 
 
@@ -29,7 +30,7 @@ def inspect_command(path: str, output_format: str) -> None:
 
         echo_json(report)
         return
-    click.echo("\n".join(render(report)))
+    click.echo("\n".join(one_line(line) for line in render(report)))
 
 
 def _size(value: Any) -> str:

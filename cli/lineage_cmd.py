@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._trust_options import trust_fields, trust_options
 
 FORMATS = ("mermaid", "dot", "json", "html")
@@ -51,7 +52,7 @@ def lineage_command(
     graph = build_lineage(list(paths), search=list(search), trust=trust)
     document = graph.to_json()
     deliver(render(document, chosen_format(output_format, output, BY_SUFFIX, "mermaid")), output)
-    click.echo(f"mbom lineage: {verdict(document)}", err=True)
+    click.echo(one_line(f"mbom lineage: {verdict(document)}"), err=True)
     return graph.exit_code
 
 

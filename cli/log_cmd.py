@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._output import format_option
 
 _FORMAT = format_option("text", "json")
@@ -155,7 +156,7 @@ def verify_command(
 
         echo_json(result.to_json())
     else:
-        click.echo("\n".join(_verify_lines(log, result)))
+        click.echo("\n".join(one_line(line) for line in _verify_lines(log, result)))
     if not result.valid:
         raise click.exceptions.Exit(1)
 
@@ -250,16 +251,18 @@ def show_command(log: str, output_format: str) -> None:
         return
     for number, row in enumerate(rows):
         if isinstance(row, bytes):
-            click.echo(f"line {number + 1}: unreadable: {_text(row)[:80]}")
+            click.echo(one_line(f"line {number + 1}: unreadable: {_text(row)[:80]}"))
         elif row.kind == "checkpoint":
             head = row.event
             click.echo(
-                f"{row.index:>6}  {row.time}  checkpoint  {head.get('treeSize')} entries, "
-                f"root {str(head.get('root'))[:16]}…, key {str(head.get('keyHint'))[:16]}…"
+                one_line(
+                    f"{row.index:>6}  {row.time}  checkpoint  {head.get('treeSize')} entries, "
+                    f"root {str(head.get('root'))[:16]}…, key {str(head.get('keyHint'))[:16]}…"
+                )
             )
         else:
             compact = json.dumps(row.event, separators=(",", ":"), sort_keys=True)
-            click.echo(f"{row.index:>6}  {row.time}  {compact}")
+            click.echo(one_line(f"{row.index:>6}  {row.time}  {compact}"))
     if torn:
         click.echo(f"(no newline after the last line, {len(torn)} bytes: {escape_bytes(torn)})")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._output import format_option
 
 
@@ -35,9 +36,9 @@ def validate_command(bom: str, output_format: str) -> None:
         )
     else:
         for item in result.errors:
-            click.echo(f"error: {item.pointer or '/'}: {item.message}")
+            click.echo(one_line(f"error: {item.pointer or '/'}: {item.message}"))
         for item in result.warnings:
-            click.echo(f"warning: {item.pointer or '/'}: {item.message}")
+            click.echo(one_line(f"warning: {item.pointer or '/'}: {item.message}"))
         verdict = "valid" if result.ok else "INVALID"
         version = f"CycloneDX {result.spec_version}" if result.spec_version else "not CycloneDX"
         click.echo(

@@ -126,7 +126,9 @@ def verify_command(
         if report.exit_code == 0:
             raise  # a pass that could not be recorded is not a pass (exit 2)
         # A "no" stays a "no": a log that cannot take the entry must not turn 1 into 2.
-        click.echo(f"mbom: warning: not logged: {exc}", err=True)
+        from mbom._one_line import one_line
+
+        click.echo(one_line(f"mbom: warning: not logged: {exc}"), err=True)
     return report.exit_code
 
 

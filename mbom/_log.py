@@ -21,8 +21,11 @@ def use_cli_format() -> None:
 
 
 def warn(message: str, *args: object) -> None:
-    """Log a warning on the ``mbom`` logger (%-style ``args`` as in logging)."""
+    """Log a warning on the ``mbom`` logger (%-style ``args`` as in logging), as one line
+    whatever a path in it holds (:mod:`mbom._one_line`)."""
     import logging
+
+    from mbom._one_line import one_line
 
     logger = logging.getLogger("mbom")
     if _cli_format and not logger.handlers:
@@ -30,4 +33,4 @@ def warn(message: str, *args: object) -> None:
         handler.setFormatter(logging.Formatter("mbom: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
-    logger.warning(message, *args)
+    logger.warning("%s", one_line(message % args if args else message))

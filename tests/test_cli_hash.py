@@ -151,3 +151,87 @@ def test_validate_and_verify_rules_load_no_checkpoint_reader(tmp_path: Path) -> 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+HOSTILE_NAMES = {
+    "new\nline.bin": b"a",  # would start a forged line
+    "cr\rreturn.bin": b"b",
+    "back\\slash.bin": b"c",
+    "esc\x1b[31mred.bin": b"d",  # click stripped the escape from a pipe: a file that is not there
+}
+
+
+def _hostile_model(tmp_path: Path) -> Path:
+    root = tmp_path / "hostile"
+    root.mkdir()
+    for name, data in HOSTILE_NAMES.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_names_that_hold_line_breaks_are_written_as_coreutils_writes_them(tmp_path: Path) -> None:
+    """Byte for byte what ``sha256sum`` prints for the same files, and ``sha256sum -c`` checks
+    every one of them: no name adds a line or loses a character."""
+    _hostile_model(tmp_path)
+    names = sorted(HOSTILE_NAMES)
+    ours = subprocess.run(
+        [*MBOM, "hash", "hostile", "--no-cache"], capture_output=True, cwd=tmp_path, check=False
+    )
+    assert ours.returncode == 0, ours.stderr
+    theirs = subprocess.run(
+        ["sha256sum", *(f"hostile/{name}" for name in names)],
+        capture_output=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    files = [line for line in ours.stdout.split(b"\n") if line and not line.startswith(b"#")]
+    assert sorted(files) == sorted(theirs.stdout.split(b"\n")[:-1])
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", "-"],
+        input=ours.stdout,
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(b": OK\n") == len(names)
+
+
+def test_on_a_terminal_control_characters_are_escaped(tmp_path: Path) -> None:
+    """A terminal gets no raw escape from a file name (``\\x1b[1A\\x1b[2K`` would erase a line)."""
+    import pty
+
+    _hostile_model(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*MBOM, "hash", "hostile", "--no-cache"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in shown
+    assert b"esc\\x1b[31mred.bin" in shown and b"hostile/new\\nline.bin" in shown
+
+
+def test_an_error_naming_a_path_is_one_line() -> None:
+    result = run("hash", "/not/here\nmbom: error: forged")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "here\\x0ambom" in result.stderr

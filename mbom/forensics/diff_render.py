@@ -1,13 +1,16 @@
 """Text and Markdown forms of a diff report (the JSON form is ``BomDiff.to_json()``).
 
 Both read the JSON document, so what people read and what machines read never disagree.
-Digests are printed in full: an auditor compares them with other records.
+Digests are printed in full: an auditor compares them with other records. Each line is one
+line whatever the two BOMs hold (:func:`mbom._one_line.one_line`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from mbom._one_line import one_line
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
@@ -55,7 +58,7 @@ def render_text(report: Mapping[str, Any]) -> str:
             lines.append(f"  {mark} {_label(change)}  {show(value)}")
     lines.append(_verdict(report))
     lines += [f"note: {note}" for note in report.get("notes", ())]
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
@@ -81,7 +84,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if report.get("notes"):
         lines += ["", *[f"> {note}" for note in report["notes"]]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(one_line(line) for line in lines) + "\n"
 
 
 def _cell(text: str) -> str:

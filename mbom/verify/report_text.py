@@ -6,11 +6,14 @@ Usage::
     print(render_text(report))
 
 Lines read ``STATUS  check-id  [bundle]  message``; a digest mismatch names the file and
-both full hex digests, so the line alone says what to investigate.
+both full hex digests, so the line alone says what to investigate. Values the bundle or the
+model chose (file names, subjects) cannot add lines or drive the terminal: control characters
+are escaped (:func:`mbom._one_line.one_line`).
 """
 
 from __future__ import annotations
 
+from mbom._one_line import one_line
 from mbom.verify.checks import Report
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "warn": "WARN"}
@@ -32,4 +35,4 @@ def render_text(report: Report) -> str:
     else:
         verdict = f"NOT VERIFIED  {report.subject}: {len(failures)} check(s) failed"
     lines.append(verdict)
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)
