@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mbom._one_line import one_line
 from mbom.forensics._html import esc, esc_breakable, page, status_badge, table
 from mbom.forensics.lineage_render import render_html_section, render_mermaid, verdict
 
@@ -330,6 +331,7 @@ def render_html(document: Mapping[str, Any]) -> str:
 def _cell(header: str, value: str) -> str:
     if header == "status":
         return status_badge(value)
+    value = one_line(value)  # a name cannot reorder what the page shows (\u202e) or hide in it
     if header in _MONO or "sha256" in value or len(value) == 64:
         return f'<span class="mono">{esc_breakable(value)}</span>'
     return esc_breakable(value)
@@ -342,7 +344,8 @@ def _file(item: Mapping[str, Any] | None) -> str:
 
 
 def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """A table cell: one line, shown as it is (Markdown goes to a terminal by default)."""
+    return one_line(str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;"))
 
 
 def _md_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

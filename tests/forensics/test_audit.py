@@ -121,3 +121,14 @@ def test_renderers_escape_bom_strings_and_show_log_time(lineage: Lineage) -> Non
     assert "<script>" not in html and "&lt;script&gt;alert(1)" in html
     assert "<script>" not in markdown
     assert "2026-01-02T03:04:05Z" in html and "ci@example.com" in markdown
+
+
+def test_a_name_cannot_drive_the_terminal_or_reorder_the_page(lineage: Lineage) -> None:
+    """Markdown goes to a terminal by default: no raw escape; HTML: no bidirectional override
+    that would show ``evil\u202egpj.exe`` as ``evilexe.jpg``."""
+    report = json.loads(_audit(lineage, "--key", str(lineage.pub), "--format", "json").stdout)
+    report["model"]["name"] = "m\x1b[2K\u202egpj.exe"
+    html, markdown = render_html(report), render_markdown(report)
+    assert "\x1b" not in markdown and "\u202e" not in markdown and "\u202e" not in html
+    assert "m\\x1b[2K\\u202egpj.exe" in markdown
+    assert "m\\x1b[2K\\u202egp" in html  # then break opportunities (<wbr>) inside the name
