@@ -13,7 +13,8 @@ one holding terminal escapes moves the cursor and erases lines on the reader's t
 pipe, so a log would name a file that does not exist. Text renderers pass every value (or
 every finished line) through :func:`one_line`: C0 and C1 controls and DEL become ``\\xNN``;
 line and paragraph separators and the bidirectional controls that reorder what a terminal
-shows ("Trojan Source") become ``\\uNNNN``. A backslash is left as it is (regular
+shows ("Trojan Source"), lone surrogates and the noncharacters U+FFFE and U+FFFF (which
+XML 1.0 cannot carry either) become ``\\uNNNN``. A backslash is left as it is (regular
 expressions in policy messages keep their spelling), so ``\\x1b`` typed into a name reads
 the same as an escaped ESC: the escapes are for reading, JSON and SARIF carry exact values.
 """
@@ -22,7 +23,10 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _escape(found: re.Match[str]) -> str:
