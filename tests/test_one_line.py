@@ -68,3 +68,14 @@ def test_every_text_report_has_one_line_per_check_and_a_verdict(
     assert all(line.startswith("FAIL  extra-file") for line in lines[:-1])
     cases = list(ET.fromstring(render_junit(report)).iter("testcase"))
     assert len(cases) == len(names)
+
+
+def test_every_escaped_character_is_outside_isprintable() -> None:
+    """one_line returns printable text untouched without its pattern: sound only if nothing
+    the pattern escapes counts as printable. Checked over every code point."""
+    from mbom._one_line import _unsafe
+
+    every = "".join(map(chr, range(0x110000)))
+    escaped = _unsafe().findall(every)
+    assert len(escaped) == 32 + 33 + 2 + 2 + 5 + 4 + 2048 + 2
+    assert not any(char.isprintable() for char in escaped)
