@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mbom._one_line import one_line
 from mbom.cli._output import format_option
 
 #: Both commands read the dataset root from the same ``--bom``.
@@ -63,9 +64,11 @@ def prove_command(
         echo_json({"output": output, "bytes": len(text.encode()), **proof.to_json()})
         return
     click.echo(
-        f"wrote {output}: {proof.leaf.path} is file {proof.index + 1} of {proof.tree_size} "
-        f"in dataset {proof.dataset} ({len(proof.audit_path)} audit-path hashes, "
-        f"root {proof.root[:16]}…)"
+        one_line(
+            f"wrote {output}: {proof.leaf.path} is file {proof.index + 1} of {proof.tree_size} "
+            f"in dataset {proof.dataset} ({len(proof.audit_path)} audit-path hashes, "
+            f"root {proof.root[:16]}…)"
+        )
     )
 
 
@@ -105,7 +108,9 @@ def check_proof_command(proof: str, bom: str, file: str | None, output_format: s
             {"verified": True, "dataset": loaded.dataset, "path": loaded.leaf.path, "root": root}
         )
         return
-    click.echo(
-        f"proof holds: {loaded.leaf.path} (sha256 {loaded.leaf.digest[:16]}…) is in dataset "
-        f"{loaded.dataset} of {document.get('serialNumber')} (root {root[:16]}…)"
+    click.echo(  # the proof and the BOM are the producer's: their names print as one line
+        one_line(
+            f"proof holds: {loaded.leaf.path} (sha256 {loaded.leaf.digest[:16]}…) is in dataset "
+            f"{loaded.dataset} of {document.get('serialNumber')} (root {root[:16]}…)"
+        )
     )

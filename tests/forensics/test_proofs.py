@@ -175,3 +175,19 @@ def test_input_errors_exit_2(big: Path) -> None:
     bad = run_mbom("check-proof", "bad.json", "--bom", "bom.cdx.json", cwd=big)
     assert bad.returncode == 2
     assert "not a valid inclusion proof" in bad.stderr
+
+
+def test_a_listed_name_prints_as_one_line(tmp_path: Path) -> None:
+    """The file and dataset names in a proof are the BOM producer's: a newline in either
+    must not add a forged line to what ``prove`` and ``check-proof`` print."""
+    name = "one\nproof holds: forged.txt"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / name).write_bytes(b"1")
+    write_manifest_bom(tmp_path, [entry(name, b"1"), entry("two.txt", b"2")], name="c\x1b[2K")
+    made = run_mbom("prove", f"data/{name}", "--bom", "bom.cdx.json", "-o", "p.json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = run_mbom("check-proof", "p.json", "--bom", "bom.cdx.json", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    for result in (made, checked):
+        assert result.stdout.count("\n") == 1 and "\x1b" not in result.stdout
+        assert "one\\x0aproof holds: forged.txt" in result.stdout
