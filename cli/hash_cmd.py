@@ -118,7 +118,7 @@ def _print_text(tree, algorithm: str) -> None:
     for rows, lines in _file_lines(tree, algorithm, 10_000):
         text = "\n".join(lines)
         if not _plain(text, len(lines)):  # a name to escape somewhere in this chunk
-            text = "\n".join(_escaped_lines(tree, algorithm, rows, terminal))
+            text = "\n".join(_escaped(line, row, terminal) for row, line in zip(rows, lines))
         _echo(text)
     lines = [f"# ignored {os.path.join(tree.path, name)}" for name in tree.ignored]
     if tree.is_directory:
@@ -145,36 +145,20 @@ def _plain(text: str, count: int) -> bool:
 
 
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
-
-
 #: What GNU coreutils escapes in a checksum line's name, and the mark that starts such a line.
 _COREUTILS_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})
 _ESCAPED_MARK = "\\"
 
 
-def _escaped_lines(tree, algorithm: str, rows: list[tuple], terminal: bool) -> Iterator[str]:
-    """The lines of ``rows`` one by one, each name escaped as :func:`_print_text` says."""
-    key, prefix = _row_key(tree, algorithm), _prefix(tree)
-    for r in rows:
-        if r[3] is not None:
-            yield one_line(f"# symlink {prefix}{r[0]} -> {r[3]} ({algorithm} {r[2][key]})")
-            continue
-        name = prefix + r[0]
-        escaped = name.translate(_COREUTILS_ESCAPES)
-        mark = _ESCAPED_MARK if escaped != name else ""
-        line = f"{mark}{r[2][key]}  {escaped}"
-        yield one_line(line) if terminal else line
-
-
-def _row_key(tree, algorithm: str) -> object:
-    """How a row's digests are indexed: a record's by position, a FileDigest's by name."""
-    raw = getattr(tree.files, "records", None)
-    return tree.algorithms.index(algorithm) if raw is not None else algorithm
-
-
-def _prefix(tree) -> str:
-    """What goes before each file's relative name (nothing for a single file)."""
-    return os.path.join(tree.path, "") if tree.is_directory else ""
+def _escaped(line: str, row: tuple, terminal: bool) -> str:
+    """One line of :func:`_file_lines`, its name escaped as :func:`_print_text` says."""
+    if row[3] is not None:  # a symbolic link's comment line
+        return one_line(line)
+    digest, _, name = line.partition("  ")  # a digest is hex: the first two spaces end it
+    escaped = name.translate(_COREUTILS_ESCAPES)
+    if escaped != name:
+        line = f"{_ESCAPED_MARK}{digest}  {escaped}"
+    return one_line(line) if terminal else line
 
 
 def _file_lines(tree, algorithm: str, size: int) -> Iterator[tuple[list[tuple], list[str]]]:
@@ -184,11 +168,11 @@ def _file_lines(tree, algorithm: str, size: int) -> Iterator[tuple[list[tuple], 
     raw = getattr(tree.files, "records", None)  # a large tree: its records, no FileDigest each
     # A record and a FileDigest are both (path, size, digests, symlink, ...) tuples; their
     # digests are a tuple in algorithm order and a dict by name.
-    key = _row_key(tree, algorithm)
+    key = tree.algorithms.index(algorithm) if raw is not None else algorithm
     rows: Iterator[tuple] = iter(raw if raw is not None else tree.files)
-    prefix = _prefix(tree)
+    prefix = os.path.join(tree.path, "")
     if not tree.is_directory:  # a single file is shown as it was given
-        rows = ((tree.path, *row[1:]) for row in rows)
+        prefix, rows = "", ((tree.path, *row[1:]) for row in rows)
     while chunk := list(itertools.islice(rows, size)):
         yield (
             chunk,
